@@ -1,0 +1,231 @@
+package dev.evomerge.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A Hugging Face checkpoint directory on local disk: config.json, weights in one
+ * {@code model.safetensors} or in shards named by {@code model.safetensors.index.json},
+ * tokenizer files and an optional generation_config.json. Every shard's header is validated
+ * on open; tensor data is only mapped when asked for.
+ */
+public final class Checkpoint implements AutoCloseable {
+    /** Tokenizer files transformers reads, copied along with a merged model. */
+    public static final List<String> TOKENIZER_FILES = List.of(
+            "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model",
+            "added_tokens.json", "vocab.json", "merges.txt");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path dir;
+    private final ModelConfig config;
+    private final JsonNode generationConfig;
+    private final List<SafetensorsFile> shards;
+    private final Map<String, SafetensorsFile> shardOf;
+    private final Map<String, TensorInfo> tensors;
+
+    private Checkpoint(Path dir, ModelConfig config, JsonNode generationConfig, List<SafetensorsFile> shards,
+                       Map<String, SafetensorsFile> shardOf, Map<String, TensorInfo> tensors) {
+        this.dir = dir;
+        this.config = config;
+        this.generationConfig = generationConfig;
+        this.shards = shards;
+        this.shardOf = shardOf;
+        this.tensors = Collections.unmodifiableMap(tensors);
+    }
+
+    public static Checkpoint open(Path dir) {
+        String where = dir.toString();
+        if (!Files.isDirectory(dir)) {
+            if (Files.isRegularFile(dir) && PickleGuard.isPickle(dir.getFileName().toString())) {
+                throw PickleGuard.refusal(where, dir.getFileName().toString());
+            }
+            throw new CheckpointException(where, Files.exists(dir) ? "not a checkpoint directory"
+                    : "no such checkpoint directory");
+        }
+        List<String> names = listFiles(dir);
+        PickleGuard.refuseIfOnlyPickles(where, names);
+        Path configJson = dir.resolve("config.json");
+        if (!Files.isRegularFile(configJson)) {
+            throw new CheckpointException(where, "no config.json in the checkpoint directory");
+        }
+        ModelConfig config = ModelConfig.read(configJson);
+        JsonNode generationConfig = readOptionalJson(dir.resolve("generation_config.json"));
+
+        List<String> weightFiles = weightFiles(dir);
+        List<SafetensorsFile> shards = new ArrayList<>();
+        Map<String, SafetensorsFile> shardOf = new LinkedHashMap<>();
+        Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+        try {
+            for (String name : weightFiles) {
+                SafetensorsFile shard = SafetensorsFile.open(dir.resolve(name));
+                shards.add(shard);
+                for (TensorInfo t : shard.tensors()) {
+                    SafetensorsFile other = shardOf.put(t.name(), shard);
+                    if (other != null) {
+                        throw new CheckpointException(shard.path().toString(), "tensor '" + t.name()
+                                + "': also in " + other.path().getFileName());
+                    }
+                    tensors.put(t.name(), t);
+                }
+            }
+            checkIndexAgrees(dir, shardOf);
+        } catch (RuntimeException e) {
+            shards.forEach(SafetensorsFile::close);
+            throw e;
+        }
+        return new Checkpoint(dir, config, generationConfig, List.copyOf(shards), shardOf, tensors);
+    }
+
+    /** The weight files: the shards the index names, else the single model.safetensors. */
+    private static List<String> weightFiles(Path dir) {
+        Path index = dir.resolve(ShardedWriter.INDEX_FILE);
+        if (Files.isRegularFile(index)) {
+            JsonNode weightMap = readIndex(index).get("weight_map");
+            List<String> files = new ArrayList<>();
+            weightMap.fields().forEachRemaining(e -> {
+                if (!files.contains(e.getValue().asText())) {
+                    files.add(e.getValue().asText());
+                }
+            });
+            Collections.sort(files);
+            for (String f : files) {
+                if (!Files.isRegularFile(dir.resolve(f))) {
+                    throw new CheckpointException(index.toString(), "weight_map names shard '" + f + "', which does not exist");
+                }
+            }
+            return files;
+        }
+        if (Files.isRegularFile(dir.resolve(ShardedWriter.SINGLE_FILE))) {
+            return List.of(ShardedWriter.SINGLE_FILE);
+        }
+        throw new CheckpointException(dir.toString(), "no model.safetensors or model.safetensors.index.json");
+    }
+
+    private static JsonNode readIndex(Path index) {
+        JsonNode node = readOptionalJson(index);
+        if (node == null || !node.path("weight_map").isObject()) {
+            throw new CheckpointException(index.toString(), "key 'weight_map': missing or not an object");
+        }
+        for (JsonNode v : (Iterable<JsonNode>) node.get("weight_map")::elements) {
+            if (!v.isTextual()) {
+                throw new CheckpointException(index.toString(), "key 'weight_map': value " + v + " is not a file name");
+            }
+        }
+        return node;
+    }
+
+    /** Every tensor the index lists is in the shard it names, and no shard holds an unlisted one. */
+    private static void checkIndexAgrees(Path dir, Map<String, SafetensorsFile> shardOf) {
+        Path index = dir.resolve(ShardedWriter.INDEX_FILE);
+        if (!Files.isRegularFile(index)) {
+            return;
+        }
+        JsonNode weightMap = readIndex(index).get("weight_map");
+        weightMap.fields().forEachRemaining(e -> {
+            SafetensorsFile actual = shardOf.get(e.getKey());
+            if (actual == null || !actual.path().getFileName().toString().equals(e.getValue().asText())) {
+                throw new CheckpointException(index.toString(), "tensor '" + e.getKey() + "': weight_map says "
+                        + e.getValue().asText() + " but it is " + (actual == null ? "in no shard" : "in " + actual.path().getFileName()));
+            }
+        });
+        for (String name : shardOf.keySet()) {
+            if (!weightMap.has(name)) {
+                throw new CheckpointException(index.toString(), "tensor '" + name + "': in "
+                        + shardOf.get(name).path().getFileName() + " but missing from weight_map");
+            }
+        }
+    }
+
+    private static JsonNode readOptionalJson(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            return JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new CheckpointException(file.toString(), "not valid JSON: " + e.getMessage().replace('\n', ' '), e);
+        }
+    }
+
+    private static List<String> listFiles(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            throw new CheckpointException(dir.toString(), "cannot list: " + e.getMessage(), e);
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** generation_config.json, or null when the checkpoint has none. */
+    public JsonNode generationConfig() {
+        return generationConfig;
+    }
+
+    /** The tokenizer files present in this checkpoint. */
+    public List<Path> tokenizerFiles() {
+        return TOKENIZER_FILES.stream().map(dir::resolve).filter(Files::isRegularFile).toList();
+    }
+
+    public List<Path> weightFiles() {
+        return shards.stream().map(SafetensorsFile::path).toList();
+    }
+
+    /** All tensors, shard by shard in header order. */
+    public Map<String, TensorInfo> tensors() {
+        return tensors;
+    }
+
+    public boolean contains(String name) {
+        return tensors.containsKey(name);
+    }
+
+    public TensorInfo tensor(String name) {
+        TensorInfo t = tensors.get(name);
+        if (t == null) {
+            throw new CheckpointException(dir.toString(), "tensor '" + name + "': missing from the checkpoint");
+        }
+        return t;
+    }
+
+    public ByteBuffer bytes(String name) {
+        tensor(name);
+        return shardOf.get(name).bytes(name);
+    }
+
+    public float[] floats(String name) {
+        tensor(name);
+        return shardOf.get(name).floats(name);
+    }
+
+    /** Stored parameters: tied embeddings count once, as they are stored once. */
+    public long parameterCount() {
+        return tensors.values().stream().mapToLong(TensorInfo::numel).sum();
+    }
+
+    public long weightBytes() {
+        return tensors.values().stream().mapToLong(TensorInfo::byteSize).sum();
+    }
+
+    @Override
+    public void close() {
+        shards.forEach(SafetensorsFile::close);
+    }
+}

@@ -1,0 +1,57 @@
+package dev.evomerge.io;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
+
+/** Conversions between a tensor's little-endian bytes in any float dtype and a float[]. */
+public final class TensorBytes {
+    private TensorBytes() {
+    }
+
+    public static float[] toFloats(ByteBuffer bytes, DType dtype, int numel) {
+        float[] out = new float[numel];
+        ByteBuffer src = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        switch (dtype) {
+            case F32 -> src.asFloatBuffer().get(out);
+            case BF16 -> HalfFloats.bf16ToF32(src, out, 0, numel);
+            case F16 -> HalfFloats.f16ToF32(src, out, 0, numel);
+            case F64 -> {
+                var doubles = src.asDoubleBuffer();
+                for (int i = 0; i < numel; i++) {
+                    out[i] = (float) doubles.get(i);
+                }
+            }
+            default -> throw new IllegalArgumentException("dtype " + dtype + " is not a floating-point type");
+        }
+        return out;
+    }
+
+    /** Encodes {@code values} in {@code dtype}, rounding to nearest even when narrowing. */
+    public static ByteBuffer fromFloats(float[] values, DType dtype) {
+        ByteBuffer out = ByteBuffer.allocate(values.length * dtype.size()).order(ByteOrder.LITTLE_ENDIAN);
+        switch (dtype) {
+            case F32 -> out.asFloatBuffer().put(values);
+            case BF16 -> {
+                ShortBuffer s = out.asShortBuffer();
+                for (float v : values) {
+                    s.put(HalfFloats.f32ToBf16(v));
+                }
+            }
+            case F16 -> {
+                ShortBuffer s = out.asShortBuffer();
+                for (float v : values) {
+                    s.put(HalfFloats.f32ToF16(v));
+                }
+            }
+            case F64 -> {
+                var d = out.asDoubleBuffer();
+                for (float v : values) {
+                    d.put(v);
+                }
+            }
+            default -> throw new IllegalArgumentException("dtype " + dtype + " is not a floating-point type");
+        }
+        return out;
+    }
+}

@@ -1,0 +1,30 @@
+# Sourced by the scripts in this folder: finds the project, builds lib once, runs a main class.
+EVOMERGE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# DJL must never download natives or models; Spark on Java 17 needs these opens.
+EVOMERGE_JAVA_OPTS=(-Dai.djl.offline=true -XX:+IgnoreUnrecognizedVMOptions
+  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
+  --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED)
+
+# Builds lib (no tests) when its classes or copied dependencies are missing or older than a source.
+evomerge_build_lib() {
+  local stamp="$EVOMERGE_ROOT/lib/target/dependency/.built"
+  if [[ ! -f "$stamp" ]] || [[ -n "$(find "$EVOMERGE_ROOT/lib/src/main" "$EVOMERGE_ROOT/pom.xml" "$EVOMERGE_ROOT/lib/pom.xml" -newer "$stamp" -print -quit)" ]]; then
+    echo "building evomerge (first run, or sources changed)..." >&2
+    (cd "$EVOMERGE_ROOT" && mvn -B -q -Dstyle.color=never -DskipTests -pl lib -am package) >&2 || exit 1
+    touch "$stamp"
+  fi
+}
+
+# evomerge_run_lib MAIN_CLASS ARGS...: runs a lib command line tool.
+evomerge_run_lib() {
+  evomerge_build_lib
+  local main="$1"; shift
+  exec java "${EVOMERGE_JAVA_OPTS[@]}" ${EVOMERGE_JVM_ARGS:-} \
+    -cp "$EVOMERGE_ROOT/lib/target/classes:$EVOMERGE_ROOT/lib/target/dependency/*" "$main" "$@"
+}
