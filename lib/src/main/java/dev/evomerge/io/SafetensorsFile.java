@@ -35,6 +35,7 @@ public final class SafetensorsFile implements AutoCloseable {
         }
         try {
             long size = channel.size();
+            SafetensorsHeader.checkFileSize(file, size);
             ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(channel, prefix, 0);
             long headerLength = SafetensorsHeader.checkHeaderLength(file, prefix.flip().getLong(0), size);

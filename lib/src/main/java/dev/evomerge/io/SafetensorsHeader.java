@@ -3,6 +3,7 @@ package dev.evomerge.io;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -53,11 +54,15 @@ public final class SafetensorsHeader {
         return dataStart;
     }
 
-    /** Checks that the 8-byte length prefix is plausible for a file of {@code fileSize} bytes. */
-    public static long checkHeaderLength(String file, long headerLength, long fileSize) {
+    public static void checkFileSize(String file, long fileSize) {
         if (fileSize < 8) {
             throw new CheckpointException(file, "file is " + fileSize + " bytes, shorter than the 8-byte header length");
         }
+    }
+
+    /** Checks that the 8-byte length prefix is plausible for a file of {@code fileSize} bytes. */
+    public static long checkHeaderLength(String file, long headerLength, long fileSize) {
+        checkFileSize(file, fileSize);
         if (headerLength <= 0 || headerLength > MAX_HEADER_BYTES) {
             throw new CheckpointException(file, "header length " + headerLength
                     + " is not sane (must be 1.." + MAX_HEADER_BYTES + ")");
@@ -88,10 +93,21 @@ public final class SafetensorsHeader {
         return new SafetensorsHeader(tensors, metadata, dataStart);
     }
 
-    /** Reads the top-level object field by field, so a duplicate tensor name is caught and named. */
+    /**
+     * Reads the top-level object field by field. Jackson's strict duplicate detection catches a
+     * repeated key at any depth; the parser's context then tells a repeated tensor name from a
+     * repeated key inside one tensor's entry.
+     */
     private static Map<String, JsonNode> readTopLevel(String file, byte[] headerJson) {
         Map<String, JsonNode> entries = new LinkedHashMap<>();
-        try (JsonParser p = JSON.getFactory().createParser(headerJson)) {
+        String entry = null;
+        JsonParser p;
+        try {
+            p = JSON.getFactory().createParser(headerJson);
+        } catch (IOException e) {
+            throw new CheckpointException(file, "header could not be read: " + e.getMessage());
+        }
+        try (p) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new CheckpointException(file, "header is not a JSON object");
             }
@@ -99,18 +115,21 @@ public final class SafetensorsHeader {
                 if (t == null) {
                     throw new CheckpointException(file, "header is not valid JSON: unexpected end of header");
                 }
-                String name = p.currentName();
-                if (entries.containsKey(name)) {
-                    throw new CheckpointException(file, "tensor '" + name + "': duplicate name in header");
-                }
+                entry = p.currentName();
                 p.nextToken();
-                entries.put(name, JSON.readTree(p));
+                entries.put(entry, JSON.readTree(p));
             }
-            JsonToken trailing = p.nextToken();
-            if (trailing != null) {
+            if (p.nextToken() != null) {
                 throw new CheckpointException(file, "header is not valid JSON: content after the closing brace");
             }
         } catch (JsonProcessingException e) {
+            if (e.getOriginalMessage().startsWith("Duplicate field")) {
+                JsonStreamContext ctx = p.getParsingContext();
+                if (ctx.getParent() != null && ctx.getParent().inRoot()) {
+                    throw new CheckpointException(file, "tensor '" + ctx.getCurrentName() + "': duplicate name in header");
+                }
+                throw new CheckpointException(file, "tensor '" + entry + "': duplicate key '" + ctx.getCurrentName() + "'");
+            }
             throw new CheckpointException(file, "header is not valid JSON: " + e.getOriginalMessage().replace('\n', ' '));
         } catch (IOException e) {
             throw new CheckpointException(file, "header could not be read: " + e.getMessage());
