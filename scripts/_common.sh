@@ -16,7 +16,11 @@ evomerge_build_lib() {
   local stamp="$EVOMERGE_ROOT/lib/target/dependency/.built"
   if [[ ! -f "$stamp" ]] || [[ -n "$(find "$EVOMERGE_ROOT/lib/src/main" "$EVOMERGE_ROOT/pom.xml" "$EVOMERGE_ROOT/lib/pom.xml" -newer "$stamp" -print -quit)" ]]; then
     echo "building evomerge (first run, or sources changed)..." >&2
-    (cd "$EVOMERGE_ROOT" && mvn -B -q -Dstyle.color=never -DskipTests -pl lib -am package) >&2 || exit 1
+    local log; log="$(mktemp)"
+    if ! (cd "$EVOMERGE_ROOT" && mvn -B -q -DskipTests -pl lib -am package) >"$log" 2>&1; then
+      cat "$log" >&2; rm -f "$log"; exit 1
+    fi
+    rm -f "$log"
     touch "$stamp"
   fi
 }

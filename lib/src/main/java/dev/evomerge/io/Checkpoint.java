@@ -215,6 +215,12 @@ public final class Checkpoint implements AutoCloseable {
         return shardOf.get(name).floats(name);
     }
 
+    /** Decodes a tensor into a reused array; see {@link SafetensorsFile#readFloats}. */
+    public void readFloats(String name, float[] dst) {
+        tensor(name);
+        shardOf.get(name).readFloats(name, dst);
+    }
+
     /** Stored parameters: tied embeddings count once, as they are stored once. */
     public long parameterCount() {
         return tensors.values().stream().mapToLong(TensorInfo::numel).sum();

@@ -16,14 +16,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.hadoop.fs.EtagSource;
 import org.apache.hadoop.fs.FileStatus;
 
 /**
  * Localizes checkpoint directories: a local location is used where it is; a remote one
  * (hdfs://, s3a://, ...) is copied once into the cache directory and memory-mapped from there.
  *
- * <p>The cache key hashes the location and each file's name, length and modification time, so
- * a checkpoint changed remotely is fetched again under a new key. Several tasks of one JVM that
+ * <p>The cache key hashes the location and each file's name, length, modification time and,
+ * where the store has one (S3), its ETag, so a checkpoint changed remotely is fetched again under
+ * a new key, even when the change kept the length and fell in the same second. Several tasks of one JVM that
  * ask at once share one download (an in-flight future per key); several JVMs on one node (one
  * executor per GPU) take a file lock per key. A copy appears by an atomic rename, so a
  * directory in the cache is always complete. Pickled weights are refused before anything is
@@ -116,7 +118,8 @@ public final class CheckpointCache {
         StringBuilder s = new StringBuilder(location.replaceAll("/+$", "")).append('\n');
         for (FileStatus f : files) {
             s.append(f.getPath().getName()).append('\t').append(f.getLen()).append('\t')
-                    .append(f.getModificationTime()).append('\n');
+                    .append(f.getModificationTime()).append('\t')
+                    .append(f instanceof EtagSource e ? e.getEtag() : "").append('\n');
         }
         String trimmed = location.replaceAll("/+$", "");
         String name = trimmed.substring(trimmed.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9._-]", "_");

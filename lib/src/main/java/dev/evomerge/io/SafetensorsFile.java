@@ -107,14 +107,29 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
-    /** A floating-point tensor widened (or narrowed, for F64) to f32. */
+    /** A floating-point tensor widened (or narrowed, for F64) to f32, in a new array. */
     public float[] floats(String name) {
+        float[] out = new float[Math.toIntExact(tensor(name).numel())];
+        readFloats(name, out);
+        return out;
+    }
+
+    /**
+     * Decodes a floating-point tensor into the start of {@code dst}. Streaming code reuses one
+     * destination across tensors: allocating (and zeroing) a fresh array per tensor costs as
+     * much as the read itself.
+     */
+    public void readFloats(String name, float[] dst) {
         TensorInfo t = tensor(name);
         if (!t.dtype().isFloatingPoint()) {
             throw new CheckpointException(path.toString(), "tensor '" + name + "': dtype " + t.dtype()
                     + " is not a floating-point type");
         }
-        return TensorBytes.toFloats(bytes(name), t.dtype(), Math.toIntExact(t.numel()));
+        if (dst.length < t.numel()) {
+            throw new IllegalArgumentException("tensor '" + name + "' has " + t.numel() + " values, the array only "
+                    + dst.length);
+        }
+        TensorBytes.toFloats(bytes(name), t.dtype(), dst, (int) t.numel());
     }
 
     @Override

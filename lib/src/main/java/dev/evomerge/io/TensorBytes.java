@@ -11,9 +11,15 @@ public final class TensorBytes {
 
     public static float[] toFloats(ByteBuffer bytes, DType dtype, int numel) {
         float[] out = new float[numel];
+        toFloats(bytes, dtype, out, numel);
+        return out;
+    }
+
+    /** Decodes {@code numel} values into the start of {@code out}, which callers reuse across tensors. */
+    public static void toFloats(ByteBuffer bytes, DType dtype, float[] out, int numel) {
         ByteBuffer src = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         switch (dtype) {
-            case F32 -> src.asFloatBuffer().get(out);
+            case F32 -> src.asFloatBuffer().get(out, 0, numel);
             case BF16 -> HalfFloats.bf16ToF32(src, out, 0, numel);
             case F16 -> HalfFloats.f16ToF32(src, out, 0, numel);
             case F64 -> {
@@ -24,7 +30,6 @@ public final class TensorBytes {
             }
             default -> throw new IllegalArgumentException("dtype " + dtype + " is not a floating-point type");
         }
-        return out;
     }
 
     /** Encodes {@code values} in {@code dtype}, rounding to nearest even when narrowing. */

@@ -1,0 +1,44 @@
+package dev.evomerge.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.evomerge.io.Checkpoint;
+import dev.evomerge.io.CheckpointException;
+import dev.evomerge.io.DType;
+import dev.evomerge.io.TensorBytes;
+import dev.evomerge.io.TensorInfo;
+import java.nio.ByteBuffer;
+
+/**
+ * Moves checkpoint tensors into DJL. DJL 0.35.1 aborts the JVM on any BFLOAT16 array, so
+ * every tensor enters as FLOAT32 (CPU) or FLOAT16 (GPU), converted in Java on the way.
+ */
+public final class DeviceTensors {
+    private DeviceTensors() {
+    }
+
+    public static NDArray load(NDManager manager, Checkpoint checkpoint, String name, DataType target) {
+        TensorInfo t = checkpoint.tensor(name);
+        Shape shape = new Shape(t.shape());
+        if (target == DataType.FLOAT16 && t.dtype() == DType.F16) {
+            return manager.create(checkpoint.bytes(name), shape, DataType.FLOAT16);
+        }
+        float[] values = checkpoint.floats(name);
+        return switch (target) {
+            case FLOAT32 -> manager.create(values, shape);
+            case FLOAT16 -> {
+                for (float v : values) {
+                    if (Math.abs(v) > 65504f && !Float.isInfinite(v)) {
+                        throw new CheckpointException(checkpoint.dir().toString(), "tensor '" + name + "': value " + v
+                                + " overflows float16; run this model in float32");
+                    }
+                }
+                ByteBuffer half = TensorBytes.fromFloats(values, DType.F16);
+                yield manager.create(half, shape, DataType.FLOAT16);
+            }
+            default -> throw new IllegalArgumentException("tensors enter DJL as FLOAT32 or FLOAT16, not " + target);
+        };
+    }
+}
