@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.stream.IntStream;
-import org.apache.commons.math3.random.MersenneTwister;
 
 /**
  * CMA-ES with an ask/tell interface (Hansen, "The CMA Evolution Strategy: A Tutorial",
@@ -49,7 +48,7 @@ public final class CmaEs {
 
     /** A fresh start: restart {@code restart} of an IPOP run, with population {@code lambda}. */
     CmaEs(CmaOptions options, int restart, int lambda) {
-        this(options, restart, lambda, initialCovariance(options), null);
+        this(options, restart, lambda, initialCovariance(options, lambda), null);
     }
 
     private CmaEs(CmaOptions options, int restart, int lambda, Covariance cov, double[] marginScale) {
@@ -73,19 +72,26 @@ public final class CmaEs {
     }
 
     /** C0 = diag(scaling^2), the identity without scaling. */
-    private static Covariance initialCovariance(CmaOptions o) {
+    private static Covariance initialCovariance(CmaOptions o, int lambda) {
         double[] variances = new double[o.dimension()];
         for (int i = 0; i < variances.length; i++) {
             variances[i] = o.scaling() == null ? 1.0 : o.scaling()[i] * o.scaling()[i];
         }
-        return o.separable() ? new DiagonalCovariance(variances) : FullCovariance.diagonal(variances);
+        return o.separable() ? new DiagonalCovariance(variances)
+                : FullCovariance.diagonal(variances, decompositionGap(o, lambda));
+    }
+
+    /** Generations between eigendecompositions: pycma's lazy gap, 0.5 / (n (c1 + c_mu)), at least 1. */
+    private static int decompositionGap(CmaOptions o, int lambda) {
+        CmaParameters p = CmaParameters.of(o.dimension(), lambda, false);
+        return Math.max(1, (int) Math.floor(0.5 / (o.dimension() * (p.c1() + p.cMu()))));
     }
 
     /** Restores an optimizer from {@link #state()}; it continues exactly where the original was. */
     public static CmaEs fromState(CmaState s) {
         int n = s.options().dimension();
         Covariance restored = s.options().separable() ? new DiagonalCovariance(s.covariance())
-                : FullCovariance.fromValues(n, s.covariance());
+                : FullCovariance.fromValues(n, s.covariance(), decompositionGap(s.options(), s.lambda()), s.factors());
         CmaEs c = new CmaEs(s.options(), s.restart(), s.lambda(), restored, s.marginScale());
         System.arraycopy(s.mean(), 0, c.mean, 0, n);
         c.sigma = s.sigma();
@@ -100,6 +106,7 @@ public final class CmaEs {
 
     public CmaState state() {
         return new CmaState(options, restart, p.lambda(), generation, mean.clone(), sigma, cov.values(),
+                cov instanceof FullCovariance full ? full.factors() : null,
                 pSigma.clone(), pC.clone(), funHistory.clone(), margin == null ? null : margin.scale(),
                 bestCandidate == null ? null : bestCandidate.clone(), bestFitness);
     }
@@ -146,8 +153,7 @@ public final class CmaEs {
         if (pending != null) {
             return pending;
         }
-        MersenneTwister rng = new MersenneTwister(new int[] {
-                (int) (options.seed() >>> 32), (int) options.seed(), restart, generation});
+        StandardNormal rng = new StandardNormal((int) (options.seed() >>> 32), (int) options.seed(), restart, generation);
         int n = p.n();
         double[][] candidates = new double[p.lambda()][];
         pendingForTell = new double[p.lambda()][];
@@ -169,10 +175,10 @@ public final class CmaEs {
         return pending;
     }
 
-    private double[] sample(MersenneTwister rng, int n) {
+    private double[] sample(StandardNormal rng, int n) {
         double[] z = new double[n];
         for (int i = 0; i < n; i++) {
-            z[i] = rng.nextGaussian(); // z ~ N(0, I)
+            z[i] = rng.next(); // z ~ N(0, I)
         }
         double[] y = cov.sample(z); // y ~ N(0, C)
         double[] x = new double[n];
@@ -264,8 +270,9 @@ public final class CmaEs {
         sigma *= Math.exp((p.cSigma() / p.dSigma()) * (normPSigma / p.chiN() - 1));
         sigma = Math.min(sigma, SIGMA_MAX);
 
-        // (p. 28) h_sigma stalls the rank-one path while the step size grows fast
-        double hSigmaLeft = normPSigma / Math.sqrt(1 - Math.pow(1 - p.cSigma(), 2 * (generation + 1)));
+        // (p. 28) h_sigma stalls the rank-one path while the step size grows fast; g counts from 1
+        // at the first tell, and the exponent is 2 (g + 1) as in the cmaes library.
+        double hSigmaLeft = normPSigma / Math.sqrt(1 - Math.pow(1 - p.cSigma(), 2 * (generation + 2)));
         double hSigma = hSigmaLeft < (1.4 + 2.0 / (n + 1)) * p.chiN() ? 1.0 : 0.0;
         // (eq. 45) covariance path
         double cc = Math.sqrt(p.cC() * (2 - p.cC()) * p.muEff());

@@ -18,6 +18,7 @@ public record CmaState(
         double[] mean,
         double sigma,
         double[] covariance, // n*n row-major (full) or n (separable)
+        FullCovariance.Factors factors, // the full covariance's (possibly older) eigendecomposition, or null
         double[] pSigma,
         double[] pC,
         double[] funHistory, // best and worst fitness of recent generations, for the tolfun criterion

@@ -5,17 +5,36 @@ import org.apache.commons.math3.linear.EigenDecomposition;
 import org.apache.commons.math3.linear.RealMatrix;
 
 /**
- * A full covariance matrix with its eigendecomposition C = B D^2 B^T (Commons Math), computed
- * lazily after each update and cached until the next one.
+ * A full covariance matrix with its eigendecomposition C = B D^2 B^T (Commons Math).
+ *
+ * <p>The decomposition costs O(n^3) (3-4 ms at n = 100), far more than the rest of a
+ * generation, so it is refreshed only every {@code gap} updates and the factors in between are
+ * those of a slightly older C, as pycma does ("lazy" eigendecomposition; gap
+ * 0.5 / (n (c1 + c_mu)) generations). The factors are part of the state, so a resumed
+ * optimizer samples with exactly the factors the original had.
  */
 public final class FullCovariance implements Covariance {
     private static final double EPS = 1e-8;
     private final int n;
     private final double[][] c;
-    private double[][] b; // eigenvectors as columns
+    private final int gap;
+    private int staleUpdates; // updates of C since the factors were computed
+    private double[][] b; // eigenvectors as columns, null when a refresh is due
     private double[] d; // axis lengths: sqrt of eigenvalues
 
+    /** The decomposition as plain data: B row-major, D, and how many updates old it is. */
+    public record Factors(double[] eigenvectors, double[] axisLengths, int staleUpdates) {
+    }
+
     public FullCovariance(double[][] matrix) {
+        this(matrix, 1, null);
+    }
+
+    public FullCovariance(double[][] matrix, int gap, Factors factors) {
+        if (gap < 1) {
+            throw new IllegalArgumentException("decomposition gap must be at least 1, got " + gap);
+        }
+        this.gap = gap;
         this.n = matrix.length;
         this.c = new double[n][];
         for (int i = 0; i < n; i++) {
@@ -24,22 +43,44 @@ public final class FullCovariance implements Covariance {
             }
             c[i] = matrix[i].clone();
         }
+        if (factors != null && factors.eigenvectors() != null) {
+            this.b = toMatrix(n, factors.eigenvectors());
+            this.d = factors.axisLengths().clone();
+            this.staleUpdates = factors.staleUpdates();
+        }
     }
 
-    public static FullCovariance diagonal(double[] variances) {
+    public static FullCovariance diagonal(double[] variances, int gap) {
         double[][] m = new double[variances.length][variances.length];
         for (int i = 0; i < variances.length; i++) {
             m[i][i] = variances[i];
         }
-        return new FullCovariance(m);
+        return new FullCovariance(m, gap, null);
     }
 
-    public static FullCovariance fromValues(int n, double[] rowMajor) {
+    public static FullCovariance fromValues(int n, double[] rowMajor, int gap, Factors factors) {
+        return new FullCovariance(toMatrix(n, rowMajor), gap, factors);
+    }
+
+    private static double[][] toMatrix(int n, double[] rowMajor) {
         double[][] m = new double[n][n];
         for (int i = 0; i < n; i++) {
             System.arraycopy(rowMajor, i * n, m[i], 0, n);
         }
-        return new FullCovariance(m);
+        return m;
+    }
+
+    private static double[] toRowMajor(double[][] m) {
+        int n = m.length;
+        double[] out = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(m[i], 0, out, i * n, n);
+        }
+        return out;
+    }
+
+    public Factors factors() {
+        return new Factors(b == null ? null : toRowMajor(b), d == null ? null : d.clone(), staleUpdates);
     }
 
     @Override
@@ -53,9 +94,10 @@ public final class FullCovariance implements Covariance {
      * saved C samples exactly what the original would have.
      */
     private void decompose() {
-        if (d != null) {
+        if (b != null) {
             return;
         }
+        staleUpdates = 0;
         EigenDecomposition eig = new EigenDecomposition(new Array2DRowRealMatrix(c, false));
         RealMatrix v = eig.getV();
         double[] eigenvalues = eig.getRealEigenvalues();
@@ -122,8 +164,10 @@ public final class FullCovariance implements Covariance {
                 c[j][i] = v;
             }
         }
-        b = null;
-        d = null;
+        if (++staleUpdates >= gap) {
+            b = null;
+            d = null;
+        }
     }
 
     @Override
@@ -153,10 +197,6 @@ public final class FullCovariance implements Covariance {
 
     @Override
     public double[] values() {
-        double[] out = new double[n * n];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(c[i], 0, out, i * n, n);
-        }
-        return out;
+        return toRowMajor(c);
     }
 }

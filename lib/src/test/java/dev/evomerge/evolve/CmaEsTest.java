@@ -124,7 +124,7 @@ class CmaEsTest {
             cma.tell(pop, evaluate(pop, x -> Arrays.stream(x).map(v -> (v - 3) * (v - 3)).sum()));
         }
         // Resampling keeps candidates strictly inside, so the corner is approached, not hit.
-        assertArrayEquals(filled(n, 1.0), cma.bestCandidate(), 1e-2);
+        assertArrayEquals(filled(n, 1.0), cma.bestCandidate(), 5e-2);
     }
 
     @Test
