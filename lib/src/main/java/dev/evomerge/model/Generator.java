@@ -1,0 +1,131 @@
+package dev.evomerge.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Batched greedy decoding with a KV cache: prompts are left-padded so every sequence's next
+ * token comes from the last column, the prefill runs the whole block once, then each step feeds
+ * one token per sequence. A sequence stops at an end-of-sequence token, at the first of the stop
+ * strings its text contains (the text is cut there), or after {@code maxNewTokens}. Greedy and
+ * position-exact, so the same prompts give the same outputs on every run and in every batching.
+ */
+public final class Generator {
+    private final Transformer model;
+    private final Tokenizer tokenizer;
+
+    public Generator(Transformer model, Tokenizer tokenizer) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+    }
+
+    public record Options(int maxNewTokens, List<String> stopStrings, boolean stopAtEos) {
+        public Options {
+            if (maxNewTokens < 0) {
+                throw new IllegalArgumentException("max_new_tokens must be >= 0, got " + maxNewTokens);
+            }
+            stopStrings = List.copyOf(stopStrings);
+        }
+
+        public static Options greedy(int maxNewTokens) {
+            return new Options(maxNewTokens, List.of(), true);
+        }
+    }
+
+    public enum Finish { EOS, STOP_STRING, LENGTH }
+
+    /** The generated tokens (without the EOS), their text (cut before a stop string), and why it ended. */
+    public record Result(long[] tokens, String text, Finish finish) {
+    }
+
+    public List<Result> generateText(List<String> prompts, Options options) {
+        return generate(prompts.stream().map(tokenizer::encode).toList(), options);
+    }
+
+    public List<Result> generate(List<long[]> prompts, Options options) {
+        int b = prompts.size();
+        if (b == 0) {
+            return List.of();
+        }
+        for (long[] p : prompts) {
+            if (p.length == 0) {
+                throw new IllegalArgumentException("an empty prompt has no last token to continue from");
+            }
+        }
+        List<Long> eos = model.config().eosTokenIds().stream().map(Integer::longValue).toList();
+        TokenBatch batch = TokenBatch.pad(prompts, true, prompts.get(0)[0]);
+        List<List<Long>> generated = new ArrayList<>();
+        Result[] results = new Result[b];
+        for (int i = 0; i < b; i++) {
+            generated.add(new ArrayList<>());
+        }
+        try (NDManager m = model.manager().newSubManager();
+             KvCache cache = new KvCache(m, model.config().numHiddenLayers(), b)) {
+            long[] next = step(m, cache, batch.ids(), batch.mask());
+            for (int n = 0; n < options.maxNewTokens(); n++) {
+                for (int i = 0; i < b; i++) {
+                    if (results[i] == null) {
+                        results[i] = accept(generated.get(i), next[i], eos, options);
+                    }
+                }
+                if (Arrays.stream(results).allMatch(r -> r != null) || n == options.maxNewTokens() - 1) {
+                    break;
+                }
+                long[][] column = new long[b][1];
+                long[][] ones = new long[b][1];
+                for (int i = 0; i < b; i++) {
+                    column[i][0] = next[i]; // finished sequences keep running; their outputs are ignored
+                    ones[i][0] = 1;
+                }
+                next = step(m, cache, column, ones);
+            }
+        }
+        for (int i = 0; i < b; i++) {
+            if (results[i] == null) {
+                long[] ids = toArray(generated.get(i));
+                results[i] = new Result(ids, tokenizer.decode(ids), Finish.LENGTH);
+            }
+        }
+        return List.of(results);
+    }
+
+    /** Adds {@code token} to a sequence's output; a Result when that ends the sequence, else null. */
+    private Result accept(List<Long> out, long token, List<Long> eos, Options options) {
+        if (options.stopAtEos() && eos.contains(token)) {
+            long[] ids = toArray(out);
+            return new Result(ids, tokenizer.decode(ids), Finish.EOS);
+        }
+        out.add(token);
+        if (!options.stopStrings().isEmpty()) {
+            long[] ids = toArray(out);
+            String text = tokenizer.decode(ids);
+            int cut = -1;
+            for (String stop : options.stopStrings()) {
+                int at = text.indexOf(stop);
+                if (at >= 0 && (cut < 0 || at < cut)) {
+                    cut = at;
+                }
+            }
+            if (cut >= 0) {
+                return new Result(ids, text.substring(0, cut), Finish.STOP_STRING);
+            }
+        }
+        return null;
+    }
+
+    /** One forward of [B, T] tokens; the argmax of each sequence's last logits. */
+    private long[] step(NDManager m, KvCache cache, long[][] ids, long[][] mask) {
+        try (NDScope ignored = new NDScope()) {
+            NDArray logits = model.forward(Transformer.longs(m, ids), Transformer.longs(m, mask), cache, true);
+            return logits.argMax(-1).toLongArray(); // [B, 1] -> B
+        }
+    }
+
+    private static long[] toArray(List<Long> xs) {
+        return xs.stream().mapToLong(Long::longValue).toArray();
+    }
+}

@@ -1,0 +1,98 @@
+package dev.evomerge.model;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.evomerge.io.CheckpointException;
+import dev.evomerge.io.ModelConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A checkpoint's tokenizer: {@code tokenizer.json} through DJL's Hugging Face tokenizers (a
+ * native library inside the jar, nothing downloaded). The beginning-of-sequence token is added
+ * here, not by the tokenizer's post-processor, following {@code tokenizer_config.json}'s
+ * {@code add_bos_token} (Llama tokenizers default to true, others to false), so every model
+ * family gets exactly one BOS or none.
+ */
+public final class Tokenizer implements AutoCloseable {
+    private final HuggingFaceTokenizer tokenizer;
+    private final Integer bosId;
+    private final boolean addBos;
+
+    private Tokenizer(HuggingFaceTokenizer tokenizer, Integer bosId, boolean addBos) {
+        this.tokenizer = tokenizer;
+        this.bosId = bosId;
+        this.addBos = addBos;
+    }
+
+    /** The tokenizer of the checkpoint directory {@code dir}, whose config.json gives the BOS id. */
+    public static Tokenizer load(Path dir, ModelConfig config) {
+        Path json = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(json)) {
+            throw new CheckpointException(dir.toString(), "no tokenizer.json (only the fast-tokenizer format is supported)");
+        }
+        JsonNode tokenizerConfig = readOptional(dir.resolve("tokenizer_config.json"));
+        boolean addBos;
+        if (tokenizerConfig != null && tokenizerConfig.has("add_bos_token")) {
+            addBos = tokenizerConfig.get("add_bos_token").asBoolean();
+        } else {
+            addBos = tokenizerConfig != null && tokenizerConfig.path("tokenizer_class").asText("").contains("Llama");
+        }
+        try {
+            HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(json, Map.of(
+                    "addSpecialTokens", "false", "padding", "false", "truncation", "false"));
+            return new Tokenizer(hf, config == null ? null : config.bosTokenId(), addBos && config != null
+                    && config.bosTokenId() != null);
+        } catch (IOException | RuntimeException e) {
+            throw new CheckpointException(json.toString(), "cannot load tokenizer: " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonNode readOptional(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            return new ObjectMapper().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new CheckpointException(file.toString(), "not valid JSON: " + e.getMessage().replace('\n', ' '), e);
+        }
+    }
+
+    /** Token ids of {@code text}, with BOS first when the checkpoint asks for it. */
+    public long[] encode(String text) {
+        return encode(text, addBos);
+    }
+
+    public long[] encode(String text, boolean withBos) {
+        long[] ids = tokenizer.encode(text, false, false).getIds();
+        if (!withBos || bosId == null) {
+            return ids;
+        }
+        long[] out = new long[ids.length + 1];
+        out[0] = bosId;
+        System.arraycopy(ids, 0, out, 1, ids.length);
+        return out;
+    }
+
+    /** Text of {@code ids}, special tokens skipped. */
+    public String decode(long[] ids) {
+        return tokenizer.decode(ids, true);
+    }
+
+    public boolean addsBos() {
+        return addBos;
+    }
+
+    public Integer bosId() {
+        return bosId;
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}

@@ -1,0 +1,302 @@
+package dev.evomerge.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import dev.evomerge.io.Checkpoint;
+import dev.evomerge.io.CheckpointException;
+import dev.evomerge.io.ModelConfig;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A decoder-only transformer of the Llama family (Llama, Mistral, Qwen2) on DJL NDArrays, read
+ * top to bottom like llama2.c's run.c:
+ *
+ * <pre>
+ * x = embed[tokens]                                   [B, T, D]
+ * for each layer:
+ *   h = rmsnorm(x) * input_layernorm
+ *   q, k, v = h Wq (+bq), h Wk (+bk), h Wv (+bv)      [B, H|KVH, T, hd]
+ *   q, k = rope(q, positions), rope(k, positions)     (Hugging Face rotate_half convention)
+ *   k, v = cache.append(k, v)                         [B, KVH, Tk, hd]
+ *   a = softmax(q k^T / sqrt(hd) + mask) v            (KV heads shared by H / KVH query heads)
+ *   x = x + a Wo
+ *   h = rmsnorm(x) * post_attention_layernorm
+ *   x = x + (silu(h Wgate) * (h Wup)) Wdown
+ * logits = rmsnorm(x) * norm  E^T                     (E = lm_head, or embed when tied)
+ * </pre>
+ *
+ * The differences between the families are flags of {@link ModelConfig} (q/k/v biases, a sliding
+ * window, tied embeddings), not subclasses. Weights live on the device in FLOAT32 (CPU) or FLOAT16
+ * (GPU); DJL cannot hold BFLOAT16. Every operation is differentiable, so the same code trains
+ * under DJL's GradientCollector.
+ *
+ * <p>Memory: the weights belong to this model's manager. A caller runs each forward inside an
+ * {@code NDScope} (see {@link KvCache}), which frees every intermediate array of the step.
+ */
+public final class Transformer implements AutoCloseable {
+    private final ModelConfig config;
+    private final NDManager manager;
+    private final DataType dtype;
+    private final NDArray embed; // [V, D]
+    private final NDArray headT; // [D, V]
+    private final NDArray finalNorm; // [D]
+    private final Layer[] layers;
+    private final boolean headIsSeparate;
+    private final NDArray invFreq; // [hd / 2]
+
+    /** One block's weights; projections stored transposed, [in, out], so x W needs no per-call transpose. */
+    record Layer(NDArray inputNorm, NDArray wq, NDArray bq, NDArray wk, NDArray bk, NDArray wv, NDArray bv,
+                 NDArray wo, NDArray postNorm, NDArray wGate, NDArray wUp, NDArray wDown) {
+        NDList all() {
+            NDList l = new NDList(inputNorm, wq, wk, wv, wo, postNorm, wGate, wUp, wDown);
+            for (NDArray b : new NDArray[] {bq, bk, bv}) {
+                if (b != null) {
+                    l.add(b);
+                }
+            }
+            return l;
+        }
+    }
+
+    private Transformer(ModelConfig config, NDManager manager, DataType dtype, NDArray embed, NDArray headT,
+                        boolean headIsSeparate, NDArray finalNorm, Layer[] layers) {
+        this.headIsSeparate = headIsSeparate;
+        this.config = config;
+        this.manager = manager;
+        this.dtype = dtype;
+        this.embed = embed;
+        this.headT = headT;
+        this.finalNorm = finalNorm;
+        this.layers = layers;
+        int half = config.headDim() / 2;
+        float[] inv = new float[half];
+        for (int i = 0; i < half; i++) {
+            // inv_freq_i = theta^(-2i / hd), computed in double as transformers computes it in float64 before casting
+            inv[i] = (float) (1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / config.headDim()));
+        }
+        this.invFreq = manager.create(inv);
+    }
+
+    /** Loads every weight of {@code checkpoint} onto {@code device} (FLOAT32 on CPU, FLOAT16 on GPU). */
+    public static Transformer load(Checkpoint checkpoint, Device device) {
+        DataType dtype = device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
+        return load(checkpoint, device, dtype);
+    }
+
+    public static Transformer load(Checkpoint checkpoint, Device device, DataType dtype) {
+        ModelConfig c = checkpoint.config();
+        NDManager manager = NDManager.newBaseManager(device);
+        try {
+            Weights w = new Weights(checkpoint, manager, dtype);
+            int d = c.hiddenSize();
+            int qDim = c.numAttentionHeads() * c.headDim();
+            NDArray embed = w.load("model.embed_tokens.weight", c.vocabSize(), d);
+            NDArray head = c.tieWordEmbeddings() && !checkpoint.contains("lm_head.weight")
+                    ? embed : w.load("lm_head.weight", c.vocabSize(), d);
+            Layer[] layers = new Layer[c.numHiddenLayers()];
+            for (int i = 0; i < layers.length; i++) {
+                String p = "model.layers." + i + ".";
+                layers[i] = new Layer(
+                        w.load(p + "input_layernorm.weight", d),
+                        w.load(p + "self_attn.q_proj.weight", qDim, d).transpose(),
+                        c.attentionBias() ? w.load(p + "self_attn.q_proj.bias", qDim) : null,
+                        w.load(p + "self_attn.k_proj.weight", c.kvDim(), d).transpose(),
+                        c.attentionBias() ? w.load(p + "self_attn.k_proj.bias", c.kvDim()) : null,
+                        w.load(p + "self_attn.v_proj.weight", c.kvDim(), d).transpose(),
+                        c.attentionBias() ? w.load(p + "self_attn.v_proj.bias", c.kvDim()) : null,
+                        w.load(p + "self_attn.o_proj.weight", d, qDim).transpose(),
+                        w.load(p + "post_attention_layernorm.weight", d),
+                        w.load(p + "mlp.gate_proj.weight", c.intermediateSize(), d).transpose(),
+                        w.load(p + "mlp.up_proj.weight", c.intermediateSize(), d).transpose(),
+                        w.load(p + "mlp.down_proj.weight", d, c.intermediateSize()).transpose());
+            }
+            NDArray norm = w.load("model.norm.weight", d);
+            return new Transformer(c, manager, dtype, embed, head.transpose(), head != embed, norm, layers);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** Reads tensors, checking each shape against the config before it goes to the device. */
+    private record Weights(Checkpoint checkpoint, NDManager manager, DataType dtype) {
+        NDArray load(String name, long... shape) {
+            long[] actual = checkpoint.tensor(name).shape();
+            if (!Arrays.equals(actual, shape)) {
+                throw new CheckpointException(checkpoint.dir().toString(), "tensor '" + name + "': shape "
+                        + Arrays.toString(actual) + " but config.json implies " + Arrays.toString(shape));
+            }
+            return DeviceTensors.load(manager, checkpoint, name, dtype);
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    public DataType dataType() {
+        return dtype;
+    }
+
+    /** Every weight array, for training (attach gradients) or for counting. */
+    public List<NDArray> parameters() {
+        List<NDArray> all = new ArrayList<>(List.of(embed, finalNorm));
+        if (headIsSeparate) {
+            all.add(headT);
+        }
+        for (Layer l : layers) {
+            all.addAll(l.all());
+        }
+        return all;
+    }
+
+    /**
+     * Runs {@code tokens} [B, T] (int64) through the model after what {@code cache} already holds,
+     * appends their keys and values to it, and returns logits [B, T, V], or [B, 1, V] for the last
+     * position only. {@code tokenMask} [B, T] is 1 for real tokens and 0 for padding.
+     */
+    public NDArray forward(NDArray tokens, NDArray tokenMask, KvCache cache, boolean lastPositionOnly) {
+        long b = tokens.getShape().get(0);
+        long t = tokens.getShape().get(1);
+        if (cache.length() + t > config.maxPositionEmbeddings() && config.slidingWindow() == null) {
+            throw new IllegalArgumentException(cache.length() + t + " positions exceed max_position_embeddings "
+                    + config.maxPositionEmbeddings());
+        }
+        checkTokenRange(tokens);
+        NDArray positions = cache.advance(tokenMask); // [B, T] position of each token in its own sequence
+        NDArray mask = attentionMask(cache, t); // [B, 1, T, Tk] additive
+
+        NDArray x = embed.get(tokens.flatten()).reshape(b, t, config.hiddenSize()); // [B, T, D]
+        NDArray[] rope = ropeTables(positions); // cos, sin: [B, 1, T, hd]
+        for (int i = 0; i < layers.length; i++) {
+            x = block(layers[i], i, x, rope, mask, cache);
+        }
+        if (lastPositionOnly) {
+            x = x.get(":, -1:, :");
+        }
+        return rmsNorm(x, finalNorm).matMul(headT); // [B, T, V]
+    }
+
+    private NDArray block(Layer l, int index, NDArray x, NDArray[] rope, NDArray mask, KvCache cache) {
+        long b = x.getShape().get(0);
+        long t = x.getShape().get(1);
+        int h = config.numAttentionHeads();
+        int kvh = config.numKeyValueHeads();
+        int hd = config.headDim();
+
+        NDArray hIn = rmsNorm(x, l.inputNorm());
+        NDArray q = heads(project(hIn, l.wq(), l.bq()), b, t, h); // [B, H, T, hd]
+        NDArray k = heads(project(hIn, l.wk(), l.bk()), b, t, kvh); // [B, KVH, T, hd]
+        NDArray v = heads(project(hIn, l.wv(), l.bv()), b, t, kvh);
+        q = applyRope(q, rope);
+        k = applyRope(k, rope);
+        NDArray[] kv = cache.append(index, k, v); // [B, KVH, Tk, hd]
+        NDArray keys = repeatKv(kv[0], h / kvh);
+        NDArray values = repeatKv(kv[1], h / kvh);
+
+        NDArray scores = q.matMul(keys.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(hd)).add(mask); // [B, H, T, Tk]
+        NDArray attended = scores.softmax(-1).matMul(values); // [B, H, T, hd]
+        NDArray merged = attended.transpose(0, 2, 1, 3).reshape(b, t, (long) h * hd);
+        x = x.add(merged.matMul(l.wo()));
+
+        NDArray hPost = rmsNorm(x, l.postNorm());
+        NDArray gate = hPost.matMul(l.wGate());
+        NDArray swiglu = gate.mul(Activation.sigmoid(gate)).mul(hPost.matMul(l.wUp())); // silu(gate) * up
+        return x.add(swiglu.matMul(l.wDown()));
+    }
+
+    private static NDArray project(NDArray x, NDArray wT, NDArray bias) {
+        NDArray y = x.matMul(wT);
+        return bias == null ? y : y.add(bias);
+    }
+
+    /** [B, T, n*hd] -> [B, n, T, hd]. */
+    private NDArray heads(NDArray x, long b, long t, int n) {
+        return x.reshape(b, t, n, config.headDim()).transpose(0, 2, 1, 3);
+    }
+
+    /** Grouped-query attention: KV head j serves query heads j*groups .. (j+1)*groups - 1. */
+    private static NDArray repeatKv(NDArray kv, int groups) {
+        if (groups == 1) {
+            return kv;
+        }
+        Shape s = kv.getShape(); // [B, KVH, Tk, hd]
+        return kv.expandDims(2).broadcast(s.get(0), s.get(1), groups, s.get(2), s.get(3))
+                .reshape(s.get(0), s.get(1) * groups, s.get(2), s.get(3));
+    }
+
+    private NDArray rmsNorm(NDArray x, NDArray weight) {
+        NDArray variance = x.square().mean(new int[] {-1}, true);
+        return x.div(variance.add(config.rmsNormEps()).sqrt()).mul(weight);
+    }
+
+    /** cos and sin of position * inv_freq, duplicated over both halves: [B, 1, T, hd]. */
+    private NDArray[] ropeTables(NDArray positions) {
+        NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(invFreq); // [B, T, hd/2]
+        NDArray angles = freqs.concat(freqs, -1).expandDims(1); // [B, 1, T, hd]
+        return new NDArray[] {angles.cos().toType(dtype, false), angles.sin().toType(dtype, false)};
+    }
+
+    /** q * cos + rotate_half(q) * sin, where rotate_half(x) = [-x2, x1]. */
+    private NDArray applyRope(NDArray x, NDArray[] rope) {
+        int half = config.headDim() / 2;
+        NDArray x1 = x.get("..., :" + half);
+        NDArray x2 = x.get("..., " + half + ":");
+        NDArray rotated = x2.neg().concat(x1, -1);
+        return x.mul(rope[0]).add(rotated.mul(rope[1]));
+    }
+
+    /**
+     * Additive mask [B, 1, T, Tk]: 0 where query i may see key j (j is a real token, j <= i, and
+     * within the sliding window if the model has one), a large negative number elsewhere.
+     */
+    private NDArray attentionMask(KvCache cache, long t) {
+        NDManager m = cache.keyMask().getManager();
+        long tk = cache.length();
+        long past = tk - t;
+        NDArray qIdx = m.arange(past, tk, 1, DataType.INT64).expandDims(1); // [T, 1]
+        NDArray kIdx = m.arange(0, tk, 1, DataType.INT64).expandDims(0); // [1, Tk]
+        NDArray allowed = kIdx.lte(qIdx); // causal [T, Tk]
+        if (config.slidingWindow() != null) {
+            allowed = allowed.logicalAnd(qIdx.sub(kIdx).lt(config.slidingWindow()));
+        }
+        allowed = allowed.expandDims(0).logicalAnd(cache.keyMask().gt(0).expandDims(1)); // [B, T, Tk]
+        float negative = dtype == DataType.FLOAT16 ? -65504f : -1e9f;
+        return allowed.toType(dtype, false).sub(1).mul(-negative).expandDims(1); // (allowed - 1) * |negative|
+    }
+
+    private void checkTokenRange(NDArray tokens) {
+        long max = tokens.max().getLong();
+        long min = tokens.min().getLong();
+        if (min < 0 || max >= config.vocabSize()) {
+            throw new IllegalArgumentException("token id " + (min < 0 ? min : max) + " is out of range [0, "
+                    + config.vocabSize() + ")");
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /** Builds an int64 [rows, cols] array. */
+    public static NDArray longs(NDManager m, long[][] rows) {
+        int cols = rows.length == 0 ? 0 : rows[0].length;
+        long[] flat = new long[rows.length * cols];
+        for (int r = 0; r < rows.length; r++) {
+            System.arraycopy(rows[r], 0, flat, r * cols, cols);
+        }
+        return m.create(flat, new Shape(rows.length, cols));
+    }
+}
