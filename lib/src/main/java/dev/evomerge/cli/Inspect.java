@@ -27,12 +27,14 @@ public final class Inspect {
             System.err.println("usage: scripts/inspect PATH [PATH...]   (checkpoint dir or .safetensors file)");
             System.exit(2);
         }
+        System.exit(Cli.run(() -> run(args, System.out)));
+    }
+
+    static void run(String[] locations, PrintStream out) {
         CheckpointCache cache = new CheckpointCache(Storage.withDefaults(), CheckpointCache.defaultRoot());
-        System.exit(Cli.run(() -> {
-            for (String location : args) {
-                inspect(location, cache, System.out);
-            }
-        }));
+        for (String location : locations) {
+            inspect(location, cache, out);
+        }
     }
 
     static void inspect(String location, CheckpointCache cache, PrintStream out) {

@@ -30,6 +30,14 @@ public final class Tokenizer implements AutoCloseable {
 
     /** The tokenizer of the checkpoint directory {@code dir}, whose config.json gives the BOS id. */
     public static Tokenizer load(Path dir, ModelConfig config) {
+        return load(dir, config == null ? null : config.bosTokenId());
+    }
+
+    /**
+     * A tokenizer directory without a model (tokenizer.json, tokenizer_config.json): the BOS id is
+     * {@code bosId}, or else the id tokenizer.json gives tokenizer_config.json's {@code bos_token}.
+     */
+    public static Tokenizer load(Path dir, Integer bosId) {
         Path json = dir.resolve("tokenizer.json");
         if (!Files.isRegularFile(json)) {
             throw new CheckpointException(dir.toString(), "no tokenizer.json (only the fast-tokenizer format is supported)");
@@ -41,14 +49,27 @@ public final class Tokenizer implements AutoCloseable {
         } else {
             addBos = tokenizerConfig != null && tokenizerConfig.path("tokenizer_class").asText("").contains("Llama");
         }
+        Integer bos = bosId != null ? bosId : addedTokenId(json, tokenizerConfig == null ? null
+                : tokenizerConfig.path("bos_token").asText(null));
         try {
             HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(json, Map.of(
                     "addSpecialTokens", "false", "padding", "false", "truncation", "false"));
-            return new Tokenizer(hf, config == null ? null : config.bosTokenId(), addBos && config != null
-                    && config.bosTokenId() != null);
+            return new Tokenizer(hf, bos, addBos && bos != null);
         } catch (IOException | RuntimeException e) {
             throw new CheckpointException(json.toString(), "cannot load tokenizer: " + e.getMessage(), e);
         }
+    }
+
+    private static Integer addedTokenId(Path tokenizerJson, String content) {
+        if (content == null) {
+            return null;
+        }
+        for (JsonNode t : readOptional(tokenizerJson).path("added_tokens")) {
+            if (content.equals(t.path("content").asText())) {
+                return t.path("id").asInt();
+            }
+        }
+        return null;
     }
 
     private static JsonNode readOptional(Path file) {
