@@ -18,6 +18,10 @@ public record TensorSpec(String name, DType dtype, long[] shape) {
         return shape.clone();
     }
 
+    public int rank() {
+        return shape.length;
+    }
+
     public long numel() {
         return TensorInfo.numel(shape);
     }

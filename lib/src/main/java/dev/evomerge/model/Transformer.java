@@ -2,6 +2,7 @@ package dev.evomerge.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -50,16 +51,20 @@ public final class Transformer implements AutoCloseable {
     private final Layer[] layers;
     private final boolean headIsSeparate;
     private final NDArray invFreq; // [hd / 2]
+    private final NDArray rotateHalf; // [hd, hd]: x P = [-x2, x1]
 
-    /** One block's weights; projections stored transposed, [in, out], so x W needs no per-call transpose. */
-    record Layer(NDArray inputNorm, NDArray wq, NDArray bq, NDArray wk, NDArray bk, NDArray wv, NDArray bv,
-                 NDArray wo, NDArray postNorm, NDArray wGate, NDArray wUp, NDArray wDown) {
+    /**
+     * One block's weights, stored transposed ([in, out]) so x W needs no per-call transpose, and
+     * fused: q|k|v in one matrix and gate|up in another, so a decode step issues one matmul where
+     * it would issue three (or two): at small batch the per-operation overhead, not the arithmetic,
+     * is what a step costs.
+     */
+    record Layer(NDArray inputNorm, NDArray wQkv, NDArray bQkv, NDArray wo, NDArray postNorm, NDArray wGateUp,
+                 NDArray wDown) {
         NDList all() {
-            NDList l = new NDList(inputNorm, wq, wk, wv, wo, postNorm, wGate, wUp, wDown);
-            for (NDArray b : new NDArray[] {bq, bk, bv}) {
-                if (b != null) {
-                    l.add(b);
-                }
+            NDList l = new NDList(inputNorm, wQkv, wo, postNorm, wGateUp, wDown);
+            if (bQkv != null) {
+                l.add(bQkv);
             }
             return l;
         }
@@ -82,6 +87,13 @@ public final class Transformer implements AutoCloseable {
             inv[i] = (float) (1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / config.headDim()));
         }
         this.invFreq = manager.create(inv);
+        float[] p = new float[config.headDim() * config.headDim()];
+        int hd = config.headDim();
+        for (int i = 0; i < half; i++) {
+            p[(i + half) * hd + i] = -1; // output i takes -x[i + half]
+            p[i * hd + i + half] = 1; // output i + half takes x[i]
+        }
+        this.rotateHalf = manager.create(p, new Shape(hd, hd)).toType(dtype, false);
     }
 
     /** Loads every weight of {@code checkpoint} onto {@code device} (FLOAT32 on CPU, FLOAT16 on GPU). */
@@ -103,22 +115,25 @@ public final class Transformer implements AutoCloseable {
             Layer[] layers = new Layer[c.numHiddenLayers()];
             for (int i = 0; i < layers.length; i++) {
                 String p = "model.layers." + i + ".";
+                NDArray qkv = w.fuse(w.load(p + "self_attn.q_proj.weight", qDim, d),
+                        w.load(p + "self_attn.k_proj.weight", c.kvDim(), d), w.load(p + "self_attn.v_proj.weight", c.kvDim(), d));
+                NDArray qkvBias = c.attentionBias() ? w.fuse(w.load(p + "self_attn.q_proj.bias", qDim),
+                        w.load(p + "self_attn.k_proj.bias", c.kvDim()), w.load(p + "self_attn.v_proj.bias", c.kvDim())) : null;
+                NDArray gateUp = w.fuse(w.load(p + "mlp.gate_proj.weight", c.intermediateSize(), d),
+                        w.load(p + "mlp.up_proj.weight", c.intermediateSize(), d));
                 layers[i] = new Layer(
                         w.load(p + "input_layernorm.weight", d),
-                        w.load(p + "self_attn.q_proj.weight", qDim, d).transpose(),
-                        c.attentionBias() ? w.load(p + "self_attn.q_proj.bias", qDim) : null,
-                        w.load(p + "self_attn.k_proj.weight", c.kvDim(), d).transpose(),
-                        c.attentionBias() ? w.load(p + "self_attn.k_proj.bias", c.kvDim()) : null,
-                        w.load(p + "self_attn.v_proj.weight", c.kvDim(), d).transpose(),
-                        c.attentionBias() ? w.load(p + "self_attn.v_proj.bias", c.kvDim()) : null,
-                        w.load(p + "self_attn.o_proj.weight", d, qDim).transpose(),
+                        Weights.transposed(qkv),
+                        qkvBias,
+                        Weights.transposed(w.load(p + "self_attn.o_proj.weight", d, qDim)),
                         w.load(p + "post_attention_layernorm.weight", d),
-                        w.load(p + "mlp.gate_proj.weight", c.intermediateSize(), d).transpose(),
-                        w.load(p + "mlp.up_proj.weight", c.intermediateSize(), d).transpose(),
-                        w.load(p + "mlp.down_proj.weight", d, c.intermediateSize()).transpose());
+                        Weights.transposed(gateUp),
+                        Weights.transposed(w.load(p + "mlp.down_proj.weight", d, c.intermediateSize())));
             }
             NDArray norm = w.load("model.norm.weight", d);
-            return new Transformer(c, manager, dtype, embed, head.transpose(), head != embed, norm, layers);
+            boolean separateHead = head != embed;
+            NDArray headT = separateHead ? Weights.transposed(head) : Weights.transposedCopy(embed);
+            return new Transformer(c, manager, dtype, embed, headT, separateHead, norm, layers);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -134,6 +149,33 @@ public final class Transformer implements AutoCloseable {
                         + Arrays.toString(actual) + " but config.json implies " + Arrays.toString(shape));
             }
             return DeviceTensors.load(manager, checkpoint, name, dtype);
+        }
+
+        /**
+         * [out, in] -> a contiguous [in, out]. A transposed view would do for the arithmetic, but
+         * PyTorch's matmul of a few rows by a transposed view measured 1.7-4x slower than by a
+         * contiguous matrix: that is every decode step.
+         */
+        static NDArray transposed(NDArray w) {
+            NDArray t = transposedCopy(w);
+            w.close();
+            return t;
+        }
+
+        static NDArray transposedCopy(NDArray w) {
+            Shape s = w.getShape();
+            try (NDArray view = w.transpose(); NDArray flat = view.flatten()) { // flatten copies a non-contiguous view
+                return flat.reshape(s.get(1), s.get(0));
+            }
+        }
+
+        /** Stacks HF [out, in] matrices (or bias vectors) along out; the parts are freed. */
+        NDArray fuse(NDArray... parts) {
+            NDArray fused = NDArrays.concat(new NDList(parts), 0);
+            for (NDArray part : parts) {
+                part.close();
+            }
+            return fused;
         }
     }
 
@@ -175,10 +217,10 @@ public final class Transformer implements AutoCloseable {
         }
         checkTokenRange(tokens);
         NDArray positions = cache.advance(tokenMask); // [B, T] position of each token in its own sequence
-        NDArray mask = attentionMask(cache, t); // [B, 1, T, Tk] additive
+        NDArray mask = attentionMask(cache, t); // [B, 1, g*T, Tk] additive
 
         NDArray x = embed.get(tokens.flatten()).reshape(b, t, config.hiddenSize()); // [B, T, D]
-        NDArray[] rope = ropeTables(positions); // cos, sin: [B, 1, T, hd]
+        NDArray[] rope = ropeTables(positions); // cos, sin: [B, T, 1, hd]
         for (int i = 0; i < layers.length; i++) {
             x = block(layers[i], i, x, rope, mask, cache);
         }
@@ -196,23 +238,28 @@ public final class Transformer implements AutoCloseable {
         int hd = config.headDim();
 
         NDArray hIn = rmsNorm(x, l.inputNorm());
-        NDArray q = heads(project(hIn, l.wq(), l.bq()), b, t, h); // [B, H, T, hd]
-        NDArray k = heads(project(hIn, l.wk(), l.bk()), b, t, kvh); // [B, KVH, T, hd]
-        NDArray v = heads(project(hIn, l.wv(), l.bv()), b, t, kvh);
-        q = applyRope(q, rope);
-        k = applyRope(k, rope);
+        NDArray qkv = project(hIn, l.wQkv(), l.bQkv()).reshape(b, t, h + 2L * kvh, hd); // [B, T, H+2KVH, hd]
+        NDArray qk = applyRope(qkv.get(":, :, :{}", h + kvh), rope).transpose(0, 2, 1, 3); // [B, H+KVH, T, hd]
+        NDArray q = qk.get(":, :{}", h); // [B, H, T, hd]
+        NDArray k = qk.get(":, {}:", h); // [B, KVH, T, hd]
+        NDArray v = qkv.get(":, :, {}:", h + kvh).transpose(0, 2, 1, 3); // [B, KVH, T, hd]
         NDArray[] kv = cache.append(index, k, v); // [B, KVH, Tk, hd]
-        NDArray keys = repeatKv(kv[0], h / kvh);
-        NDArray values = repeatKv(kv[1], h / kvh);
 
-        NDArray scores = q.matMul(keys.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(hd)).add(mask); // [B, H, T, Tk]
-        NDArray attended = scores.softmax(-1).matMul(values); // [B, H, T, hd]
+        // Grouped-query attention without copying keys: the g = H / KVH query heads that share a
+        // KV head are stacked along the rows, [B, KVH, g*T, hd], against that head's [B, KVH, Tk, hd].
+        int g = h / kvh;
+        long tk = kv[0].getShape().get(2);
+        NDArray grouped = q.reshape(b, kvh, g * t, hd);
+        NDArray scores = grouped.matMul(kv[0].transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(hd)); // [B, KVH, g*T, Tk]
+        scores = scores.add(mask); // mask rows are already repeated per group: [B, 1, g*T, Tk]
+        NDArray attended = scores.softmax(-1).matMul(kv[1]).reshape(b, h, t, hd); // [B, H, T, hd]
         NDArray merged = attended.transpose(0, 2, 1, 3).reshape(b, t, (long) h * hd);
         x = x.add(merged.matMul(l.wo()));
 
-        NDArray hPost = rmsNorm(x, l.postNorm());
-        NDArray gate = hPost.matMul(l.wGate());
-        NDArray swiglu = gate.mul(Activation.sigmoid(gate)).mul(hPost.matMul(l.wUp())); // silu(gate) * up
+        NDArray gateUp = rmsNorm(x, l.postNorm()).matMul(l.wGateUp()); // [B, T, 2I]
+        int inter = config.intermediateSize();
+        NDArray gate = gateUp.get(":, :, :{}", inter);
+        NDArray swiglu = gate.mul(Activation.sigmoid(gate)).mul(gateUp.get(":, :, {}:", inter)); // silu(gate) * up
         return x.add(swiglu.matMul(l.wDown()));
     }
 
@@ -221,45 +268,28 @@ public final class Transformer implements AutoCloseable {
         return bias == null ? y : y.add(bias);
     }
 
-    /** [B, T, n*hd] -> [B, n, T, hd]. */
-    private NDArray heads(NDArray x, long b, long t, int n) {
-        return x.reshape(b, t, n, config.headDim()).transpose(0, 2, 1, 3);
-    }
-
-    /** Grouped-query attention: KV head j serves query heads j*groups .. (j+1)*groups - 1. */
-    private static NDArray repeatKv(NDArray kv, int groups) {
-        if (groups == 1) {
-            return kv;
-        }
-        Shape s = kv.getShape(); // [B, KVH, Tk, hd]
-        return kv.expandDims(2).broadcast(s.get(0), s.get(1), groups, s.get(2), s.get(3))
-                .reshape(s.get(0), s.get(1) * groups, s.get(2), s.get(3));
-    }
-
     private NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray variance = x.square().mean(new int[] {-1}, true);
         return x.div(variance.add(config.rmsNormEps()).sqrt()).mul(weight);
     }
 
-    /** cos and sin of position * inv_freq, duplicated over both halves: [B, 1, T, hd]. */
+    /** cos and sin of position * inv_freq, duplicated over both halves: [B, T, 1, hd] (broadcast over heads). */
     private NDArray[] ropeTables(NDArray positions) {
         NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(invFreq); // [B, T, hd/2]
-        NDArray angles = freqs.concat(freqs, -1).expandDims(1); // [B, 1, T, hd]
+        NDArray angles = freqs.concat(freqs, -1).expandDims(2); // [B, T, 1, hd]
         return new NDArray[] {angles.cos().toType(dtype, false), angles.sin().toType(dtype, false)};
     }
 
-    /** q * cos + rotate_half(q) * sin, where rotate_half(x) = [-x2, x1]. */
+    /** x * cos + rotate_half(x) * sin; rotate_half(x) = [-x2, x1] is the fixed signed permutation x P. */
     private NDArray applyRope(NDArray x, NDArray[] rope) {
-        int half = config.headDim() / 2;
-        NDArray x1 = x.get("..., :" + half);
-        NDArray x2 = x.get("..., " + half + ":");
-        NDArray rotated = x2.neg().concat(x1, -1);
-        return x.mul(rope[0]).add(rotated.mul(rope[1]));
+        return x.mul(rope[0]).add(x.matMul(rotateHalf).mul(rope[1]));
     }
 
     /**
-     * Additive mask [B, 1, T, Tk]: 0 where query i may see key j (j is a real token, j <= i, and
-     * within the sliding window if the model has one), a large negative number elsewhere.
+     * Additive mask: 0 where query i may see key j (j is a real token, j <= i, and within the
+     * sliding window if the model has one), a large negative number elsewhere. Built once per
+     * forward in the grouped-attention row order, [B, 1, g*T, Tk] with g = H / KVH, so each layer
+     * adds it in one operation.
      */
     private NDArray attentionMask(KvCache cache, long t) {
         NDManager m = cache.keyMask().getManager();
@@ -273,7 +303,10 @@ public final class Transformer implements AutoCloseable {
         }
         allowed = allowed.expandDims(0).logicalAnd(cache.keyMask().gt(0).expandDims(1)); // [B, T, Tk]
         float negative = dtype == DataType.FLOAT16 ? -65504f : -1e9f;
-        return allowed.toType(dtype, false).sub(1).mul(-negative).expandDims(1); // (allowed - 1) * |negative|
+        NDArray additive = allowed.toType(dtype, false).sub(1).mul(-negative); // (allowed - 1) * |negative|, [B, T, Tk]
+        int g = config.numAttentionHeads() / config.numKeyValueHeads();
+        long b = additive.getShape().get(0);
+        return additive.expandDims(1).repeat(1, g).reshape(b, 1, g * t, tk);
     }
 
     private void checkTokenRange(NDArray tokens) {

@@ -182,7 +182,7 @@ class TransformerTest {
                 .replace("\"num_hidden_layers\": 5", "\"num_hidden_layers\": 6"));
         try (Checkpoint c = Checkpoint.open(extraLayer)) {
             CheckpointException e = assertThrows(CheckpointException.class, () -> Transformer.load(c, Device.cpu()));
-            assertTrue(e.getMessage().contains("tensor 'model.layers.5.input_layernorm.weight': missing"), e.getMessage());
+            assertTrue(e.getMessage().contains("tensor 'model.layers.5.self_attn.q_proj.weight': missing"), e.getMessage());
         }
         Path wrongSize = copyOfStories("size");
         Files.writeString(wrongSize.resolve("config.json"), Files.readString(wrongSize.resolve("config.json"))

@@ -1,0 +1,240 @@
+package dev.evomerge.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.io.AtomicDirectory;
+import dev.evomerge.io.Checkpoint;
+import dev.evomerge.io.DType;
+import dev.evomerge.io.ModelConfig;
+import dev.evomerge.io.ShardedWriter;
+import dev.evomerge.io.TensorBytes;
+import dev.evomerge.io.TensorSpec;
+import dev.evomerge.model.KvCache;
+import dev.evomerge.model.Transformer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * {@code scripts/bench inference}: a random Llama of about 20M parameters (dim 512, 8 layers,
+ * 8 heads over 2 KV heads, MLP 1024, vocab 8192, tied), prefill and decode throughput as
+ * fractions of the matrix-multiply throughput DJL reaches on this machine in the same run.
+ */
+public final class InferenceBenchmark {
+    private static final int DIM = 512;
+    private static final int LAYERS = 8;
+    private static final int HEADS = 8;
+    private static final int KV_HEADS = 2;
+    private static final int MLP = 1024;
+    private static final int VOCAB = 8192;
+
+    private InferenceBenchmark() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path dir = Files.createTempDirectory("evomerge-bench-model");
+        try {
+            writeRandomLlama(dir.resolve("m"));
+            try (Checkpoint c = Checkpoint.open(dir.resolve("m")); Transformer model = Transformer.load(c, Device.cpu())) {
+                System.out.printf(Locale.ROOT, "random llama: %,d parameters, dim %d, %d layers, %d heads / %d kv heads, mlp %d, vocab %d, %s%n",
+                        c.parameterCount(), DIM, LAYERS, HEADS, KV_HEADS, MLP, VOCAB, model.dataType());
+                double peak = matmulPeak(model.manager());
+                System.out.printf(Locale.ROOT, "matmul peak (best of shapes [2048,512]x[512,{512,1024,8192}]): %.1f GFLOP/s%n", peak / 1e9);
+                prefill(model, c.config(), 4, 512, peak);
+                decode(model, c.config(), 32, 128, 64);
+            }
+        } finally {
+            AtomicDirectory.deleteRecursively(dir);
+        }
+        System.out.printf(Locale.ROOT, "peak resident memory (VmHWM): %.0f MiB%n", peakRssMiB());
+    }
+
+    /** FLOPs of the weight matmuls for one token (2 per multiply-add), excluding the head. */
+    private static double layerWeightFlopsPerToken(ModelConfig c) {
+        long perLayer = (long) DIM * DIM * 2 + (long) DIM * c.kvDim() * 2 + (long) DIM * MLP * 3;
+        return 2.0 * perLayer * LAYERS;
+    }
+
+    private static void prefill(Transformer model, ModelConfig c, int batch, int length, double peak) {
+        long[][] ids = randomIds(batch, length, 1);
+        long[][] mask = ones(batch, length);
+        double[] times = new double[5];
+        for (int r = 0; r < times.length + 1; r++) {
+            try (NDManager m = model.manager().newSubManager(); KvCache cache = new KvCache(m, LAYERS, batch);
+                 NDScope ignored = new NDScope()) {
+                long t0 = System.nanoTime();
+                model.forward(Transformer.longs(m, ids), Transformer.longs(m, mask), cache, true).toFloatArray();
+                if (r > 0) {
+                    times[r - 1] = (System.nanoTime() - t0) / 1e9; // round 0 warms up
+                }
+            }
+        }
+        double t = median(times);
+        long tokens = (long) batch * length;
+        // weights per token, attention (q k^T and p v over the full length: 4 * T * d per token per layer), last-position head
+        double flops = tokens * layerWeightFlopsPerToken(c) + 4.0 * tokens * length * DIM * LAYERS + 2.0 * batch * DIM * VOCAB;
+        System.out.printf(Locale.ROOT, "prefill batch %d x %d = %d tokens: %.0f tokens/s, %.1f GFLOP/s = %.0f%% of matmul peak (goal >= 50%%)%n",
+                batch, length, tokens, tokens / t, flops / t / 1e9, 100 * flops / t / peak);
+    }
+
+    private static void decode(Transformer model, ModelConfig c, int batch, int context, int steps) {
+        long[][] ids = randomIds(batch, context, 2);
+        double[] stepTimes = new double[steps];
+        try (NDManager m = model.manager().newSubManager(); KvCache cache = new KvCache(m, LAYERS, batch)) {
+            try (NDScope ignored = new NDScope()) {
+                model.forward(Transformer.longs(m, ids), Transformer.longs(m, ones(batch, context)), cache, true);
+            }
+            long[][] next = randomIds(batch, 1, 3);
+            for (int s = 0; s < steps; s++) {
+                try (NDScope ignored = new NDScope()) {
+                    long t0 = System.nanoTime();
+                    long[] argmax = model.forward(Transformer.longs(m, next), Transformer.longs(m, ones(batch, 1)), cache, true)
+                            .argMax(-1).toLongArray();
+                    stepTimes[s] = (System.nanoTime() - t0) / 1e9;
+                    for (int b = 0; b < batch; b++) {
+                        next[b][0] = argmax[b];
+                    }
+                }
+            }
+        }
+        double step = median(Arrays.copyOfRange(stepTimes, steps / 4, steps));
+        double matmuls = decodeMatmulsAlone(model.manager(), c, batch);
+        System.out.printf(Locale.ROOT, "decode batch %d (context %d..%d): %.2f ms/step = %.0f tokens/s; its matmuls alone %.2f ms; ratio %.2f (goal <= 1.5)%n",
+                batch, context, context + steps, step * 1e3, batch / step, matmuls * 1e3, step / matmuls);
+    }
+
+    /** The same weight matmuls a decode step does ([B, D] x each weight, and the head), timed alone. */
+    private static double decodeMatmulsAlone(NDManager parent, ModelConfig c, int batch) {
+        try (NDManager m = parent.newSubManager()) {
+            NDArray x = m.randomNormal(new Shape(batch, DIM));
+            NDArray xm = m.randomNormal(new Shape(batch, MLP));
+            List<NDArray[]> pairs = new ArrayList<>();
+            for (int l = 0; l < LAYERS; l++) {
+                pairs.add(new NDArray[] {x, m.randomNormal(new Shape(DIM, DIM))});
+                pairs.add(new NDArray[] {x, m.randomNormal(new Shape(DIM, c.kvDim()))});
+                pairs.add(new NDArray[] {x, m.randomNormal(new Shape(DIM, c.kvDim()))});
+                pairs.add(new NDArray[] {x, m.randomNormal(new Shape(DIM, DIM))});
+                pairs.add(new NDArray[] {x, m.randomNormal(new Shape(DIM, MLP))});
+                pairs.add(new NDArray[] {x, m.randomNormal(new Shape(DIM, MLP))});
+                pairs.add(new NDArray[] {xm, m.randomNormal(new Shape(MLP, DIM))});
+            }
+            pairs.add(new NDArray[] {x, m.randomNormal(new Shape(DIM, VOCAB))});
+            double[] times = new double[21];
+            for (int r = 0; r < times.length; r++) {
+                try (NDScope ignored = new NDScope()) {
+                    long t0 = System.nanoTime();
+                    NDArray last = null;
+                    for (NDArray[] p : pairs) {
+                        last = p[0].matMul(p[1]);
+                    }
+                    last.toFloatArray(); // wait for the result, as the step does
+                    times[r] = (System.nanoTime() - t0) / 1e9;
+                }
+            }
+            return median(Arrays.copyOfRange(times, 5, times.length));
+        }
+    }
+
+    private static double matmulPeak(NDManager parent) {
+        double best = 0;
+        try (NDManager m = parent.newSubManager()) {
+            NDArray a = m.randomNormal(new Shape(2048, DIM));
+            for (int n : new int[] {512, 1024, 8192}) {
+                NDArray b = m.randomNormal(new Shape(DIM, n));
+                double[] times = new double[7];
+                for (int r = 0; r < times.length; r++) {
+                    try (NDScope ignored = new NDScope()) {
+                        long t0 = System.nanoTime();
+                        a.matMul(b).toFloatArray();
+                        times[r] = (System.nanoTime() - t0) / 1e9;
+                    }
+                }
+                best = Math.max(best, 2.0 * 2048 * DIM * n / median(Arrays.copyOfRange(times, 2, times.length)));
+            }
+        }
+        return best;
+    }
+
+    private static void writeRandomLlama(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode cfg = json.createObjectNode();
+        cfg.put("model_type", "llama").put("hidden_size", DIM).put("intermediate_size", MLP)
+                .put("num_hidden_layers", LAYERS).put("num_attention_heads", HEADS).put("num_key_value_heads", KV_HEADS)
+                .put("vocab_size", VOCAB).put("max_position_embeddings", 2048).put("rms_norm_eps", 1e-5)
+                .put("rope_theta", 10000.0).put("tie_word_embeddings", true).put("bos_token_id", 1).put("eos_token_id", 2);
+        json.writeValue(dir.resolve("config.json").toFile(), cfg);
+        int kv = KV_HEADS * DIM / HEADS;
+        List<TensorSpec> specs = new ArrayList<>();
+        specs.add(new TensorSpec("model.embed_tokens.weight", DType.F32, new long[] {VOCAB, DIM}));
+        for (int i = 0; i < LAYERS; i++) {
+            String p = "model.layers." + i + ".";
+            specs.add(new TensorSpec(p + "input_layernorm.weight", DType.F32, new long[] {DIM}));
+            specs.add(new TensorSpec(p + "self_attn.q_proj.weight", DType.F32, new long[] {DIM, DIM}));
+            specs.add(new TensorSpec(p + "self_attn.k_proj.weight", DType.F32, new long[] {kv, DIM}));
+            specs.add(new TensorSpec(p + "self_attn.v_proj.weight", DType.F32, new long[] {kv, DIM}));
+            specs.add(new TensorSpec(p + "self_attn.o_proj.weight", DType.F32, new long[] {DIM, DIM}));
+            specs.add(new TensorSpec(p + "post_attention_layernorm.weight", DType.F32, new long[] {DIM}));
+            specs.add(new TensorSpec(p + "mlp.gate_proj.weight", DType.F32, new long[] {MLP, DIM}));
+            specs.add(new TensorSpec(p + "mlp.up_proj.weight", DType.F32, new long[] {MLP, DIM}));
+            specs.add(new TensorSpec(p + "mlp.down_proj.weight", DType.F32, new long[] {DIM, MLP}));
+        }
+        specs.add(new TensorSpec("model.norm.weight", DType.F32, new long[] {DIM}));
+        SplittableRandom rnd = new SplittableRandom(7);
+        try (ShardedWriter w = new ShardedWriter(dir, specs, ShardedWriter.DEFAULT_MAX_SHARD_BYTES)) {
+            for (TensorSpec s : specs) {
+                float[] v = new float[(int) s.numel()];
+                boolean norm = s.rank() == 1;
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = norm ? 1f : (float) (rnd.nextGaussian() * 0.02);
+                }
+                w.write(s.name(), TensorBytes.fromFloats(v, DType.F32));
+            }
+            w.finish();
+        }
+    }
+
+    private static long[][] randomIds(int rows, int cols, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        long[][] ids = new long[rows][cols];
+        for (long[] row : ids) {
+            for (int i = 0; i < cols; i++) {
+                row[i] = r.nextInt(3, VOCAB);
+            }
+        }
+        return ids;
+    }
+
+    private static long[][] ones(int rows, int cols) {
+        long[][] m = new long[rows][cols];
+        for (long[] row : m) {
+            Arrays.fill(row, 1);
+        }
+        return m;
+    }
+
+    private static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    private static double peakRssMiB() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        }
+        return Double.NaN;
+    }
+}
