@@ -52,6 +52,9 @@ public final class Transformer implements AutoCloseable {
     private final boolean headIsSeparate;
     private final NDArray invFreq; // [hd / 2]
     private final NDArray rotateHalf; // [hd, hd]: x P = [-x2, x1]
+    // Scalars as arrays made once: x.add(double) builds a new scalar array on every call (~40 us each).
+    private final NDArray rmsEps;
+    private final NDArray attentionScale;
 
     /**
      * One block's weights, stored transposed ([in, out]) so x W needs no per-call transpose, and
@@ -94,6 +97,8 @@ public final class Transformer implements AutoCloseable {
             p[i * hd + i + half] = 1; // output i + half takes x[i]
         }
         this.rotateHalf = manager.create(p, new Shape(hd, hd)).toType(dtype, false);
+        this.rmsEps = manager.create((float) config.rmsNormEps()).toType(dtype, false);
+        this.attentionScale = manager.create((float) (1.0 / Math.sqrt(hd))).toType(dtype, false);
     }
 
     /** Loads every weight of {@code checkpoint} onto {@code device} (FLOAT32 on CPU, FLOAT16 on GPU). */
@@ -238,11 +243,12 @@ public final class Transformer implements AutoCloseable {
         int hd = config.headDim();
 
         NDArray hIn = rmsNorm(x, l.inputNorm());
-        NDArray qkv = project(hIn, l.wQkv(), l.bQkv()).reshape(b, t, h + 2L * kvh, hd); // [B, T, H+2KVH, hd]
-        NDArray qk = applyRope(qkv.get(":, :, :{}", h + kvh), rope).transpose(0, 2, 1, 3); // [B, H+KVH, T, hd]
-        NDArray q = qk.get(":, :{}", h); // [B, H, T, hd]
-        NDArray k = qk.get(":, {}:", h); // [B, KVH, T, hd]
-        NDArray v = qkv.get(":, :, {}:", h + kvh).transpose(0, 2, 1, 3); // [B, KVH, T, hd]
+        NDList qkAndV = project(hIn, l.wQkv(), l.bQkv()).reshape(b, t, h + 2L * kvh, hd) // [B, T, H+2KVH, hd]
+                .split(new long[] {h + kvh}, 2);
+        NDList qAndK = applyRope(qkAndV.get(0), rope).transpose(0, 2, 1, 3).split(new long[] {h}, 1);
+        NDArray q = qAndK.get(0); // [B, H, T, hd]
+        NDArray k = qAndK.get(1); // [B, KVH, T, hd]
+        NDArray v = qkAndV.get(1).transpose(0, 2, 1, 3); // [B, KVH, T, hd]
         NDArray[] kv = cache.append(index, k, v); // [B, KVH, Tk, hd]
 
         // Grouped-query attention without copying keys: the g = H / KVH query heads that share a
@@ -250,16 +256,15 @@ public final class Transformer implements AutoCloseable {
         int g = h / kvh;
         long tk = kv[0].getShape().get(2);
         NDArray grouped = q.reshape(b, kvh, g * t, hd);
-        NDArray scores = grouped.matMul(kv[0].transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(hd)); // [B, KVH, g*T, Tk]
+        NDArray scores = grouped.matMul(kv[0].transpose(0, 1, 3, 2)).mul(attentionScale); // [B, KVH, g*T, Tk]
         scores = scores.add(mask); // mask rows are already repeated per group: [B, 1, g*T, Tk]
         NDArray attended = scores.softmax(-1).matMul(kv[1]).reshape(b, h, t, hd); // [B, H, T, hd]
         NDArray merged = attended.transpose(0, 2, 1, 3).reshape(b, t, (long) h * hd);
         x = x.add(merged.matMul(l.wo()));
 
-        NDArray gateUp = rmsNorm(x, l.postNorm()).matMul(l.wGateUp()); // [B, T, 2I]
-        int inter = config.intermediateSize();
-        NDArray gate = gateUp.get(":, :, :{}", inter);
-        NDArray swiglu = gate.mul(Activation.sigmoid(gate)).mul(gateUp.get(":, :, {}:", inter)); // silu(gate) * up
+        NDList gateUp = rmsNorm(x, l.postNorm()).matMul(l.wGateUp()).split(2, 2); // [B, T, I] twice
+        NDArray gate = gateUp.get(0);
+        NDArray swiglu = gate.mul(Activation.sigmoid(gate)).mul(gateUp.get(1)); // silu(gate) * up
         return x.add(swiglu.matMul(l.wDown()));
     }
 
@@ -270,7 +275,7 @@ public final class Transformer implements AutoCloseable {
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray variance = x.square().mean(new int[] {-1}, true);
-        return x.div(variance.add(config.rmsNormEps()).sqrt()).mul(weight);
+        return x.div(variance.add(rmsEps).sqrt()).mul(weight);
     }
 
     /** cos and sin of position * inv_freq, duplicated over both halves: [B, T, 1, hd] (broadcast over heads). */
