@@ -19,6 +19,7 @@ public final class AtomicDirectory implements AutoCloseable {
     private final Path target;
     private final Path staging;
     private boolean committed;
+    private boolean replacing;
 
     private AtomicDirectory(Path target, Path staging) {
         this.target = target;
@@ -41,6 +42,26 @@ public final class AtomicDirectory implements AutoCloseable {
         }
     }
 
+    /**
+     * Like {@link #create} but a target that exists is replaced at commit: the old directory is
+     * moved aside and deleted only after the new one is in place.
+     */
+    public static AtomicDirectory createReplacing(Path target) {
+        Path absolute = target.toAbsolutePath();
+        if (!Files.exists(absolute)) {
+            return create(absolute);
+        }
+        try {
+            Path staging = absolute.resolveSibling("." + absolute.getFileName() + ".partial-" + UUID.randomUUID());
+            Files.createDirectory(staging);
+            AtomicDirectory d = new AtomicDirectory(absolute, staging);
+            d.replacing = true;
+            return d;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a staging directory for " + absolute + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Where to write the directory's contents until commit. */
     public Path path() {
         return staging;
@@ -52,6 +73,14 @@ public final class AtomicDirectory implements AutoCloseable {
 
     public void commit() {
         try {
+            if (replacing && Files.exists(target)) {
+                Path old = target.resolveSibling("." + target.getFileName() + ".old-" + UUID.randomUUID());
+                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+                committed = true;
+                deleteRecursively(old);
+                return;
+            }
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             committed = true;
         } catch (IOException e) {

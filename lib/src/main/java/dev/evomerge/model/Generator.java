@@ -58,6 +58,14 @@ public final class Generator {
         }
         List<Long> eos = model.config().eosTokenIds().stream().map(Integer::longValue).toList();
         TokenBatch batch = TokenBatch.pad(prompts, true, prompts.get(0)[0]);
+        int room = model.config().slidingWindow() != null ? Integer.MAX_VALUE
+                : model.config().maxPositionEmbeddings() - batch.width();
+        if (room < 1) {
+            throw new IllegalArgumentException("a prompt of " + batch.width() + " tokens leaves no room under max_position_embeddings "
+                    + model.config().maxPositionEmbeddings());
+        }
+        // The batch stops where the longest prompt reaches max_position_embeddings (finish LENGTH).
+        options = new Options(Math.min(options.maxNewTokens(), room), options.stopStrings(), options.stopAtEos());
         List<List<Long>> generated = new ArrayList<>();
         Result[] results = new Result[b];
         for (int i = 0; i < b; i++) {

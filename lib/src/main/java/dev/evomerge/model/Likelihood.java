@@ -12,8 +12,9 @@ import java.util.stream.IntStream;
 /**
  * Teacher-forced negative log-likelihood of continuations given prefixes, batched: the cheap
  * fitness. For each item, the loss of token t is -log p(token_t | tokens before t), summed over
- * the continuation's tokens. Items are batched by length (right-padded) and returned in the
- * order given.
+ * the continuation's tokens. A sequence longer than the model's {@code max_position_embeddings}
+ * is cut there and only its first tokens are scored (the score says how many). Items are
+ * batched by length (right-padded) and returned in the order given.
  */
 public final class Likelihood {
     private final Transformer model;
@@ -60,11 +61,12 @@ public final class Likelihood {
 
     private List<Score> scoreBatch(List<Item> batch) {
         List<long[]> sequences = new ArrayList<>();
+        int maxPositions = model.config().maxPositionEmbeddings();
         for (Item it : batch) {
             long[] s = new long[it.prefix().length + it.continuation().length];
             System.arraycopy(it.prefix(), 0, s, 0, it.prefix().length);
             System.arraycopy(it.continuation(), 0, s, it.prefix().length, it.continuation().length);
-            sequences.add(s);
+            sequences.add(s.length > maxPositions ? java.util.Arrays.copyOf(s, maxPositions) : s);
         }
         TokenBatch tb = TokenBatch.pad(sequences, false, sequences.get(0)[0]);
         int b = batch.size();

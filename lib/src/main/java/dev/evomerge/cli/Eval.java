@@ -1,0 +1,96 @@
+package dev.evomerge.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.eval.Datasets;
+import dev.evomerge.eval.EvalItem;
+import dev.evomerge.eval.Evaluator;
+import dev.evomerge.eval.ItemResult;
+import dev.evomerge.eval.MgsmTask;
+import dev.evomerge.eval.Split;
+import dev.evomerge.eval.Summary;
+import dev.evomerge.eval.Task;
+import dev.evomerge.io.AtomicDirectory;
+import dev.evomerge.io.AtomicFiles;
+import dev.evomerge.io.Storage;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * {@code scripts/eval --model DIR --task mgsm --lang ja --data PATH [--split S] [--limit N] [--out DIR]
+ * [--template T] [--max-new-tokens N] [--batch-size B] [--device D]}: accuracy (and, for ja,
+ * accuracy with the Japanese check) with 95% intervals; {@code --task likelihood} prints the mean
+ * loss. With {@code --out}, per-item results go to {@code DIR/results.jsonl} and the totals to
+ * {@code DIR/summary.json}, the directory written atomically.
+ */
+public final class Eval {
+    private Eval() {
+    }
+
+    public static void main(String[] argv) {
+        System.exit(Cli.run(() -> run(argv, System.out)));
+    }
+
+    static void run(String[] argv, PrintStream out) {
+        Args a = new Args("eval", argv, Set.of("model", "task", "lang", "data", "split", "limit", "out", "template",
+                "max-new-tokens", "batch-size", "device"));
+        Task task = Task.parse(a.required("task"), a.optional("lang", "ja"), a.optional("template", null),
+                a.intValue("max-new-tokens", 256));
+        List<EvalItem> items = Split.parse(a.optional("split", "all")).select(Datasets.read(Storage.withDefaults(), a.required("data")));
+        int limit = a.intValue("limit", Integer.MAX_VALUE);
+        items = items.subList(0, Math.min(limit, items.size()));
+        List<ItemResult> results;
+        try (LoadedModel m = LoadedModel.open(a.required("model"), a.optional("device", "auto"))) {
+            results = new Evaluator(m.model(), m.tokenizer(), a.intValue("batch-size", 8)).run(task, items);
+        }
+        Summary s = Summary.of(results);
+        out.println("task " + describe(task) + " on " + s.items() + " items of " + a.required("data"));
+        if (task instanceof MgsmTask mgsm) {
+            out.println("accuracy       " + Summary.formatRate(s.correct(), s.items()));
+            if (mgsm.checksJapanese()) {
+                out.println("accuracy (ja)  " + Summary.formatRate(s.correctInJapanese(), s.items()));
+            }
+        } else {
+            out.println(String.format(Locale.ROOT, "mean_loss=%.6f tokens=%d", s.meanLoss(), s.tokens()));
+        }
+        String outDir = a.optional("out", null);
+        if (outDir != null) {
+            write(Path.of(outDir), task, results, s);
+            out.println("per-item results in " + Path.of(outDir).resolve("results.jsonl"));
+        }
+    }
+
+    private static String describe(Task task) {
+        return task instanceof MgsmTask m ? m.name() + " (" + m.templateName() + ")" : task.name();
+    }
+
+    private static void write(Path dir, Task task, List<ItemResult> results, Summary s) {
+        ObjectMapper json = new ObjectMapper();
+        StringBuilder lines = new StringBuilder();
+        for (ItemResult r : results) {
+            ObjectNode o = json.createObjectNode();
+            o.put("index", r.index()).put("question", r.question()).put("reference", r.reference());
+            if (task instanceof MgsmTask) {
+                o.put("response", r.response());
+                o.put("extracted", r.extracted() == null ? null : r.extracted().toPlainString());
+                o.put("correct", r.correct());
+                if (r.japanese() != null) {
+                    o.put("japanese", r.japanese());
+                }
+            } else {
+                o.put("loss", r.loss()).put("tokens", r.tokens());
+            }
+            lines.append(o).append('\n');
+        }
+        ObjectNode summary = json.valueToTree(s);
+        summary.put("task", describe(task));
+        try (AtomicDirectory staging = AtomicDirectory.createReplacing(dir)) {
+            AtomicFiles.writeString(staging.path().resolve("results.jsonl"), lines.toString());
+            AtomicFiles.writeString(staging.path().resolve("summary.json"), summary.toPrettyString());
+            staging.commit();
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.evomerge.eval;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.evomerge.io.Storage;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Reads evaluation sets from any Hadoop path. Three formats, told apart by content:
+ * <ul>
+ *   <li>MGSM TSV ({@code .tsv}): {@code question<TAB>answer_number}, no header, any language;</li>
+ *   <li>GSM8K JSONL: {@code {"question", "answer"}} where the answer ends in {@code #### N};</li>
+ *   <li>question/answer JSONL: {@code {"question", "answer"}} with a numeric answer, or
+ *       {@code "answer_number"} beside a textual one (the paper's Japanese GSM8K set, which users bring).</li>
+ * </ul>
+ */
+public final class Datasets {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Datasets() {
+    }
+
+    public static List<EvalItem> read(Storage storage, String location) {
+        List<String> lines = readLines(storage, location);
+        return location.endsWith(".tsv") ? mgsmTsv(location, lines) : jsonl(location, lines);
+    }
+
+    static List<String> readLines(Storage storage, String location) {
+        FileSystem fs = storage.fileSystem(location);
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(fs.open(new Path(location)), StandardCharsets.UTF_8))) {
+            return r.lines().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + location + ": " + e.getMessage(), e);
+        }
+    }
+
+    static List<EvalItem> mgsmTsv(String file, List<String> lines) {
+        List<EvalItem> items = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] cols = line.split("\t", -1);
+            if (cols.length != 2) {
+                throw new DatasetException(file, i + 1, "expected 2 tab-separated columns (question, answer_number), found " + cols.length);
+            }
+            items.add(new EvalItem(items.size(), cols[0], cols[1].trim(), number(file, i + 1, cols[1])));
+        }
+        return requireSome(file, items);
+    }
+
+    static List<EvalItem> jsonl(String file, List<String> lines) {
+        List<EvalItem> items = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode node;
+            try {
+                node = JSON.readTree(line);
+            } catch (IOException e) {
+                throw new DatasetException(file, i + 1, "not valid JSON");
+            }
+            if (!node.path("question").isTextual()) {
+                throw new DatasetException(file, i + 1, "missing string field \"question\"");
+            }
+            JsonNode answer = node.get("answer");
+            if (answer == null || !(answer.isTextual() || answer.isNumber())) {
+                throw new DatasetException(file, i + 1, "missing field \"answer\"");
+            }
+            String text = answer.asText();
+            BigDecimal n;
+            if (node.has("answer_number")) {
+                n = number(file, i + 1, node.get("answer_number").asText());
+            } else if (text.contains("####")) {
+                n = number(file, i + 1, text.substring(text.lastIndexOf("####") + 4));
+                text = text.substring(0, text.lastIndexOf("####")).strip() + " The answer is " + n.toPlainString() + ".";
+            } else {
+                n = number(file, i + 1, text);
+            }
+            items.add(new EvalItem(items.size(), node.get("question").asText(), text, n));
+        }
+        return requireSome(file, items);
+    }
+
+    private static BigDecimal number(String file, int line, String text) {
+        try {
+            return new BigDecimal(text.trim().replace(",", ""));
+        } catch (NumberFormatException e) {
+            throw new DatasetException(file, line, "answer '" + text.trim() + "' is not a number");
+        }
+    }
+
+    private static List<EvalItem> requireSome(String file, List<EvalItem> items) {
+        if (items.isEmpty()) {
+            throw new DatasetException(file, "no items");
+        }
+        return items;
+    }
+}

@@ -1,0 +1,63 @@
+package dev.evomerge.eval;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * MGSM accuracy in one language: the question in a prompt template, greedy generation, the last
+ * number of the response compared with the reference. For Japanese the paper's stricter metric
+ * also requires the response to be written in Japanese ({@link JapaneseDetector}).
+ *
+ * @param lang         MGSM language code ("ja", "en", ...)
+ * @param template     the prompt with {input} for the question
+ * @param stopStrings  where a response ends (the start of a next instruction or question)
+ */
+public record MgsmTask(String lang, String templateName, String template, List<String> stopStrings, int maxNewTokens)
+        implements Task {
+
+    /** The paper's Japanese chain-of-thought Alpaca template (SakanaAI evomerge, prompt_templates.py), verbatim. */
+    public static final String JA_ALPACA_COT = "以下に、あるタスクを説明する指示があります。"
+            + "リクエストを適切に完了するための回答を日本語で記述してください。一歩一歩考えましょう。\n\n"
+            + "### 指示:\n{input}\n\n### 応答:\n";
+    /** The same template in English. */
+    public static final String EN_ALPACA_COT = "Below is an instruction that describes a task. "
+            + "Write a response that appropriately completes the request. Let's think step by step.\n\n"
+            + "### Instruction:\n{input}\n\n### Response:\n";
+
+    private static final Map<String, String> TEMPLATES = Map.of(
+            "ja-alpaca-cot", JA_ALPACA_COT,
+            "en-alpaca-cot", EN_ALPACA_COT,
+            // MGSM's own exemplar format, for models without instruction tuning.
+            "mgsm-ja", "問題：{input}\nステップごとの答え：",
+            "mgsm-en", "Question: {input}\nStep-by-Step Answer:");
+
+    public static MgsmTask of(String lang, String templateName, int maxNewTokens) {
+        String chosen = templateName != null ? templateName : (lang.equals("ja") ? "ja-alpaca-cot" : "en-alpaca-cot");
+        String template = TEMPLATES.get(chosen);
+        if (template == null) {
+            throw new IllegalArgumentException("unknown template '" + chosen + "' (" + String.join(", ", TEMPLATES.keySet()) + ")");
+        }
+        return new MgsmTask(lang, chosen, template, List.of("### 指示", "### Instruction", "問題：", "Question:"), maxNewTokens);
+    }
+
+    @Override
+    public String name() {
+        return "mgsm-" + lang;
+    }
+
+    public String prompt(EvalItem item) {
+        return template.replace("{input}", item.question());
+    }
+
+    public boolean checksJapanese() {
+        return lang.equals("ja");
+    }
+
+    /** The per-item verdict on a response. */
+    public ItemResult judge(EvalItem item, String response) {
+        var extracted = AnswerExtractor.lastNumber(response).orElse(null);
+        boolean correct = extracted != null && extracted.compareTo(item.answerNumber()) == 0;
+        Boolean japanese = checksJapanese() ? JapaneseDetector.isJapanese(response) : null;
+        return ItemResult.accuracy(item, response, extracted, correct, japanese);
+    }
+}
