@@ -80,6 +80,9 @@ public final class Eval {
                 if (r.japanese() != null) {
                     o.put("japanese", r.japanese());
                 }
+                if (r.error() != null) {
+                    o.put("error", r.error());
+                }
             } else {
                 o.put("loss", r.loss()).put("tokens", r.tokens());
             }

@@ -34,11 +34,18 @@ public final class Evaluator {
         Generator generator = new Generator(model, tokenizer);
         Generator.Options options = new Generator.Options(task.maxNewTokens(), task.stopStrings(), true);
         List<ItemResult> results = new ArrayList<>();
+        int maxPrompt = model.config().maxPositionEmbeddings() - 1;
         for (int start = 0; start < items.size(); start += batchSize) {
             List<EvalItem> batch = items.subList(start, Math.min(items.size(), start + batchSize));
-            List<Generator.Result> out = generator.generateText(batch.stream().map(task::prompt).toList(), options);
+            List<long[]> prompts = batch.stream().map(it -> tokenizer.encode(task.prompt(it))).toList();
+            // A prompt the model cannot even read is a wrong answer with its reason, not a failed evaluation.
+            List<long[]> fitting = prompts.stream().filter(p -> p.length <= maxPrompt).toList();
+            List<Generator.Result> out = fitting.isEmpty() ? List.of() : generator.generate(fitting, options);
+            int next = 0;
             for (int i = 0; i < batch.size(); i++) {
-                results.add(task.judge(batch.get(i), out.get(i).text()));
+                results.add(prompts.get(i).length <= maxPrompt ? task.judge(batch.get(i), out.get(next++).text())
+                        : ItemResult.unanswered(batch.get(i), "prompt of " + prompts.get(i).length
+                                + " tokens exceeds max_position_embeddings " + model.config().maxPositionEmbeddings()));
             }
         }
         return results;

@@ -8,15 +8,21 @@ import java.math.BigDecimal;
  * the number of scored tokens.
  */
 public record ItemResult(int index, String question, String reference, String response, BigDecimal extracted,
-                         boolean correct, Boolean japanese, double loss, int tokens) {
+                         boolean correct, Boolean japanese, double loss, int tokens, String error) {
 
     static ItemResult accuracy(EvalItem item, String response, BigDecimal extracted, boolean correct, Boolean japanese) {
         return new ItemResult(item.index(), item.question(), item.answerNumber().toPlainString(), response, extracted,
-                correct, japanese, 0, 0);
+                correct, japanese, 0, 0, null);
+    }
+
+    /** An item the model could not answer at all (e.g. its prompt does not fit): counted wrong, with the reason. */
+    static ItemResult unanswered(EvalItem item, String error) {
+        return new ItemResult(item.index(), item.question(), item.answerNumber().toPlainString(), "", null, false, null,
+                0, 0, error);
     }
 
     static ItemResult likelihood(EvalItem item, double loss, int tokens) {
-        return new ItemResult(item.index(), item.question(), item.answerText(), null, null, false, null, loss, tokens);
+        return new ItemResult(item.index(), item.question(), item.answerText(), null, null, false, null, loss, tokens, null);
     }
 
     /** Right and, where the task checks it, written in Japanese. */

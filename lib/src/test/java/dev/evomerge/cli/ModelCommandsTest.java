@@ -99,6 +99,27 @@ class ModelCommandsTest {
     }
 
     @Test
+    void evalPrintsAccuracyWithItsIntervalAndWritesPerItemResults() throws IOException {
+        String data = Fixtures.data("mgsm/mgsm_ja.tsv").toString();
+        Path out = tmp.resolve("eval");
+        String printed = run(Eval::run, "--model", Fixtures.model("stories260K-ja").toString(), "--task", "mgsm", "--lang", "ja",
+                "--data", data, "--limit", "3", "--max-new-tokens", "8", "--out", out.toString(), "--device", "cpu");
+        assertTrue(printed.contains("task mgsm-ja (ja-alpaca-cot) on 3 items"), printed);
+        assertTrue(printed.contains("accuracy       0.0000  95% CI [0.0000, 0.5615]  (0/3)  -- small set"), printed);
+        assertTrue(printed.contains("accuracy (ja)  "), printed);
+        List<String> lines = Files.readAllLines(out.resolve("results.jsonl"));
+        assertEquals(3, lines.size());
+        // With the byte-level stories tokenizer the Japanese template is longer than the model's 512
+        // positions: the item is answered by no one and recorded as such, and the evaluation goes on.
+        assertTrue(lines.get(0).contains("\"reference\":\"18\"") && lines.get(0).contains("exceeds max_position_embeddings 512"),
+                lines.get(0));
+
+        String loss = run(Eval::run, "--model", Fixtures.model("stories260K-ja").toString(), "--task", "likelihood",
+                "--data", data, "--split", "range:0:4", "--device", "cpu");
+        assertTrue(loss.lines().anyMatch(l -> l.matches("mean_loss=\\d+\\.\\d{6} tokens=\\d+")), loss);
+    }
+
+    @Test
     void unknownOptionsAreNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> run(Generate::run, "--model", model(), "--temperature", "0.7"));
