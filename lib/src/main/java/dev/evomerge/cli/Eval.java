@@ -21,7 +21,7 @@ import java.util.Set;
 
 /**
  * {@code scripts/eval --model DIR --task mgsm --lang ja --data PATH [--split S] [--limit N] [--out DIR]
- * [--template T] [--max-new-tokens N] [--batch-size B] [--device D]}: accuracy (and, for ja,
+ * [--template T] [--shots K --exemplars FILE] [--max-new-tokens N] [--batch-size B] [--device D]}: accuracy (and, for ja,
  * accuracy with the Japanese check) with 95% intervals; {@code --task likelihood} prints the mean
  * loss. With {@code --out}, per-item results go to {@code DIR/results.jsonl} and the totals to
  * {@code DIR/summary.json}, the directory written atomically.
@@ -36,9 +36,16 @@ public final class Eval {
 
     static void run(String[] argv, PrintStream out) {
         Args a = new Args("eval", argv, Set.of("model", "task", "lang", "data", "split", "limit", "out", "template",
-                "max-new-tokens", "batch-size", "device"));
+                "max-new-tokens", "batch-size", "device", "shots", "exemplars"));
         Task task = Task.parse(a.required("task"), a.optional("lang", "ja"), a.optional("template", null),
                 a.intValue("max-new-tokens", 256));
+        int shots = a.intValue("shots", 0);
+        if (shots > 0) {
+            if (!(task instanceof MgsmTask mgsm)) {
+                throw new IllegalArgumentException("eval: --shots applies to --task mgsm");
+            }
+            task = mgsm.withShots(Datasets.exemplars(Storage.withDefaults(), a.required("exemplars")), shots);
+        }
         List<EvalItem> items = Split.parse(a.optional("split", "all")).select(Datasets.read(Storage.withDefaults(), a.required("data")));
         int limit = a.intValue("limit", Integer.MAX_VALUE);
         items = items.subList(0, Math.min(limit, items.size()));

@@ -34,6 +34,27 @@ public final class Datasets {
         return location.endsWith(".tsv") ? mgsmTsv(location, lines) : jsonl(location, lines);
     }
 
+    /** MGSM exemplar JSONL: each line's "q" and "a". */
+    public static List<String[]> exemplars(Storage storage, String location) {
+        List<String> lines = readLines(storage, location);
+        List<String[]> out = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).isBlank()) {
+                continue;
+            }
+            try {
+                JsonNode n = JSON.readTree(lines.get(i));
+                if (!n.path("q").isTextual() || !n.path("a").isTextual()) {
+                    throw new DatasetException(location, i + 1, "an exemplar needs string fields \"q\" and \"a\"");
+                }
+                out.add(new String[] {n.get("q").asText(), n.get("a").asText()});
+            } catch (IOException e) {
+                throw new DatasetException(location, i + 1, "not valid JSON");
+            }
+        }
+        return out;
+    }
+
     static List<String> readLines(Storage storage, String location) {
         FileSystem fs = storage.fileSystem(location);
         try (BufferedReader r = new BufferedReader(new InputStreamReader(fs.open(new Path(location)), StandardCharsets.UTF_8))) {

@@ -10,10 +10,11 @@ import java.util.Map;
  *
  * @param lang         MGSM language code ("ja", "en", ...)
  * @param template     the prompt with {input} for the question
+ * @param shots        worked exemplars put before the prompt ("" for zero-shot)
  * @param stopStrings  where a response ends (the start of a next instruction or question)
  */
-public record MgsmTask(String lang, String templateName, String template, List<String> stopStrings, int maxNewTokens)
-        implements Task {
+public record MgsmTask(String lang, String templateName, String template, String shots, List<String> stopStrings,
+                       int maxNewTokens) implements Task {
 
     /** The paper's Japanese chain-of-thought Alpaca template (SakanaAI evomerge, prompt_templates.py), verbatim. */
     public static final String JA_ALPACA_COT = "以下に、あるタスクを説明する指示があります。"
@@ -37,7 +38,22 @@ public record MgsmTask(String lang, String templateName, String template, List<S
         if (template == null) {
             throw new IllegalArgumentException("unknown template '" + chosen + "' (" + String.join(", ", TEMPLATES.keySet()) + ")");
         }
-        return new MgsmTask(lang, chosen, template, List.of("### 指示", "### Instruction", "問題：", "Question:"), maxNewTokens);
+        return new MgsmTask(lang, chosen, template, "", List.of("### 指示", "### Instruction", "問題：", "Question:"), maxNewTokens);
+    }
+
+    /**
+     * The same task with the first {@code k} worked exemplars of an MGSM exemplar file
+     * (JSONL with "q" and "a", as in MGSM's exemplars: "問題：..." / "ステップごとの答え：...") before each prompt.
+     */
+    public MgsmTask withShots(List<String[]> exemplars, int k) {
+        if (k > exemplars.size()) {
+            throw new IllegalArgumentException(k + " shots asked, the exemplar file has " + exemplars.size());
+        }
+        StringBuilder b = new StringBuilder();
+        for (String[] qa : exemplars.subList(0, k)) {
+            b.append(qa[0]).append('\n').append(qa[1]).append("\n\n");
+        }
+        return new MgsmTask(lang, templateName + " " + k + "-shot", template, b.toString(), stopStrings, maxNewTokens);
     }
 
     @Override
@@ -46,7 +62,7 @@ public record MgsmTask(String lang, String templateName, String template, List<S
     }
 
     public String prompt(EvalItem item) {
-        return template.replace("{input}", item.question());
+        return shots + template.replace("{input}", item.question());
     }
 
     public boolean checksJapanese() {

@@ -86,6 +86,18 @@ class DatasetsTest {
     }
 
     @Test
+    void fewShotPromptsStartWithTheExemplars() {
+        List<String[]> ex = Datasets.exemplars(Storage.withDefaults(), Fixtures.data("mgsm/mgsm_exemplars_ja.jsonl").toString());
+        assertEquals(8, ex.size());
+        MgsmTask task = MgsmTask.of("ja", "mgsm-ja", 64).withShots(ex, 2);
+        EvalItem item = new EvalItem(0, "りんごは何個？", "3", new BigDecimal(3));
+        String prompt = task.prompt(item);
+        assertTrue(prompt.startsWith(ex.get(0)[0] + "\n" + ex.get(0)[1] + "\n\n" + ex.get(1)[0]), prompt);
+        assertTrue(prompt.endsWith("\n\n問題：りんごは何個？\nステップごとの答え："), prompt);
+        assertThrows(IllegalArgumentException.class, () -> MgsmTask.of("ja", null, 64).withShots(ex, 9));
+    }
+
+    @Test
     void shardsPartitionInOrder() {
         List<Integer> xs = java.util.stream.IntStream.range(0, 10).boxed().toList();
         List<List<Integer>> shards = Shards.of(xs, 3);
