@@ -34,9 +34,9 @@ public final class CmaBenchmark {
     public static void main(String[] args) {
         int seeds = args.length > 0 ? Integer.parseInt(args[0]) : 11;
         Problem[] problems = {
-            new Problem("sphere", CmaBenchmark::sphere, 3, 1),
-            new Problem("ellipsoid 1e6", CmaBenchmark::ellipsoid, 3, 1),
-            new Problem("rosenbrock", CmaBenchmark::rosenbrock, 0, 0.5),
+            new Problem("sphere", TestProblems::sphere, 3, 1),
+            new Problem("ellipsoid 1e6", TestProblems::ellipsoid, 3, 1),
+            new Problem("rosenbrock", TestProblems::rosenbrock, 0, 0.5),
         };
         System.out.printf(Locale.ROOT, "median evaluations to f < 1e-8 over %d seeds (failures: budget spent or stopped early)%n", seeds);
         System.out.printf(Locale.ROOT, "%-14s %4s %7s %12s %14s %8s%n", "function", "n", "lambda", "ours", "commons-math", "ratio");
@@ -64,20 +64,8 @@ public final class CmaBenchmark {
         double[] x0 = new double[n];
         Arrays.fill(x0, pr.start());
         CmaEs cma = new CmaEs(CmaOptions.of(x0, pr.sigma()).withSeed(seed).withPopulationSize(lambda));
-        int evals = 0;
-        while (evals < budget && cma.shouldStop().isEmpty()) {
-            Population pop = cma.ask();
-            double[] fit = new double[pop.size()];
-            for (int k = 0; k < pop.size(); k++) {
-                fit[k] = pr.f().applyAsDouble(pop.candidates()[k]);
-                evals++;
-                if (fit[k] < TARGET) {
-                    return evals;
-                }
-            }
-            cma.tell(pop, fit);
-        }
-        return Integer.MAX_VALUE;
+        int evals = TestProblems.evaluationsToTarget(cma, pr.f(), TARGET, budget);
+        return evals < 0 ? Integer.MAX_VALUE : evals;
     }
 
     private static final class Reached extends RuntimeException {
@@ -121,7 +109,7 @@ public final class CmaBenchmark {
             long t0 = System.nanoTime();
             Population pop = cma.ask();
             long t1 = System.nanoTime();
-            double[] fit = Arrays.stream(pop.candidates()).mapToDouble(CmaBenchmark::sphere).toArray();
+            double[] fit = Arrays.stream(pop.candidates()).mapToDouble(TestProblems::sphere).toArray();
             long t2 = System.nanoTime();
             cma.tell(pop, fit);
             long t3 = System.nanoTime();
@@ -143,29 +131,5 @@ public final class CmaBenchmark {
         int[] s = xs.clone();
         Arrays.sort(s);
         return s[s.length / 2] == Integer.MAX_VALUE ? Double.POSITIVE_INFINITY : s[s.length / 2];
-    }
-
-    static double sphere(double[] x) {
-        double s = 0;
-        for (double v : x) {
-            s += v * v;
-        }
-        return s;
-    }
-
-    static double ellipsoid(double[] x) {
-        double s = 0;
-        for (int i = 0; i < x.length; i++) {
-            s += Math.pow(1e6, (double) i / (x.length - 1)) * x[i] * x[i];
-        }
-        return s;
-    }
-
-    static double rosenbrock(double[] x) {
-        double s = 0;
-        for (int i = 0; i < x.length - 1; i++) {
-            s += 100 * Math.pow(x[i] * x[i] - x[i + 1], 2) + Math.pow(x[i] - 1, 2);
-        }
-        return s;
     }
 }

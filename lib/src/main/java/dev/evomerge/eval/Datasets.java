@@ -42,15 +42,11 @@ public final class Datasets {
             if (lines.get(i).isBlank()) {
                 continue;
             }
-            try {
-                JsonNode n = JSON.readTree(lines.get(i));
-                if (!n.path("q").isTextual() || !n.path("a").isTextual()) {
-                    throw new DatasetException(location, i + 1, "an exemplar needs string fields \"q\" and \"a\"");
-                }
-                out.add(new String[] {n.get("q").asText(), n.get("a").asText()});
-            } catch (IOException e) {
-                throw new DatasetException(location, i + 1, "not valid JSON");
+            JsonNode n = parseLine(location, i + 1, lines.get(i));
+            if (!n.path("q").isTextual() || !n.path("a").isTextual()) {
+                throw new DatasetException(location, i + 1, "an exemplar needs string fields \"q\" and \"a\"");
             }
+            out.add(new String[] {n.get("q").asText(), n.get("a").asText()});
         }
         return out;
     }
@@ -87,12 +83,7 @@ public final class Datasets {
             if (line.isBlank()) {
                 continue;
             }
-            JsonNode node;
-            try {
-                node = JSON.readTree(line);
-            } catch (IOException e) {
-                throw new DatasetException(file, i + 1, "not valid JSON");
-            }
+            JsonNode node = parseLine(file, i + 1, line);
             if (!node.path("question").isTextual()) {
                 throw new DatasetException(file, i + 1, "missing string field \"question\"");
             }
@@ -113,6 +104,14 @@ public final class Datasets {
             items.add(new EvalItem(items.size(), node.get("question").asText(), text, n));
         }
         return requireSome(file, items);
+    }
+
+    private static JsonNode parseLine(String file, int line, String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new DatasetException(file, line, "not valid JSON");
+        }
     }
 
     private static BigDecimal number(String file, int line, String text) {

@@ -16,7 +16,7 @@ import java.util.stream.IntStream;
  * <p>Commons Math's {@code CMAESOptimizer} cannot serve here: it calls the fitness one
  * candidate at a time inside {@code optimize}.
  */
-public final class CmaEs {
+public final class CmaEs implements AskTell {
     private static final double MEAN_MAX = 1e32;
     private static final double SIGMA_MAX = 1e32;
     private static final double TOL_FUN = 1e-12;
@@ -149,6 +149,7 @@ public final class CmaEs {
      * the samples are a function of (seed, restart, generation) alone, which is also what makes a
      * resumed optimizer ask exactly what the original would have.
      */
+    @Override
     public Population ask() {
         if (pending != null) {
             return pending;
@@ -216,6 +217,7 @@ public final class CmaEs {
      * Updates the distribution with the fitness of the population {@link #ask} gave. A NaN or
      * infinite fitness (a candidate that failed) is ranked worst and listed in the report.
      */
+    @Override
     public TellReport tell(Population population, double[] fitness) {
         if (pending == null) {
             throw new IllegalStateException("tell without ask: generation " + generation + " has no population out");
@@ -315,6 +317,11 @@ public final class CmaEs {
         int slot = 2 * ((generation + 1) % funHistoryLength);
         funHistory[slot] = bestValue;
         funHistory[slot + 1] = worstValue;
+    }
+
+    @Override
+    public boolean finished() {
+        return shouldStop().isPresent();
     }
 
     /** Why this run should stop, if it should (the {@code cmaes} library's criteria). */

@@ -9,7 +9,7 @@ import org.apache.commons.math3.random.MersenneTwister;
  * random point of the bounds (or the initial mean when unbounded). The best candidate is kept
  * across restarts.
  */
-public final class IpopCmaEs {
+public final class IpopCmaEs implements AskTell {
     private final int maxRestarts;
     private CmaEs current;
     private double[] bestCandidate;
@@ -49,6 +49,7 @@ public final class IpopCmaEs {
     }
 
     /** The next population, restarting first when the current run has stopped. */
+    @Override
     public Population ask() {
         Optional<StopReason> stop = current.shouldStop();
         if (stop.isPresent() && current.restart() < maxRestarts) {
@@ -59,6 +60,7 @@ public final class IpopCmaEs {
         return current.ask();
     }
 
+    @Override
     public TellReport tell(Population population, double[] fitness) {
         TellReport report = current.tell(population, fitness);
         double sign = current.state().options().maximize() ? -1 : 1;
@@ -71,6 +73,7 @@ public final class IpopCmaEs {
     }
 
     /** True when the last allowed run has stopped too. */
+    @Override
     public boolean finished() {
         return current.restart() >= maxRestarts && current.shouldStop().isPresent();
     }

@@ -2,6 +2,7 @@ package dev.evomerge.evolve;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.evomerge.bench.TestProblems;
 import java.util.Arrays;
 import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
@@ -17,7 +18,7 @@ class CmaEsConvergenceTest {
             double[] x0 = new double[N];
             Arrays.fill(x0, start);
             CmaOptions o = CmaOptions.of(x0, sigma).withSeed(seed).withPopulationSize(lambda).withSeparable(separable);
-            evals[seed] = TestFunctions.evaluationsToTarget(new CmaEs(o), f, target, budget);
+            evals[seed] = TestProblems.evaluationsToTarget(new CmaEs(o), f, target, budget);
         }
         System.out.println(new Throwable().getStackTrace()[1].getMethodName() + " evaluations to target: " + Arrays.toString(evals));
         return evals;
@@ -31,26 +32,26 @@ class CmaEsConvergenceTest {
 
     @Test
     void sphere() {
-        assertAllReached(runs(TestFunctions::sphere, 3, 1, 0, false, 1e-8, 2_500), 2_500);
+        assertAllReached(runs(TestProblems::sphere, 3, 1, 0, false, 1e-8, 2_500), 2_500);
     }
 
     @Test
     void ellipsoidWithCondition1e6() {
-        assertAllReached(runs(TestFunctions::ellipsoid, 3, 1, 0, false, 1e-8, 8_000), 8_000);
+        assertAllReached(runs(TestProblems::ellipsoid, 3, 1, 0, false, 1e-8, 8_000), 8_000);
     }
 
     @Test
     void rosenbrock() {
         // Rosenbrock in 10-D has a local minimum near (-1, 1, ..., 1) where CMA-ES settles in a few
         // percent of runs (and then stops by its criteria): of three seeds, two must solve it.
-        int[] evals = runs(TestFunctions::rosenbrock, 0, 0.5, 0, false, 1e-8, 12_000);
+        int[] evals = runs(TestProblems::rosenbrock, 0, 0.5, 0, false, 1e-8, 12_000);
         assertTrue(Arrays.stream(evals).filter(e -> e > 0 && e <= 12_000).count() >= 2, Arrays.toString(evals));
     }
 
     @Test
     void rastriginWithALargePopulationReachesTheGlobalBasin() {
         // Multimodal: 10^10 local minima. A population of 400 sees the global structure.
-        assertAllReached(runs(TestFunctions::rastrigin, 3, 2, 400, false, 1e-8, 60_000), 60_000);
+        assertAllReached(runs(TestProblems::rastrigin, 3, 2, 400, false, 1e-8, 60_000), 60_000);
     }
 
     @Test
@@ -60,7 +61,7 @@ class CmaEsConvergenceTest {
             double[] x0 = new double[N];
             Arrays.fill(x0, 3);
             IpopCmaEs ipop = new IpopCmaEs(CmaOptions.of(x0, 2).withSeed(seed).withPopulationSize(50), 5);
-            evals[seed] = TestFunctions.evaluationsToTarget(ipop, TestFunctions::rastrigin, 1e-8, 200_000);
+            evals[seed] = TestProblems.evaluationsToTarget(ipop, TestProblems::rastrigin, 1e-8, 200_000);
         }
         System.out.println("ipop rastrigin evaluations to target: " + Arrays.toString(evals));
         assertAllReached(evals, 200_000);
@@ -69,6 +70,6 @@ class CmaEsConvergenceTest {
     @Test
     void separableSolvesTheAxisAlignedEllipsoid() {
         // The diagonal covariance suffices for an axis-aligned problem and learns it faster than the full one.
-        assertAllReached(runs(TestFunctions::ellipsoid, 3, 1, 0, true, 1e-8, 6_000), 6_000);
+        assertAllReached(runs(TestProblems::ellipsoid, 3, 1, 0, true, 1e-8, 6_000), 6_000);
     }
 }

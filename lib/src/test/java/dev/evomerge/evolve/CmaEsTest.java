@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import dev.evomerge.bench.TestProblems;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
@@ -56,10 +57,10 @@ class CmaEsTest {
             Population pb = b.ask();
             assertTrue(pa.sameAs(pb));
             assertFalse(pa.sameAs(c.ask()));
-            a.tell(pa, evaluate(pa, TestFunctions::sphere));
-            b.tell(pb, evaluate(pb, TestFunctions::sphere));
+            a.tell(pa, evaluate(pa, TestProblems::sphere));
+            b.tell(pb, evaluate(pb, TestProblems::sphere));
             Population pc = c.ask();
-            c.tell(pc, evaluate(pc, TestFunctions::sphere));
+            c.tell(pc, evaluate(pc, TestProblems::sphere));
         }
         assertArrayEquals(a.mean(), b.mean());
     }
@@ -79,19 +80,19 @@ class CmaEsTest {
             for (int g = 0; g < 30; g++) {
                 Population pop = uninterrupted.ask();
                 expected.add(pop);
-                uninterrupted.tell(pop, evaluate(pop, TestFunctions::ellipsoid));
+                uninterrupted.tell(pop, evaluate(pop, TestProblems::ellipsoid));
             }
             CmaEs first = new CmaEs(o);
             for (int g = 0; g < 12; g++) {
                 Population pop = first.ask();
-                first.tell(pop, evaluate(pop, TestFunctions::ellipsoid));
+                first.tell(pop, evaluate(pop, TestProblems::ellipsoid));
             }
             String saved = first.state().toJson();
             CmaEs resumed = CmaEs.fromState(CmaState.fromJson(saved));
             for (int g = 12; g < 30; g++) {
                 Population pop = resumed.ask();
                 assertTrue(pop.sameAs(expected.get(g)), "generation " + g + " differs after resume");
-                resumed.tell(pop, evaluate(pop, TestFunctions::ellipsoid));
+                resumed.tell(pop, evaluate(pop, TestProblems::ellipsoid));
             }
             assertEquals(uninterrupted.state().toJson(), resumed.state().toJson());
         }
@@ -102,10 +103,10 @@ class CmaEsTest {
         CmaEs cma = new CmaEs(sphereOptions(3, 3).withMaximize(true));
         for (int g = 0; g < 150; g++) {
             Population pop = cma.ask();
-            cma.tell(pop, evaluate(pop, x -> -TestFunctions.sphere(x) + 5));
+            cma.tell(pop, evaluate(pop, x -> -TestProblems.sphere(x) + 5));
         }
         assertEquals(5.0, cma.bestFitness(), 1e-8);
-        assertEquals(0.0, TestFunctions.sphere(cma.mean()), 1e-8);
+        assertEquals(0.0, TestProblems.sphere(cma.mean()), 1e-8);
     }
 
     @Test
@@ -178,7 +179,7 @@ class CmaEsTest {
         CmaEs b = new CmaEs(sphereOptions(4, 9));
         Population pa = a.ask();
         Population pb = b.ask();
-        double[] fa = evaluate(pa, TestFunctions::sphere);
+        double[] fa = evaluate(pa, TestProblems::sphere);
         double[] fb = fa.clone();
         // Candidate 2 fails in a; in b it gets a value worse than every other: same ranking, same update.
         int worstOtherwise = 0;
@@ -209,7 +210,7 @@ class CmaEsTest {
         altered[0][0] += 1e-9;
         assertThrows(IllegalArgumentException.class,
                 () -> cma.tell(new Population(0, 0, altered), new double[pop.size()]));
-        cma.tell(pop, evaluate(pop, TestFunctions::sphere));
+        cma.tell(pop, evaluate(pop, TestProblems::sphere));
         assertThrows(IllegalStateException.class, () -> cma.tell(pop, new double[pop.size()]));
         assertNotEquals(0, cma.generation());
     }
@@ -231,7 +232,7 @@ class CmaEsTest {
         int g = 0;
         while (cma.shouldStop().isEmpty() && g < 5000) {
             Population pop = cma.ask();
-            cma.tell(pop, evaluate(pop, TestFunctions::sphere));
+            cma.tell(pop, evaluate(pop, TestProblems::sphere));
             g++;
         }
         assertTrue(cma.shouldStop().isPresent(), "a converged sphere run must stop");
