@@ -147,7 +147,8 @@ public final class Checkpoint implements AutoCloseable {
         }
     }
 
-    private static JsonNode readOptionalJson(Path file) {
+    /** A JSON file's tree, or null when there is no such file; invalid JSON is a CheckpointException naming it. */
+    public static JsonNode readOptionalJson(Path file) {
         if (!Files.isRegularFile(file)) {
             return null;
         }

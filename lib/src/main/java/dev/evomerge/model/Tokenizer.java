@@ -2,7 +2,7 @@ package dev.evomerge.model;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.evomerge.io.Checkpoint;
 import dev.evomerge.io.CheckpointException;
 import dev.evomerge.io.ModelConfig;
 import java.io.IOException;
@@ -42,7 +42,7 @@ public final class Tokenizer implements AutoCloseable {
         if (!Files.isRegularFile(json)) {
             throw new CheckpointException(dir.toString(), "no tokenizer.json (only the fast-tokenizer format is supported)");
         }
-        JsonNode tokenizerConfig = readOptional(dir.resolve("tokenizer_config.json"));
+        JsonNode tokenizerConfig = Checkpoint.readOptionalJson(dir.resolve("tokenizer_config.json"));
         boolean addBos;
         if (tokenizerConfig != null && tokenizerConfig.has("add_bos_token")) {
             addBos = tokenizerConfig.get("add_bos_token").asBoolean();
@@ -64,23 +64,12 @@ public final class Tokenizer implements AutoCloseable {
         if (content == null) {
             return null;
         }
-        for (JsonNode t : readOptional(tokenizerJson).path("added_tokens")) {
+        for (JsonNode t : Checkpoint.readOptionalJson(tokenizerJson).path("added_tokens")) {
             if (content.equals(t.path("content").asText())) {
                 return t.path("id").asInt();
             }
         }
         return null;
-    }
-
-    private static JsonNode readOptional(Path file) {
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
-        try {
-            return new ObjectMapper().readTree(file.toFile());
-        } catch (IOException e) {
-            throw new CheckpointException(file.toString(), "not valid JSON: " + e.getMessage().replace('\n', ' '), e);
-        }
     }
 
     /** Token ids of {@code text}, with BOS first when the checkpoint asks for it. */
