@@ -60,7 +60,7 @@ public final class Forward {
              NDScope ignored = new NDScope()) {
             long[][] mask = new long[1][ids.length];
             Arrays.fill(mask[0], 1);
-            return model.forward(Transformer.longs(nd, new long[][] {ids}), Transformer.longs(nd, mask), cache, false)
+            return model.forward(model.tokens(nd, new long[][] {ids}), Transformer.longs(nd, mask), cache, false)
                     .toType(DataType.FLOAT32, false).toFloatArray();
         }
     }

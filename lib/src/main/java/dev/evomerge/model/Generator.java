@@ -129,7 +129,7 @@ public final class Generator {
     /** One forward of [B, T] tokens; the argmax of each sequence's last logits. */
     private long[] step(NDManager m, KvCache cache, long[][] ids, long[][] mask) {
         try (NDScope ignored = new NDScope()) {
-            NDArray logits = model.forward(Transformer.longs(m, ids), Transformer.longs(m, mask), cache, true);
+            NDArray logits = model.forward(model.tokens(m, ids), Transformer.longs(m, mask), cache, true);
             return logits.argMax(-1).toLongArray(); // [B, 1] -> B
         }
     }

@@ -92,7 +92,7 @@ public final class Likelihood {
         try (NDManager m = model.manager().newSubManager();
              KvCache cache = new KvCache(m, model.config().numHiddenLayers(), b, t);
              NDScope ignored = new NDScope()) {
-            NDArray logits = model.forward(Transformer.longs(m, tb.ids()), Transformer.longs(m, tb.mask()), cache, false);
+            NDArray logits = model.forward(model.tokens(m, tb.ids()), Transformer.longs(m, tb.mask()), cache, false);
             NDArray logp = logits.get(":, :-1, :").toType(DataType.FLOAT32, false).logSoftmax(-1); // [B, T-1, V]
             NDArray picked = logp.gather(Transformer.longs(m, targets).expandDims(-1), -1).squeeze(-1); // [B, T-1]
             NDArray w = m.create(weights, new ai.djl.ndarray.types.Shape(b, t - 1));

@@ -209,7 +209,7 @@ public final class Transformer implements AutoCloseable {
     }
 
     /**
-     * Runs {@code tokens} [B, T] (int64) through the model after what {@code cache} already holds,
+     * Runs {@code tokens} [B, T] (int64, from {@link #tokens}) through the model after what {@code cache} already holds,
      * appends their keys and values to it, and returns logits [B, T, V], or [B, 1, V] for the last
      * position only. {@code tokenMask} [B, T] is 1 for real tokens and 0 for padding.
      */
@@ -220,7 +220,6 @@ public final class Transformer implements AutoCloseable {
             throw new IllegalArgumentException(cache.length() + t + " positions exceed max_position_embeddings "
                     + config.maxPositionEmbeddings());
         }
-        checkTokenRange(tokens);
         NDArray positions = cache.advance(tokenMask); // [B, T] position of each token in its own sequence
         NDArray mask = attentionMask(cache, t); // [B, 1, g*T, Tk] additive
 
@@ -229,7 +228,7 @@ public final class Transformer implements AutoCloseable {
         for (int i = 0; i < layers.length; i++) {
             x = block(layers[i], i, x, rope, mask, cache);
         }
-        if (lastPositionOnly) {
+        if (lastPositionOnly && t > 1) {
             x = x.get(":, -1:, :");
         }
         return rmsNorm(x, finalNorm).matMul(headT); // [B, T, V]
@@ -314,18 +313,24 @@ public final class Transformer implements AutoCloseable {
         return additive.expandDims(1).repeat(1, g).reshape(b, 1, g * t, tk);
     }
 
-    private void checkTokenRange(NDArray tokens) {
-        long max = tokens.max().getLong();
-        long min = tokens.min().getLong();
-        if (min < 0 || max >= config.vocabSize()) {
-            throw new IllegalArgumentException("token id " + (min < 0 ? min : max) + " is out of range [0, "
-                    + config.vocabSize() + ")");
-        }
-    }
-
     @Override
     public void close() {
         manager.close();
+    }
+
+    /**
+     * Token ids [rows, cols] as an int64 array for {@link #forward}, checked against the
+     * vocabulary here, in Java, rather than on the device in every step.
+     */
+    public NDArray tokens(NDManager m, long[][] rows) {
+        for (long[] row : rows) {
+            for (long id : row) {
+                if (id < 0 || id >= config.vocabSize()) {
+                    throw new IllegalArgumentException("token id " + id + " is out of range [0, " + config.vocabSize() + ")");
+                }
+            }
+        }
+        return longs(m, rows);
     }
 
     /** Builds an int64 [rows, cols] array. */

@@ -51,7 +51,7 @@ class TransformerTest {
              NDScope ignored = new NDScope()) {
             long[][] mask = new long[1][tokens.length];
             java.util.Arrays.fill(mask[0], 1);
-            float[] flat = model.forward(Transformer.longs(m, new long[][] {tokens}), Transformer.longs(m, mask), cache, false)
+            float[] flat = model.forward(model.tokens(m, new long[][] {tokens}), Transformer.longs(m, mask), cache, false)
                     .toFloatArray();
             int v = model.config().vocabSize();
             float[][] out = new float[tokens.length][v];
@@ -91,7 +91,7 @@ class TransformerTest {
                  KvCache cache = new KvCache(m, c.config().numHiddenLayers(), 1)) {
                 for (int t = 0; t < tokens.length; t++) {
                     try (NDScope ignored = new NDScope()) {
-                        float[] step = model.forward(Transformer.longs(m, new long[][] {{tokens[t]}}),
+                        float[] step = model.forward(model.tokens(m, new long[][] {{tokens[t]}}),
                                 Transformer.longs(m, new long[][] {{1}}), cache, true).toFloatArray();
                         assertArrayEquals(full[t], step, 1e-4f, "position " + t);
                     }
@@ -229,7 +229,7 @@ class TransformerTest {
         KvCache cache = new KvCache(m, model.config().numHiddenLayers(), 1);
         long[][] mask = new long[1][tokens.length];
         java.util.Arrays.fill(mask[0], 1);
-        return model.forward(Transformer.longs(m, new long[][] {tokens}), Transformer.longs(m, mask), cache, false)
+        return model.forward(model.tokens(m, new long[][] {tokens}), Transformer.longs(m, mask), cache, false)
                 .get(":, :, 7").sum();
     }
 
