@@ -1,0 +1,149 @@
+package dev.evomerge.merge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.evomerge.io.DType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A merge recipe in mergekit's YAML format ({@code merge_method}, {@code base_model},
+ * {@code models} with per-model {@code parameters}, global {@code parameters}, {@code dtype},
+ * {@code tokenizer_source}), plus evomerge's {@code seed} for DARE/DELLA randomness. Validated
+ * here, once: every problem is one line naming the file and the key.
+ */
+public record MergeConfig(String file, String yaml, MergeMethod method, String baseModel, List<ModelEntry> models,
+                          Map<String, ParameterValue> parameters, DType dtype, String tokenizerSource, long seed) {
+
+    public record ModelEntry(String model, Map<String, ParameterValue> parameters) {
+    }
+
+    private static final Set<String> TOP_LEVEL = Set.of("merge_method", "base_model", "models", "parameters", "dtype",
+            "tokenizer_source", "seed", "slices", "out_dtype");
+
+    public static MergeConfig read(Path path) {
+        String text;
+        try {
+            text = Files.readString(path);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(path + ": cannot read merge config: " + e.getMessage());
+        }
+        return parse(path.toString(), text);
+    }
+
+    public static MergeConfig parse(String file, String yaml) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException(file + ": a merge config is a YAML mapping");
+        }
+        root.fieldNames().forEachRemaining(k -> {
+            if (!TOP_LEVEL.contains(k)) {
+                throw new MergeConfigException(file, k, "unknown key (known: " + String.join(", ", TOP_LEVEL) + ")");
+            }
+        });
+        if (root.has("slices")) {
+            throw new MergeConfigException(file, "slices", "slices (passthrough layer stacking) are not supported yet");
+        }
+        if (!root.path("merge_method").isTextual()) {
+            throw new MergeConfigException(file, "merge_method", "missing");
+        }
+        MergeMethod method;
+        try {
+            method = MergeMethods.byName(root.get("merge_method").asText());
+        } catch (IllegalArgumentException e) {
+            throw new MergeConfigException(file, "merge_method", e.getMessage());
+        }
+        String base = root.hasNonNull("base_model") ? root.get("base_model").asText() : null;
+        if (method.needsBase() && base == null) {
+            throw new MergeConfigException(file, "base_model", "missing; " + method.name() + " merges differences from a base model");
+        }
+        JsonNode modelsNode = root.get("models");
+        if (modelsNode == null || !modelsNode.isArray() || modelsNode.isEmpty()) {
+            throw new MergeConfigException(file, "models", "missing or empty");
+        }
+        List<ModelEntry> models = new ArrayList<>();
+        for (int i = 0; i < modelsNode.size(); i++) {
+            JsonNode m = modelsNode.get(i);
+            String key = "models[" + i + "]";
+            if (!m.path("model").isTextual()) {
+                throw new MergeConfigException(file, key + ".model", "missing");
+            }
+            models.add(new ModelEntry(m.get("model").asText(),
+                    parameters(file, key + ".parameters", m.get("parameters"), method.modelParameters(), method)));
+        }
+        Set<String> globalNames = new java.util.HashSet<>(method.globalParameters());
+        globalNames.addAll(method.modelParameters()); // global defaults for per-model parameters, as in mergekit
+        Map<String, ParameterValue> globals = parameters(file, "parameters", root.get("parameters"), globalNames, method);
+        DType dtype = null;
+        JsonNode dt = root.has("dtype") ? root.get("dtype") : root.get("out_dtype");
+        if (dt != null) {
+            try {
+                dtype = DType.fromTorchName(dt.asText());
+            } catch (IllegalArgumentException e) {
+                throw new MergeConfigException(file, "dtype", e.getMessage());
+            }
+        }
+        String tokenizerSource = root.hasNonNull("tokenizer_source") ? root.get("tokenizer_source").asText() : null;
+        long seed = root.path("seed").asLong(0);
+        return new MergeConfig(file, yaml, method, base, List.copyOf(models), globals, dtype, tokenizerSource, seed);
+    }
+
+    private static Map<String, ParameterValue> parameters(String file, String where, JsonNode node, Set<String> allowed,
+                                                          MergeMethod method) {
+        Map<String, ParameterValue> out = new LinkedHashMap<>();
+        if (node == null || node.isNull()) {
+            return out;
+        }
+        if (!node.isObject()) {
+            throw new MergeConfigException(file, where, "must be a mapping of parameter names to values");
+        }
+        for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) node::fields) {
+            String key = where + "." + e.getKey();
+            if (!allowed.contains(e.getKey())) {
+                throw new MergeConfigException(file, key, "not a parameter of " + method.name() + " (it reads: "
+                        + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+            }
+            ParameterValue v = ParameterValue.parse(e.getValue(), file, key);
+            if (e.getKey().equals("density")) {
+                checkRange(v, file, key, 0, 1);
+            }
+            out.put(e.getKey(), v);
+        }
+        return out;
+    }
+
+    /** Every number a parameter can resolve to lies in [lo, hi]. */
+    private static void checkRange(ParameterValue v, String file, String key, double lo, double hi) {
+        List<Double> numbers = new ArrayList<>();
+        collect(v, numbers);
+        for (double x : numbers) {
+            if (x < lo || x > hi) {
+                throw new MergeConfigException(file, key, "value " + x + " is outside [" + lo + ", " + hi + "]");
+            }
+        }
+    }
+
+    private static void collect(ParameterValue v, List<Double> out) {
+        if (v instanceof ParameterValue.Constant c) {
+            out.add(c.value());
+        } else if (v instanceof ParameterValue.Gradient g) {
+            for (double x : g.values()) {
+                out.add(x);
+            }
+        } else if (v instanceof ParameterValue.Filtered f) {
+            f.values().forEach(x -> collect(x, out));
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package dev.evomerge.merge;
+
+import dev.evomerge.io.AtomicDirectory;
+import dev.evomerge.io.AtomicFiles;
+import dev.evomerge.io.Checkpoint;
+import dev.evomerge.io.CheckpointCache;
+import dev.evomerge.io.CheckpointException;
+import dev.evomerge.io.DType;
+import dev.evomerge.io.ShardedWriter;
+import dev.evomerge.io.TensorBytes;
+import dev.evomerge.io.TensorInfo;
+import dev.evomerge.io.TensorSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Builds a merged model from a {@link MergeConfig}, tensor by tensor: only the current tensor of
+ * each input and the output are in memory. The output is a Hugging Face checkpoint in the
+ * config's dtype (default: the base's), with the base's config.json ({@code torch_dtype}
+ * updated), the tokenizer of {@code tokenizer_source} (default: the base), the recipe as
+ * {@code mergekit_config.yml} and a model card; written into a staging directory and renamed into
+ * place only when complete.
+ */
+public final class Merger {
+    private static final Pattern LAYER = Pattern.compile("\\.layers\\.(\\d+)\\.");
+
+    private Merger() {
+    }
+
+    public static void merge(MergeConfig cfg, Path out, CheckpointCache cache) {
+        Map<String, Checkpoint> open = new LinkedHashMap<>();
+        try (AtomicDirectory staging = AtomicDirectory.create(out)) {
+            String referenceLocation = cfg.baseModel() != null ? cfg.baseModel() : cfg.models().get(0).model();
+            Checkpoint reference = openOnce(open, referenceLocation, cache);
+            List<Checkpoint> models = new ArrayList<>();
+            List<MergeConfig.ModelEntry> entries = new ArrayList<>();
+            for (MergeConfig.ModelEntry e : cfg.models()) {
+                if (cfg.method().needsBase() && e.model().equals(cfg.baseModel())) {
+                    continue; // the base has no task vector (mergekit skips it too)
+                }
+                models.add(openOnce(open, e.model(), cache));
+                entries.add(e);
+            }
+            DType dtype = cfg.dtype() != null ? cfg.dtype() : storedDtype(reference);
+            List<TensorSpec> specs = new ArrayList<>();
+            for (TensorInfo t : reference.tensors().values()) {
+                for (int m = 0; m < models.size(); m++) {
+                    TensorInfo other = models.get(m).tensors().get(t.name());
+                    if (other == null) {
+                        throw new CheckpointException(entries.get(m).model(), "tensor '" + t.name() + "': missing (the base has it)");
+                    }
+                    if (!Arrays.equals(other.shape(), t.shape())) {
+                        throw new CheckpointException(entries.get(m).model(), "tensor '" + t.name() + "': shape "
+                                + other.shapeString() + " differs from " + t.shapeString()
+                                + " (different vocabularies are not merged: align them first)");
+                    }
+                }
+                specs.add(new TensorSpec(t.name(), t.dtype().isFloatingPoint() ? dtype : t.dtype(), t.shape()));
+            }
+            int layers = reference.config().numHiddenLayers();
+            try (ShardedWriter writer = new ShardedWriter(staging.path(), specs, ShardedWriter.DEFAULT_MAX_SHARD_BYTES)) {
+                for (TensorSpec spec : specs) {
+                    TensorInfo t = reference.tensor(spec.name());
+                    if (!t.dtype().isFloatingPoint()) {
+                        writer.write(spec.name(), reference.bytes(spec.name()));
+                        continue;
+                    }
+                    float[] merged = mergeTensor(cfg, spec, depth(spec.name(), layers), reference, models, entries);
+                    writer.write(spec.name(), TensorBytes.fromFloats(merged, dtype));
+                }
+                writer.finish();
+            }
+            writeSideFiles(cfg, staging.path(), reference, tokenizerCheckpoint(cfg, open, reference, cache), dtype);
+            staging.commit();
+        } finally {
+            open.values().forEach(Checkpoint::close);
+        }
+    }
+
+    private static float[] mergeTensor(MergeConfig cfg, TensorSpec spec, double t, Checkpoint reference,
+                                       List<Checkpoint> models, List<MergeConfig.ModelEntry> entries) {
+        List<MergeInput.ModelTensor> inputs = new ArrayList<>();
+        for (int m = 0; m < models.size(); m++) {
+            Map<String, Double> params = new HashMap<>();
+            for (String p : cfg.method().modelParameters()) {
+                ParameterValue v = entries.get(m).parameters().getOrDefault(p, cfg.parameters().get(p));
+                Double resolved = v == null ? null : v.resolve(spec.name(), t);
+                if (resolved != null) {
+                    params.put(p, resolved);
+                }
+            }
+            inputs.add(new MergeInput.ModelTensor(models.get(m).floats(spec.name()), params));
+        }
+        Map<String, Double> globals = new HashMap<>();
+        for (String p : cfg.method().globalParameters()) {
+            ParameterValue v = cfg.parameters().get(p);
+            Double resolved = v == null ? null : v.resolve(spec.name(), t);
+            if (resolved != null) {
+                globals.put(p, resolved);
+            }
+        }
+        float[] base = cfg.method().needsBase() ? reference.floats(spec.name()) : null;
+        return cfg.method().merge(new MergeInput(spec.name(), spec.shape(), base, inputs, globals,
+                TensorSeeds.of(cfg.seed(), spec.name())));
+    }
+
+    /**
+     * Relative depth in [0, 1] for gradients: layer i of L is i / (L - 1); the embeddings sit
+     * at 0, the final norm and the head at 1.
+     */
+    static double depth(String tensorName, int layers) {
+        Matcher m = LAYER.matcher(tensorName);
+        if (m.find()) {
+            return layers <= 1 ? 0 : Integer.parseInt(m.group(1)) / (double) (layers - 1);
+        }
+        return tensorName.contains("embed_tokens") ? 0 : 1;
+    }
+
+    private static Checkpoint openOnce(Map<String, Checkpoint> open, String location, CheckpointCache cache) {
+        Checkpoint c = open.get(location);
+        if (c == null) {
+            c = Checkpoint.open(cache.localize(location));
+            open.put(location, c);
+        }
+        return c;
+    }
+
+    private static DType storedDtype(Checkpoint c) {
+        return c.tensors().values().stream().map(TensorInfo::dtype).filter(DType::isFloatingPoint).findFirst().orElse(DType.F32);
+    }
+
+    private static Checkpoint tokenizerCheckpoint(MergeConfig cfg, Map<String, Checkpoint> open, Checkpoint reference,
+                                                  CheckpointCache cache) {
+        String source = cfg.tokenizerSource();
+        if (source == null || source.equals("base")) {
+            return reference;
+        }
+        return openOnce(open, source, cache);
+    }
+
+    private static void writeSideFiles(MergeConfig cfg, Path dir, Checkpoint reference, Checkpoint tokenizer, DType dtype) {
+        try {
+            Files.writeString(dir.resolve("config.json"), reference.config().withTorchDtype(dtype).toPrettyString());
+            for (Path f : tokenizer.tokenizerFiles()) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+            Path generation = reference.dir().resolve("generation_config.json");
+            if (Files.isRegularFile(generation)) {
+                Files.copy(generation, dir.resolve("generation_config.json"));
+            }
+            Files.writeString(dir.resolve("mergekit_config.yml"), cfg.yaml());
+            StringBuilder card = new StringBuilder("---\nlibrary_name: transformers\ntags:\n- merge\n- evomerge\n---\n# Merged model\n\n")
+                    .append("Made with evomerge using the **").append(cfg.method().name()).append("** merge method");
+            if (cfg.baseModel() != null) {
+                card.append(" with `").append(cfg.baseModel()).append("` as the base");
+            }
+            card.append(".\n\nModels merged:\n");
+            cfg.models().forEach(m -> card.append("- `").append(m.model()).append("`\n"));
+            card.append("\nThe recipe is `mergekit_config.yml` (mergekit's format; evomerge's `seed` fixes DARE/DELLA masks).\n");
+            AtomicFiles.writeString(dir.resolve("README.md"), card.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}
