@@ -13,6 +13,14 @@ public interface MergeMethod {
     /** Whether the method works on differences from a base model (task vectors). */
     boolean needsBase();
 
+    /**
+     * Whether a given base model takes the base's role (and leaves the model list) rather than
+     * being one more model: true where the base is required, and for methods where it is optional.
+     */
+    default boolean usesBase() {
+        return needsBase();
+    }
+
     /** Per-model parameters it reads ("weight", "density", ...). */
     Set<String> modelParameters();
 

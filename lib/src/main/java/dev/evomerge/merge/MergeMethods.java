@@ -10,6 +10,9 @@ public final class MergeMethods {
 
     static {
         register(new Linear());
+        register(new Slerp());
+        register(new NuSlerp());
+        register(new ModelStock());
         // The generalized task arithmetic family, with mergekit's switches and defaults (normalize, rescale).
         register(new GeneralizedTaskArithmetic("task_arithmetic", Consensus.NONE, null, false, false));
         register(new GeneralizedTaskArithmetic("ties", Consensus.SUM, Sparsification.MAGNITUDE, true, false));

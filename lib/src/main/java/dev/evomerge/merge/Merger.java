@@ -45,7 +45,7 @@ public final class Merger {
             List<Checkpoint> models = new ArrayList<>();
             List<MergeConfig.ModelEntry> entries = new ArrayList<>();
             for (MergeConfig.ModelEntry e : cfg.models()) {
-                if (cfg.method().needsBase() && e.model().equals(cfg.baseModel())) {
+                if (cfg.method().usesBase() && e.model().equals(cfg.baseModel())) {
                     continue; // the base has no task vector (mergekit skips it too)
                 }
                 models.add(openOnce(open, e.model(), cache));
@@ -109,7 +109,7 @@ public final class Merger {
                 globals.put(p, resolved);
             }
         }
-        float[] base = cfg.method().needsBase() ? reference.floats(spec.name()) : null;
+        float[] base = cfg.method().usesBase() && cfg.baseModel() != null ? reference.floats(spec.name()) : null;
         return cfg.method().merge(new MergeInput(spec.name(), spec.shape(), base, inputs, globals,
                 TensorSeeds.of(cfg.seed(), spec.name())));
     }

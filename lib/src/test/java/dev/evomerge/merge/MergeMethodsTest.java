@@ -151,6 +151,57 @@ class MergeMethodsTest {
     }
 
     @Test
+    void slerpFollowsTheGreatCircleFromTheBaseToTheOtherModel() {
+        float[] base = {1, 0};
+        float[] other = {0, 1};
+        float s = (float) Math.sqrt(0.5);
+        assertArrayEquals(new float[] {s, s}, merge("slerp", base, Map.of("t", 0.5), model(other)), 1e-6f);
+        assertArrayEquals(base, merge("slerp", base, Map.of("t", 0.0), model(other)), 1e-7f);
+        assertArrayEquals(other, merge("slerp", base, Map.of("t", 1.0), model(other)), 1e-7f);
+        // t = 1/3 of a right angle: (cos 30 deg, sin 30 deg)
+        assertArrayEquals(new float[] {(float) Math.cos(Math.PI / 6), 0.5f}, merge("slerp", base, Map.of("t", 1.0 / 3), model(other)), 1e-6f);
+        // Colinear vectors are interpolated linearly: [1,2] and [2,4] at t = 0.5 give [1.5, 3].
+        assertArrayEquals(new float[] {1.5f, 3f}, merge("slerp", new float[] {1, 2}, Map.of("t", 0.5), model(new float[] {2, 4})), 1e-6f);
+        assertThrows(IllegalArgumentException.class, () -> merge("slerp", base, Map.of("t", 0.5), model(other), model(other)));
+    }
+
+    @Test
+    void nuslerpWeighsTwoModelsPerRowOrWhole() {
+        // Whole tensor, weights 1 and 1: t = 0.5 between orthogonal [1,0,0,0] and [0,0,0,1]-like vectors.
+        float[] a = {1, 0, 0, 0};
+        float[] b = {0, 0, 0, 1};
+        float s = (float) Math.sqrt(0.5);
+        MergeMethod nu = MergeMethods.byName("nuslerp");
+        float[] whole = nu.merge(new MergeInput("w", new long[] {2, 2}, null, List.of(model(a, "weight", 1), model(b, "weight", 1)),
+                Map.of(), 0));
+        assertArrayEquals(new float[] {s, 0, 0, s}, whole, 1e-6f);
+        // Per row (nuslerp_flatten false): row 0 is [1,0] vs [0,0] (a zero vector: cos 0, sin formula), row 1 [0,0] vs [0,1].
+        float[] rows = nu.merge(new MergeInput("w", new long[] {2, 2}, null, List.of(model(a, "weight", 3), model(b, "weight", 1)),
+                Map.of("nuslerp_flatten", 0.0), 0));
+        // t = 1/4; with one side zero each row is sin((1-t) pi/2) v0 + sin(t pi/2) v1
+        assertArrayEquals(new float[] {(float) Math.sin(0.75 * Math.PI / 2), 0, 0, (float) Math.sin(0.25 * Math.PI / 2)}, rows, 1e-6f);
+        // With a base: the task vectors are slerped and added back.
+        float[] base = {1, 1, 1, 1};
+        float[] withBase = nu.merge(new MergeInput("w", new long[] {4}, base,
+                List.of(model(new float[] {2, 1, 1, 1}, "weight", 1), model(new float[] {1, 1, 1, 2}, "weight", 1)), Map.of(), 0));
+        assertArrayEquals(new float[] {1 + s, 1, 1, 1 + s}, withBase, 1e-6f);
+    }
+
+    @Test
+    void modelStockPullsTheAverageTowardTheBaseByAgreement() {
+        float[] base = {0, 0};
+        // Orthogonal task vectors: cos 0 -> t 0 -> the base.
+        assertArrayEquals(base, merge("model_stock", base, Map.of(), model(new float[] {1, 0}), model(new float[] {0, 1})), 1e-7f);
+        // Identical task vectors: cos 1 -> t = 2/2 = 1 -> their average.
+        assertArrayEquals(new float[] {1, 1}, merge("model_stock", base, Map.of(), model(new float[] {1, 1}), model(new float[] {1, 1})), 1e-6f);
+        // [2,0] and [1,1]: cos = 2 / (2 sqrt 2) = 0.70711; t = 2 cos / (1 + cos) = 0.82843; avg [1.5, 0.5].
+        double t = 2 * Math.sqrt(0.5) / (1 + Math.sqrt(0.5));
+        assertArrayEquals(new float[] {(float) (1.5 * t), (float) (0.5 * t)},
+                merge("model_stock", base, Map.of(), model(new float[] {2, 0}), model(new float[] {1, 1})), 1e-6f);
+        assertThrows(IllegalArgumentException.class, () -> merge("model_stock", base, Map.of(), model(new float[] {1, 0})));
+    }
+
+    @Test
     void dareTiesSeedsComeFromRecipeSeedAndTensorName() {
         assertEquals(TensorSeeds.of(1, "model.layers.0.mlp.up_proj.weight"), TensorSeeds.of(1, "model.layers.0.mlp.up_proj.weight"));
         assertTrue(TensorSeeds.of(1, "a") != TensorSeeds.of(1, "b"));
@@ -160,13 +211,13 @@ class MergeMethodsTest {
     @Test
     void unknownMethodsAndMissingWeightsAreNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MergeMethods.byName("frankenmerge"));
-        assertTrue(e.getMessage().startsWith("unknown merge method 'frankenmerge' (known: linear, task_arithmetic, ties, dare_ties"),
+        assertTrue(e.getMessage().startsWith("unknown merge method 'frankenmerge' (known: linear, slerp, nuslerp, model_stock, task_arithmetic, ties"),
                 e.getMessage());
         IllegalArgumentException w = assertThrows(IllegalArgumentException.class,
                 () -> merge("task_arithmetic", new float[] {0}, Map.of(), model(new float[] {1})));
         assertEquals("tensor 'w': parameter 'weight' is required", w.getMessage());
         List<String> names = new ArrayList<>();
         MergeMethods.names().forEach(names::add);
-        assertEquals(9, names.size());
+        assertEquals(12, names.size());
     }
 }
