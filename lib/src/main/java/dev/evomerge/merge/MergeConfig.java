@@ -22,9 +22,14 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * here, once: every problem is one line naming the file and the key.
  */
 public record MergeConfig(String file, String yaml, MergeMethod method, String baseModel, List<ModelEntry> models,
-                          Map<String, ParameterValue> parameters, DType dtype, String tokenizerSource, long seed) {
+                          List<Slice> slices, Map<String, ParameterValue> parameters, DType dtype, String tokenizerSource,
+                          long seed) {
 
     public record ModelEntry(String model, Map<String, ParameterValue> parameters) {
+    }
+
+    /** One slice of a passthrough merge: layers [from, to) of a model, in output order. */
+    public record Slice(String model, int from, int to, Map<String, ParameterValue> parameters) {
     }
 
     private static final Set<String> TOP_LEVEL = Set.of("merge_method", "base_model", "models", "parameters", "dtype",
@@ -58,9 +63,6 @@ public record MergeConfig(String file, String yaml, MergeMethod method, String b
                 throw new MergeConfigException(file, k, "unknown key (known: " + String.join(", ", TOP_LEVEL) + ")");
             }
         });
-        if (root.has("slices")) {
-            throw new MergeConfigException(file, "slices", "slices (passthrough layer stacking) are not supported yet");
-        }
         if (!root.path("merge_method").isTextual()) {
             throw new MergeConfigException(file, "merge_method", "missing");
         }
@@ -74,12 +76,19 @@ public record MergeConfig(String file, String yaml, MergeMethod method, String b
         if (method.needsBase() && base == null) {
             throw new MergeConfigException(file, "base_model", "missing; " + method.name() + " merges differences from a base model");
         }
+        List<Slice> slices = slices(file, root.get("slices"), method);
         JsonNode modelsNode = root.get("models");
-        if (modelsNode == null || !modelsNode.isArray() || modelsNode.isEmpty()) {
+        if (slices.isEmpty() && (modelsNode == null || !modelsNode.isArray() || modelsNode.isEmpty())) {
             throw new MergeConfigException(file, "models", "missing or empty");
         }
+        if (!slices.isEmpty() && modelsNode != null) {
+            throw new MergeConfigException(file, "models", "give either models or slices, not both");
+        }
+        if (slices.isEmpty() && method instanceof Passthrough) {
+            throw new MergeConfigException(file, "slices", "passthrough needs slices (layer ranges to stack)");
+        }
         List<ModelEntry> models = new ArrayList<>();
-        for (int i = 0; i < modelsNode.size(); i++) {
+        for (int i = 0; modelsNode != null && i < modelsNode.size(); i++) {
             JsonNode m = modelsNode.get(i);
             String key = "models[" + i + "]";
             if (!m.path("model").isTextual()) {
@@ -87,6 +96,11 @@ public record MergeConfig(String file, String yaml, MergeMethod method, String b
             }
             models.add(new ModelEntry(m.get("model").asText(),
                     parameters(file, key + ".parameters", m.get("parameters"), method.modelParameters(), method)));
+        }
+        long counted = models.stream().filter(m -> !(method.usesBase() && m.model().equals(base))).count();
+        String countProblem = slices.isEmpty() ? method.checkModelCount((int) counted) : null;
+        if (countProblem != null) {
+            throw new MergeConfigException(file, "models", countProblem);
         }
         Set<String> globalNames = new java.util.HashSet<>(method.globalParameters());
         globalNames.addAll(method.modelParameters()); // global defaults for per-model parameters, as in mergekit
@@ -102,7 +116,40 @@ public record MergeConfig(String file, String yaml, MergeMethod method, String b
         }
         String tokenizerSource = root.hasNonNull("tokenizer_source") ? root.get("tokenizer_source").asText() : null;
         long seed = root.path("seed").asLong(0);
-        return new MergeConfig(file, yaml, method, base, List.copyOf(models), globals, dtype, tokenizerSource, seed);
+        return new MergeConfig(file, yaml, method, base, List.copyOf(models), slices, globals, dtype, tokenizerSource, seed);
+    }
+
+    private static List<Slice> slices(String file, JsonNode node, MergeMethod method) {
+        List<Slice> out = new ArrayList<>();
+        if (node == null || node.isNull()) {
+            return out;
+        }
+        if (!(method instanceof Passthrough)) {
+            throw new MergeConfigException(file, "slices", "slices are supported with merge_method passthrough only, not "
+                    + method.name());
+        }
+        if (!node.isArray() || node.isEmpty()) {
+            throw new MergeConfigException(file, "slices", "must be a non-empty list");
+        }
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode sources = node.get(i).get("sources");
+            String key = "slices[" + i + "].sources";
+            if (sources == null || !sources.isArray() || sources.size() != 1) {
+                throw new MergeConfigException(file, key, "a passthrough slice has exactly one source");
+            }
+            JsonNode src = sources.get(0);
+            JsonNode range = src.get("layer_range");
+            if (!src.path("model").isTextual()) {
+                throw new MergeConfigException(file, key + "[0].model", "missing");
+            }
+            if (range == null || !range.isArray() || range.size() != 2 || !range.get(0).isInt() || !range.get(1).isInt()
+                    || range.get(0).intValue() < 0 || range.get(0).intValue() >= range.get(1).intValue()) {
+                throw new MergeConfigException(file, key + "[0].layer_range", "must be [from, to) with 0 <= from < to");
+            }
+            out.add(new Slice(src.get("model").asText(), range.get(0).intValue(), range.get(1).intValue(),
+                    parameters(file, key + "[0].parameters", src.get("parameters"), method.modelParameters(), method)));
+        }
+        return List.copyOf(out);
     }
 
     private static Map<String, ParameterValue> parameters(String file, String where, JsonNode node, Set<String> allowed,

@@ -27,5 +27,10 @@ public interface MergeMethod {
     /** Method-wide parameters it reads ("normalize", "rescale", "lambda", ...). */
     Set<String> globalParameters();
 
+    /** A problem with merging {@code count} models (besides the base, where it has one), or null. */
+    default String checkModelCount(int count) {
+        return null;
+    }
+
     float[] merge(MergeInput in);
 }

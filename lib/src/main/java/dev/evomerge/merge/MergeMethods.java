@@ -13,6 +13,7 @@ public final class MergeMethods {
         register(new Slerp());
         register(new NuSlerp());
         register(new ModelStock());
+        register(new Passthrough());
         // The generalized task arithmetic family, with mergekit's switches and defaults (normalize, rescale).
         register(new GeneralizedTaskArithmetic("task_arithmetic", Consensus.NONE, null, false, false));
         register(new GeneralizedTaskArithmetic("ties", Consensus.SUM, Sparsification.MAGNITUDE, true, false));

@@ -1,5 +1,6 @@
 package dev.evomerge.merge;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.io.AtomicDirectory;
 import dev.evomerge.io.AtomicFiles;
 import dev.evomerge.io.Checkpoint;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -37,54 +39,140 @@ public final class Merger {
     private Merger() {
     }
 
+    /** One output tensor: what it is, and how to compute its values when its turn comes. */
+    private record OutputTensor(TensorSpec spec, Supplier<float[]> values, Checkpoint rawSource, String rawName) {
+    }
+
+    /** The tensors to write, in order, and the checkpoint whose config and files the output takes. */
+    private record Plan(Checkpoint reference, List<OutputTensor> tensors, int layers) {
+    }
+
     public static void merge(MergeConfig cfg, Path out, CheckpointCache cache) {
         Map<String, Checkpoint> open = new LinkedHashMap<>();
         try (AtomicDirectory staging = AtomicDirectory.create(out)) {
-            String referenceLocation = cfg.baseModel() != null ? cfg.baseModel() : cfg.models().get(0).model();
-            Checkpoint reference = openOnce(open, referenceLocation, cache);
-            List<Checkpoint> models = new ArrayList<>();
-            List<MergeConfig.ModelEntry> entries = new ArrayList<>();
-            for (MergeConfig.ModelEntry e : cfg.models()) {
-                if (cfg.method().usesBase() && e.model().equals(cfg.baseModel())) {
-                    continue; // the base has no task vector (mergekit skips it too)
-                }
-                models.add(openOnce(open, e.model(), cache));
-                entries.add(e);
-            }
-            DType dtype = cfg.dtype() != null ? cfg.dtype() : storedDtype(reference);
-            List<TensorSpec> specs = new ArrayList<>();
-            for (TensorInfo t : reference.tensors().values()) {
-                for (int m = 0; m < models.size(); m++) {
-                    TensorInfo other = models.get(m).tensors().get(t.name());
-                    if (other == null) {
-                        throw new CheckpointException(entries.get(m).model(), "tensor '" + t.name() + "': missing (the base has it)");
-                    }
-                    if (!Arrays.equals(other.shape(), t.shape())) {
-                        throw new CheckpointException(entries.get(m).model(), "tensor '" + t.name() + "': shape "
-                                + other.shapeString() + " differs from " + t.shapeString()
-                                + " (different vocabularies are not merged: align them first)");
-                    }
-                }
-                specs.add(new TensorSpec(t.name(), t.dtype().isFloatingPoint() ? dtype : t.dtype(), t.shape()));
-            }
-            int layers = reference.config().numHiddenLayers();
+            Plan plan = cfg.slices().isEmpty() ? planModels(cfg, open, cache) : planSlices(cfg, open, cache);
+            DType dtype = cfg.dtype() != null ? cfg.dtype() : storedDtype(plan.reference());
+            List<TensorSpec> specs = plan.tensors().stream().map(o -> new TensorSpec(o.spec().name(),
+                    o.spec().dtype().isFloatingPoint() ? dtype : o.spec().dtype(), o.spec().shape())).toList();
             try (ShardedWriter writer = new ShardedWriter(staging.path(), specs, ShardedWriter.DEFAULT_MAX_SHARD_BYTES)) {
-                for (TensorSpec spec : specs) {
-                    TensorInfo t = reference.tensor(spec.name());
-                    if (!t.dtype().isFloatingPoint()) {
-                        writer.write(spec.name(), reference.bytes(spec.name()));
-                        continue;
+                for (OutputTensor o : plan.tensors()) {
+                    if (o.values() == null) {
+                        writer.write(o.spec().name(), o.rawSource().bytes(o.rawName())); // integer tensors pass through
+                    } else {
+                        writer.write(o.spec().name(), TensorBytes.fromFloats(o.values().get(), dtype));
                     }
-                    float[] merged = mergeTensor(cfg, spec, depth(spec.name(), layers), reference, models, entries);
-                    writer.write(spec.name(), TensorBytes.fromFloats(merged, dtype));
                 }
                 writer.finish();
             }
-            writeSideFiles(cfg, staging.path(), reference, tokenizerCheckpoint(cfg, open, reference, cache), dtype);
+            ObjectNode config = plan.reference().config().withTorchDtype(dtype);
+            config.put("num_hidden_layers", plan.layers());
+            writeSideFiles(cfg, staging.path(), config, plan.reference(), tokenizerCheckpoint(cfg, open, plan.reference(), cache));
             staging.commit();
         } finally {
             open.values().forEach(Checkpoint::close);
         }
+    }
+
+    /** Every tensor of the reference (the base, else the first model), merged across the models. */
+    private static Plan planModels(MergeConfig cfg, Map<String, Checkpoint> open, CheckpointCache cache) {
+        String referenceLocation = cfg.baseModel() != null ? cfg.baseModel() : cfg.models().get(0).model();
+        Checkpoint reference = openOnce(open, referenceLocation, cache);
+        List<Checkpoint> models = new ArrayList<>();
+        List<MergeConfig.ModelEntry> entries = new ArrayList<>();
+        for (MergeConfig.ModelEntry e : cfg.models()) {
+            if (cfg.method().usesBase() && e.model().equals(cfg.baseModel())) {
+                continue; // the base has no task vector (mergekit skips it too)
+            }
+            models.add(openOnce(open, e.model(), cache));
+            entries.add(e);
+        }
+        int layers = reference.config().numHiddenLayers();
+        List<OutputTensor> tensors = new ArrayList<>();
+        for (TensorInfo t : reference.tensors().values()) {
+            for (int m = 0; m < models.size(); m++) {
+                TensorInfo other = models.get(m).tensors().get(t.name());
+                if (other == null) {
+                    throw new CheckpointException(entries.get(m).model(), "tensor '" + t.name() + "': missing (the base has it)");
+                }
+                if (!Arrays.equals(other.shape(), t.shape())) {
+                    throw new CheckpointException(entries.get(m).model(), "tensor '" + t.name() + "': shape "
+                            + other.shapeString() + " differs from " + t.shapeString()
+                            + " (different vocabularies are not merged: align them first)");
+                }
+            }
+            TensorSpec spec = new TensorSpec(t.name(), t.dtype(), t.shape());
+            tensors.add(t.dtype().isFloatingPoint()
+                    ? new OutputTensor(spec, () -> mergeTensor(cfg, spec, depth(spec.name(), layers), reference, models, entries), null, null)
+                    : new OutputTensor(spec, null, reference, t.name()));
+        }
+        return new Plan(reference, tensors, layers);
+    }
+
+    /**
+     * Passthrough slices: layers [from, to) of each slice's model, renumbered in output order;
+     * the embeddings, final norm and head come from the base (else the first slice's model).
+     */
+    private static Plan planSlices(MergeConfig cfg, Map<String, Checkpoint> open, CheckpointCache cache) {
+        String referenceLocation = cfg.baseModel() != null ? cfg.baseModel() : cfg.slices().get(0).model();
+        Checkpoint reference = openOnce(open, referenceLocation, cache);
+        List<OutputTensor> layerTensors = new ArrayList<>();
+        int k = 0;
+        for (int s = 0; s < cfg.slices().size(); s++) {
+            MergeConfig.Slice slice = cfg.slices().get(s);
+            Checkpoint source = openOnce(open, slice.model(), cache);
+            if (slice.to() > source.config().numHiddenLayers()) {
+                throw new MergeConfigException(cfg.file(), "slices[" + s + "].sources[0].layer_range", "[" + slice.from() + ", "
+                        + slice.to() + ") but " + slice.model() + " has " + source.config().numHiddenLayers() + " layers");
+            }
+            for (int l = slice.from(); l < slice.to(); l++, k++) {
+                String prefix = "model.layers." + l + ".";
+                String outPrefix = "model.layers." + k + ".";
+                for (TensorInfo t : source.tensors().values()) {
+                    if (!t.name().startsWith(prefix)) {
+                        continue;
+                    }
+                    String suffix = t.name().substring(prefix.length());
+                    TensorInfo like = reference.tensors().get("model.layers.0." + suffix);
+                    if (like == null || !Arrays.equals(like.shape(), t.shape())) {
+                        throw new CheckpointException(slice.model(), "tensor '" + t.name() + "': shape " + t.shapeString()
+                                + " does not fit the layers of " + referenceLocation);
+                    }
+                    TensorSpec spec = new TensorSpec(outPrefix + suffix, t.dtype(), t.shape());
+                    int depthLayer = k;
+                    layerTensors.add(t.dtype().isFloatingPoint()
+                            ? new OutputTensor(spec, () -> passthrough(cfg, slice, source, t.name(), spec, depthLayer), null, null)
+                            : new OutputTensor(spec, null, source, t.name()));
+                }
+            }
+        }
+        int layers = k;
+        List<OutputTensor> tensors = new ArrayList<>();
+        List<OutputTensor> tail = new ArrayList<>();
+        for (TensorInfo t : reference.tensors().values()) {
+            if (t.name().startsWith("model.layers.")) {
+                continue;
+            }
+            TensorSpec spec = new TensorSpec(t.name(), t.dtype(), t.shape());
+            OutputTensor o = t.dtype().isFloatingPoint()
+                    ? new OutputTensor(spec, () -> reference.floats(t.name()), null, null)
+                    : new OutputTensor(spec, null, reference, t.name());
+            (t.name().contains("embed_tokens") ? tensors : tail).add(o);
+        }
+        tensors.addAll(layerTensors);
+        tensors.addAll(tail);
+        return new Plan(reference, tensors, layers);
+    }
+
+    private static float[] passthrough(MergeConfig cfg, MergeConfig.Slice slice, Checkpoint source, String sourceName,
+                                       TensorSpec spec, int outputLayer) {
+        Map<String, Double> params = new HashMap<>();
+        ParameterValue scale = slice.parameters().getOrDefault("scale", cfg.parameters().get("scale"));
+        Double resolved = scale == null ? null : scale.resolve(spec.name(), depth(spec.name(), outputLayer + 1));
+        if (resolved != null) {
+            params.put("scale", resolved);
+        }
+        return cfg.method().merge(new MergeInput(spec.name(), spec.shape(), null,
+                List.of(new MergeInput.ModelTensor(source.floats(sourceName), params)), Map.of(), 0));
     }
 
     private static float[] mergeTensor(MergeConfig cfg, TensorSpec spec, double t, Checkpoint reference,
@@ -148,9 +236,9 @@ public final class Merger {
         return openOnce(open, source, cache);
     }
 
-    private static void writeSideFiles(MergeConfig cfg, Path dir, Checkpoint reference, Checkpoint tokenizer, DType dtype) {
+    private static void writeSideFiles(MergeConfig cfg, Path dir, ObjectNode config, Checkpoint reference, Checkpoint tokenizer) {
         try {
-            Files.writeString(dir.resolve("config.json"), reference.config().withTorchDtype(dtype).toPrettyString());
+            Files.writeString(dir.resolve("config.json"), config.toPrettyString());
             for (Path f : tokenizer.tokenizerFiles()) {
                 Files.copy(f, dir.resolve(f.getFileName()));
             }
@@ -166,6 +254,8 @@ public final class Merger {
             }
             card.append(".\n\nModels merged:\n");
             cfg.models().forEach(m -> card.append("- `").append(m.model()).append("`\n"));
+            cfg.slices().forEach(sl -> card.append("- `").append(sl.model()).append("` layers ").append(sl.from()).append("-")
+                    .append(sl.to() - 1).append("\n"));
             card.append("\nThe recipe is `mergekit_config.yml` (mergekit's format; evomerge's `seed` fixes DARE/DELLA masks).\n");
             AtomicFiles.writeString(dir.resolve("README.md"), card.toString());
         } catch (IOException e) {

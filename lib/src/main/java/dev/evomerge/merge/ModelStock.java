@@ -31,6 +31,11 @@ public final class ModelStock implements MergeMethod {
     }
 
     @Override
+    public String checkModelCount(int count) {
+        return count < 2 ? "model_stock needs the base plus at least two models, got " + count + " besides the base" : null;
+    }
+
+    @Override
     public float[] merge(MergeInput in) {
         if (in.models().size() < 2) {
             throw new IllegalArgumentException("model_stock needs the base plus at least two models, got "

@@ -37,6 +37,11 @@ public final class NuSlerp implements MergeMethod {
     }
 
     @Override
+    public String checkModelCount(int count) {
+        return count != 2 ? "nuslerp merges exactly two models (plus an optional base), got " + count + " besides the base" : null;
+    }
+
+    @Override
     public float[] merge(MergeInput in) {
         if (in.models().size() != 2) {
             throw new IllegalArgumentException("nuslerp merges exactly two models (plus an optional base), got " + in.models().size());

@@ -31,6 +31,11 @@ public final class Slerp implements MergeMethod {
     }
 
     @Override
+    public String checkModelCount(int count) {
+        return count != 1 ? "slerp merges exactly two models: the base and one other, got " + count + " besides the base" : null;
+    }
+
+    @Override
     public float[] merge(MergeInput in) {
         if (in.models().size() != 1) {
             throw new IllegalArgumentException("slerp merges exactly two models (the base and one other), got "

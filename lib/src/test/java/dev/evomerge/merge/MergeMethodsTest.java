@@ -211,13 +211,13 @@ class MergeMethodsTest {
     @Test
     void unknownMethodsAndMissingWeightsAreNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MergeMethods.byName("frankenmerge"));
-        assertTrue(e.getMessage().startsWith("unknown merge method 'frankenmerge' (known: linear, slerp, nuslerp, model_stock, task_arithmetic, ties"),
+        assertTrue(e.getMessage().startsWith("unknown merge method 'frankenmerge' (known: linear, slerp, nuslerp, model_stock, passthrough, task_arithmetic, ties"),
                 e.getMessage());
         IllegalArgumentException w = assertThrows(IllegalArgumentException.class,
                 () -> merge("task_arithmetic", new float[] {0}, Map.of(), model(new float[] {1})));
         assertEquals("tensor 'w': parameter 'weight' is required", w.getMessage());
         List<String> names = new ArrayList<>();
         MergeMethods.names().forEach(names::add);
-        assertEquals(12, names.size());
+        assertEquals(13, names.size());
     }
 }

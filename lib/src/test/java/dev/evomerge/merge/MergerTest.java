@@ -88,6 +88,29 @@ class MergerTest {
     }
 
     @Test
+    void passthroughSlicesStackLayerRanges() throws IOException {
+        Path out = merge("merge_method: passthrough\nslices:\n"
+                + "  - sources:\n      - model: " + m("stories260K") + "\n        layer_range: [0, 3]\n"
+                + "  - sources:\n      - model: " + m("stories260K-ja") + "\n        layer_range: [2, 5]\n", "stacked");
+        try (Checkpoint c = Checkpoint.open(out);
+             SafetensorsFile ja = SafetensorsFile.open(Fixtures.model("stories260K-ja").resolve("model.safetensors"));
+             SafetensorsFile base = SafetensorsFile.open(Fixtures.model("stories260K").resolve("model.safetensors"))) {
+            assertEquals(6, c.config().numHiddenLayers());
+            assertArrayEquals(base.floats("model.layers.2.mlp.up_proj.weight"), c.floats("model.layers.2.mlp.up_proj.weight"));
+            assertArrayEquals(ja.floats("model.layers.2.mlp.up_proj.weight"), c.floats("model.layers.3.mlp.up_proj.weight"));
+            assertArrayEquals(ja.floats("model.layers.4.self_attn.q_proj.weight"), c.floats("model.layers.5.self_attn.q_proj.weight"));
+            assertArrayEquals(base.floats("model.embed_tokens.weight"), c.floats("model.embed_tokens.weight"));
+            try (Transformer t = Transformer.load(c, Device.cpu()); Tokenizer tok = Tokenizer.load(c.dir(), c.config())) {
+                assertEquals(5, new Generator(t, tok).generate(List.of(new long[] {1}), Generator.Options.greedy(5)).get(0).tokens().length);
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> merge("merge_method: passthrough\nslices:\n"
+                + "  - sources:\n      - model: " + m("stories260K") + "\n        layer_range: [3, 9]\n", "too-deep"));
+        assertTrue(e.getMessage().contains("key 'slices[0].sources[0].layer_range': [3, 9) but"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("too-deep")));
+    }
+
+    @Test
     void gradientsAndFiltersResolvePerTensor() {
         ParameterValue g = new ParameterValue.Gradient(new double[] {0.7, 0.5, 0.7});
         assertEquals(0.7, g.resolve("x", 0), 1e-12);
@@ -116,6 +139,10 @@ class MergerTest {
                 "test.yaml: key 'models[0].parameters.temperature': not a parameter of ties");
         assertConfig("merge_method: dare_ties\nmodels:\n  - model: x\n", "test.yaml: key 'base_model': missing");
         assertConfig("merge_method: linear\nmodel: x\n", "test.yaml: key 'model': unknown key");
+        assertConfig("merge_method: slerp\nbase_model: a\nmodels:\n  - model: b\n  - model: c\nparameters: {t: 0.5}\n",
+                "test.yaml: key 'models': slerp merges exactly two models: the base and one other, got 2 besides the base");
+        assertConfig("merge_method: ties\nbase_model: a\nslices:\n  - sources:\n      - model: b\n        layer_range: [0, 2]\n",
+                "test.yaml: key 'slices': slices are supported with merge_method passthrough only");
     }
 
     private static void assertConfig(String yaml, String expectedStart) {
