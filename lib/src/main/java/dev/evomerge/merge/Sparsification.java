@@ -1,9 +1,7 @@
 package dev.evomerge.merge;
 
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.SplittableRandom;
-import java.util.stream.IntStream;
 
 /**
  * How a task vector (a model's difference from the base) is thinned before mixing, with
@@ -33,10 +31,8 @@ public enum Sparsification {
                 if (k <= 0) {
                     throw new IllegalArgumentException("density " + density + " keeps no entry of a tensor of " + n);
                 }
-                Integer[] order = byMagnitude(delta, false);
-                for (int i = 0; i < k; i++) {
-                    keep[order[i]] = true;
-                }
+                // The k largest: ascending ranks [n - k, n), ties broken toward the higher index.
+                keepRanks(delta, 0, n, n - k, n, keep);
             }
             case RANDOM -> {
                 for (int i = 0; i < n; i++) {
@@ -51,11 +47,8 @@ public enum Sparsification {
                     top += bottom; // fewer outliers removed so the density can be met
                     bottom = 0;
                 }
-                Integer[] ascending = byMagnitude(delta, true);
-                // Keep ranks [bottom, n - top). (mergekit slices [bottom:-top], which keeps nothing when top is 0.)
-                for (int i = bottom; i < n - top; i++) {
-                    keep[ascending[i]] = true;
-                }
+                // Keep ascending ranks [bottom, n - top). (mergekit slices [bottom:-top], which keeps nothing when top is 0.)
+                keepRanks(delta, 0, n, bottom, n - top, keep);
             }
             case DELLA_MAGPRUNE -> {
                 if (density <= 0) {
@@ -68,13 +61,12 @@ public enum Sparsification {
                 int cols = shape.length == 0 ? 1 : (int) shape[shape.length - 1];
                 for (int row = 0; row < n / cols; row++) {
                     int from = row * cols;
-                    Integer[] ascending = IntStream.range(0, cols).boxed()
-                            .sorted(Comparator.<Integer>comparingDouble(j -> Math.abs(delta[from + j])).thenComparingInt(j -> j))
-                            .toArray(Integer[]::new);
+                    long[] ascending = MagnitudeRanks.ascendingKeys(delta, from, cols);
+                    Arrays.sort(ascending);
                     for (int rank = 0; rank < cols; rank++) {
                         double normalized = cols == 1 ? 0 : rank / (double) (cols - 1);
                         double p = (density - epsilon) + normalized * 2 * epsilon;
-                        keep[from + ascending[rank]] = rng.nextDouble() < p;
+                        keep[from + MagnitudeRanks.index(ascending[rank])] = rng.nextDouble() < p;
                     }
                 }
             }
@@ -83,15 +75,18 @@ public enum Sparsification {
         return masked(delta, keep, rescale);
     }
 
-    /** Indices sorted by |x| (ties by index, so the order is deterministic). */
-    private static Integer[] byMagnitude(float[] x, boolean ascending) {
-        Comparator<Integer> c = Comparator.comparingDouble(i -> Math.abs(x[i]));
-        if (!ascending) {
-            c = c.reversed();
+    /** Marks the entries whose ascending magnitude rank (ties by index) lies in [fromRank, toRank). */
+    private static void keepRanks(float[] x, int from, int count, int fromRank, int toRank, boolean[] keep) {
+        if (fromRank >= toRank) {
+            return;
         }
-        Integer[] idx = IntStream.range(0, x.length).boxed().toArray(Integer[]::new);
-        Arrays.sort(idx, c.thenComparingInt(i -> i));
-        return idx;
+        long[] keys = MagnitudeRanks.ascendingKeys(x, from, count);
+        long low = fromRank > 0 ? MagnitudeRanks.select(keys, fromRank) : Long.MIN_VALUE;
+        long high = toRank < count ? MagnitudeRanks.select(keys, toRank) : Long.MAX_VALUE;
+        for (int i = 0; i < count; i++) {
+            long key = ((long) Float.floatToIntBits(Math.abs(x[from + i])) << 32) | i;
+            keep[from + i] = key >= low && key < high;
+        }
     }
 
     private static float[] masked(float[] x, boolean[] keep, boolean rescale) {
