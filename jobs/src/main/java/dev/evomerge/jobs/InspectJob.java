@@ -1,8 +1,6 @@
 package dev.evomerge.jobs;
 
-import dev.evomerge.io.CheckpointCache;
 import dev.evomerge.io.CheckpointSummary;
-import dev.evomerge.io.Storage;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -36,17 +34,5 @@ public final class InspectJob {
         return sc.parallelize(locations, locations.size())
                 .map(location -> CheckpointSummary.of(location, ExecutorCache.get()))
                 .collect();
-    }
-
-    /** One checkpoint cache per executor JVM, so a checkpoint is fetched once per node. */
-    static final class ExecutorCache {
-        private static CheckpointCache cache;
-
-        static synchronized CheckpointCache get() {
-            if (cache == null) {
-                cache = new CheckpointCache(Storage.withDefaults(), CheckpointCache.defaultRoot());
-            }
-            return cache;
-        }
     }
 }

@@ -1,0 +1,50 @@
+package dev.evomerge.jobs;
+
+import dev.evomerge.io.Storage;
+import dev.evomerge.merge.MergeConfig;
+import dev.evomerge.merge.MergeRun;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Runs a merge on an executor (a GPU node of the cluster, next to the checkpoints' cache) instead
+ * of the submitting machine: the driver reads and validates the recipe, one task merges.
+ *
+ * <pre>spark-submit --class dev.evomerge.jobs.MergeJob evomerge-jobs.jar CONFIG.yaml OUT</pre>
+ * CONFIG and OUT may be any Hadoop path (OUT should be one every node sees: s3a://, hdfs://).
+ */
+public final class MergeJob {
+    private MergeJob() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 2) {
+            System.err.println("usage: MergeJob CONFIG.yaml OUT");
+            System.exit(2);
+        }
+        try (SparkSession spark = SparkSessions.getOrCreate("evomerge merge")) {
+            System.out.println(run(spark, args[0], readText(args[0]), args[1]));
+        }
+    }
+
+    /** Validates the recipe on the driver, merges in one task, returns the task's summary line. */
+    public static String run(SparkSession spark, String configName, String configText, String out) {
+        MergeConfig.parse(configName, configText); // a bad recipe fails here, before any task starts
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        sc.setJobDescription("merge " + configName + " -> " + out);
+        return sc.parallelize(List.of(configText), 1)
+                .map(text -> MergeRun.run(MergeConfig.parse(configName, text), out, Storage.withDefaults(), ExecutorCache.get()))
+                .collect().get(0);
+    }
+
+    private static String readText(String location) throws Exception {
+        FileSystem fs = Storage.withDefaults().fileSystem(location);
+        try (FSDataInputStream in = fs.open(new org.apache.hadoop.fs.Path(location))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}

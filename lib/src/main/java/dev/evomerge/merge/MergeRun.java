@@ -1,0 +1,44 @@
+package dev.evomerge.merge;
+
+import dev.evomerge.io.AtomicDirectory;
+import dev.evomerge.io.CheckpointCache;
+import dev.evomerge.io.Storage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * One merge from a recipe to an output location on any Hadoop path: what both
+ * {@code scripts/merge} and the Spark merge job run. A remote output is built in a local
+ * temporary directory and uploaded when complete.
+ */
+public final class MergeRun {
+    private MergeRun() {
+    }
+
+    /** Merges and returns a one-line summary. */
+    public static String run(MergeConfig cfg, String outLocation, Storage storage, CheckpointCache cache) {
+        long t0 = System.nanoTime();
+        if (Storage.isLocal(outLocation)) {
+            Merger.merge(cfg, Storage.localPath(outLocation), cache);
+        } else {
+            Path scratch;
+            try {
+                scratch = Files.createTempDirectory("evomerge-merge");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            try {
+                Path built = scratch.resolve("model");
+                Merger.merge(cfg, built, cache);
+                storage.upload(built, outLocation);
+            } finally {
+                AtomicDirectory.deleteRecursively(scratch);
+            }
+        }
+        int inputs = cfg.slices().isEmpty() ? cfg.models().size() : cfg.slices().size();
+        return String.format(java.util.Locale.ROOT, "merged %d %s with %s into %s in %.1f s", inputs,
+                cfg.slices().isEmpty() ? "model(s)" : "slice(s)", cfg.method().name(), outLocation, (System.nanoTime() - t0) / 1e9);
+    }
+}
