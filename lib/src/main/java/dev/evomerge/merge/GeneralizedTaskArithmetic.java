@@ -1,7 +1,5 @@
 package dev.evomerge.merge;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -45,65 +43,108 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
         }
         boolean rescale = in.flag("rescale", defaultRescale);
         SplittableRandom root = new SplittableRandom(in.seed());
-        List<float[]> weighted = new ArrayList<>();
-        double[] weights = new double[in.models().size()];
-        for (int m = 0; m < in.models().size(); m++) {
+        int count = in.models().size();
+        float[][] deltas = new float[count][]; // thinned, not yet weighted: weighted = factor * delta
+        float[] factors = new float[count];
+        float[] weights = new float[count];
+        for (int m = 0; m < count; m++) {
             MergeInput.ModelTensor model = in.models().get(m);
             SplittableRandom rng = root.split(); // one stream per model, in model order
-            float[] delta = new float[n];
-            for (int i = 0; i < n; i++) {
-                delta[i] = model.values()[i] - base[i];
-            }
+            weights[m] = (float) model.required(in.tensorName(), "weight");
             if (sparsification != null) {
-                delta = sparsification.apply(delta, in.shape(), model.param("density", 1.0), model.param("gamma", 0.01),
-                        model.param("epsilon", 0.15), rescale, rng);
+                Sparsification.Sparse sparse = sparsification.apply(model.values(), base, in.shape(), model.param("density", 1.0),
+                        model.param("gamma", 0.01), model.param("epsilon", 0.15), rescale, rng);
+                deltas[m] = sparse.values();
+                factors[m] = weights[m] * sparse.scale(); // the rescale folds into the weight: no pass of its own
+            } else {
+                float[] x = model.values();
+                float[] d = new float[n];
+                Chunks.forEach(n, (c, from, to) -> {
+                    for (int i = from; i < to; i++) {
+                        d[i] = x[i] - base[i];
+                    }
+                });
+                deltas[m] = d;
+                factors[m] = weights[m];
             }
-            weights[m] = model.required(in.tensorName(), "weight");
-            for (int i = 0; i < n; i++) {
-                delta[i] *= (float) weights[m];
-            }
-            weighted.add(delta);
         }
         boolean normalize = in.flag("normalize", defaultNormalize);
-        double lambda = in.global("lambda", 1.0);
-        double weightSum = 0;
-        for (double w : weights) {
-            weightSum += w;
-        }
-        float[] out = new float[n];
-        for (int i = 0; i < n; i++) {
-            double majority = majoritySign(weighted, i);
-            double mixed = 0;
-            double divisor = 0;
-            for (int m = 0; m < weighted.size(); m++) {
-                float v = weighted.get(m)[i];
-                if (consensus == Consensus.NONE || Math.signum(v) == majority) {
-                    mixed += v;
-                    divisor += weights[m];
-                }
-            }
-            if (consensus == Consensus.NONE) {
-                divisor = Math.abs(weightSum) < 1e-8 ? 1 : weightSum;
-            } else if (divisor == 0) {
-                divisor = 1;
-            }
-            if (normalize) {
-                mixed /= divisor;
-            }
-            out[i] = (float) (base[i] + lambda * mixed);
-        }
-        return out;
+        float lambda = (float) in.global("lambda", 1.0);
+        return consensus == Consensus.NONE ? mixAll(base, deltas, factors, weights, normalize, lambda)
+                : mixAgreeing(base, deltas, factors, weights, normalize, lambda);
     }
 
-    /** +1 or -1: the sign of the sum of weighted deltas (TIES), or of the count of signs. */
-    private double majoritySign(List<float[]> weighted, int i) {
-        if (consensus == Consensus.NONE) {
-            return 0;
+    /** No consensus: every weighted delta counts; the divisor is the sum of all weights. */
+    private static float[] mixAll(float[] base, float[][] deltas, float[] factors, float[] weights, boolean normalize,
+                                  float lambda) {
+        double weightSum = 0;
+        for (float w : weights) {
+            weightSum += w;
         }
-        double s = 0;
-        for (float[] w : weighted) {
-            s += consensus == Consensus.SUM ? w[i] : Math.signum(w[i]);
-        }
-        return s >= 0 ? 1 : -1;
+        float scale = lambda / (normalize && Math.abs(weightSum) >= 1e-8 ? (float) weightSum : 1f);
+        float[] mixed = new float[base.length];
+        Chunks.forEach(base.length, (c, from, to) -> {
+            for (int m = 0; m < deltas.length; m++) {
+                float[] d = deltas[m];
+                float f = factors[m];
+                for (int i = from; i < to; i++) {
+                    mixed[i] += f * d[i];
+                }
+            }
+            for (int i = from; i < to; i++) {
+                mixed[i] = base[i] + scale * mixed[i];
+            }
+        });
+        return mixed;
+    }
+
+    /** TIES consensus: only deltas whose sign matches the majority count, divided by their weights. */
+    private float[] mixAgreeing(float[] base, float[][] deltas, float[] factors, float[] weights, boolean normalize,
+                                float lambda) {
+        int n = base.length;
+        boolean bySum = consensus == Consensus.SUM;
+        float[] mixed = new float[n];
+        Chunks.forEach(n, (c, from, to) -> {
+            int len = to - from;
+            float[] majority = new float[len]; // the sign of the sum (or of the sign count); 0 counts as +
+            for (int m = 0; m < deltas.length; m++) {
+                float[] d = deltas[m];
+                float f = factors[m];
+                if (bySum) {
+                    for (int i = 0; i < len; i++) {
+                        majority[i] += f * d[from + i];
+                    }
+                } else {
+                    for (int i = 0; i < len; i++) {
+                        majority[i] += Math.signum(f * d[from + i]);
+                    }
+                }
+            }
+            int[] majorityNegative = new int[len]; // 1 where the majority sign is -, 0 where + (a zero sum counts as +)
+            for (int i = 0; i < len; i++) {
+                majorityNegative[i] = majority[i] < 0 ? 1 : 0;
+            }
+            float[] divisor = new float[len];
+            for (int m = 0; m < deltas.length; m++) {
+                float[] d = deltas[m];
+                float f = factors[m];
+                float w = weights[m];
+                for (int i = 0; i < len; i++) {
+                    // Agreement in integer arithmetic on the sign bit (no branch, so the loop vectorizes):
+                    // v is nonzero and its sign bit equals the majority's.
+                    float v = f * d[from + i];
+                    int bits = Float.floatToRawIntBits(v);
+                    int nonzero = ((bits & 0x7fffffff) + 0x7fffffff) >>> 31;
+                    int agrees = (~((bits >>> 31) ^ majorityNegative[i]) & 1) & nonzero;
+                    mixed[from + i] += agrees * v;
+                    divisor[i] += agrees * w;
+                }
+            }
+            for (int i = 0; i < len; i++) {
+                float div = normalize && divisor[i] != 0 ? divisor[i] : 1;
+                mixed[from + i] = base[from + i] + lambda * (mixed[from + i] / div);
+            }
+        });
+        return mixed;
     }
 }

@@ -30,20 +30,22 @@ public final class Linear implements MergeMethod {
     @Override
     public float[] merge(MergeInput in) {
         int n = in.size();
-        double[] acc = new double[n];
         double weightSum = 0;
         for (MergeInput.ModelTensor m : in.models()) {
-            double w = m.required(in.tensorName(), "weight");
-            weightSum += w;
-            float[] v = m.values();
-            for (int i = 0; i < n; i++) {
-                acc[i] += w * v[i];
-            }
+            weightSum += m.required(in.tensorName(), "weight");
         }
-        double scale = in.flag("normalize", true) && Math.abs(weightSum) > 1e-8 ? 1 / weightSum : 1;
+        double norm = in.flag("normalize", true) && Math.abs(weightSum) > 1e-8 ? 1 / weightSum : 1;
+        // Accumulated in float32, as PyTorch (and so mergekit) computes an F32 merge: one
+        // vectorizable pass per model, on all cores.
         float[] out = new float[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = (float) (acc[i] * scale);
+        for (MergeInput.ModelTensor m : in.models()) {
+            float w = (float) (m.required(in.tensorName(), "weight") * norm);
+            float[] v = m.values();
+            Chunks.forEach(n, (c, from, to) -> {
+                for (int i = from; i < to; i++) {
+                    out[i] += w * v[i];
+                }
+            });
         }
         return out;
     }

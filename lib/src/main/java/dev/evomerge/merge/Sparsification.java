@@ -18,6 +18,29 @@ public enum Sparsification {
     /** DELLA (Deep et al. 2024): per row, keep with probability rising linearly with magnitude rank, density +/- epsilon. */
     DELLA_MAGPRUNE;
 
+    /** A thinned task vector: its kept entries, and the factor that restores its L1 norm (1 without rescale). */
+    public record Sparse(float[] values, float scale) {
+    }
+
+    /**
+     * Thins the task vector {@code x - base}; the rescale factor is returned, not applied, so
+     * the caller folds it into the model's weight and saves a pass over the tensor.
+     */
+    public Sparse apply(float[] x, float[] base, long[] shape, double density, double gamma, double epsilon, boolean rescale,
+                        SplittableRandom rng) {
+        if (this == RANDOM && density < 1) {
+            return bernoulli(x, base, density, rescale, rng.nextLong());
+        }
+        float[] delta = new float[x.length];
+        Chunks.forEach(x.length, (c, from, to) -> {
+            for (int i = from; i < to; i++) {
+                delta[i] = x[i] - base[i];
+            }
+        });
+        return new Sparse(apply(delta, shape, density, gamma, epsilon, rescale, rng), 1f);
+    }
+
+    /** Thins {@code delta}, rescale applied. */
     public float[] apply(float[] delta, long[] shape, double density, double gamma, double epsilon, boolean rescale,
                          SplittableRandom rng) {
         if (density >= 1) {
@@ -35,9 +58,9 @@ public enum Sparsification {
                 keepRanks(delta, 0, n, n - k, n, keep);
             }
             case RANDOM -> {
-                for (int i = 0; i < n; i++) {
-                    keep[i] = rng.nextDouble() < density;
-                }
+                Sparse s = bernoulli(delta, new float[n], density, rescale, rng.nextLong());
+                scaleToL1(s.values(), s.scale(), 1);
+                return s.values();
             }
             case MAGNITUDE_OUTLIERS -> {
                 int target = (int) (density * n);
@@ -75,6 +98,78 @@ public enum Sparsification {
         return masked(delta, keep, rescale);
     }
 
+    /**
+     * DARE's drop on {@code x - base}, in one pass: each entry kept with probability
+     * {@code density}, decided by 32 random bits (two per draw), chunk by chunk with a generator
+     * per chunk seeded from {@code seed}, in parallel; the L1 sums for the rescale are combined in
+     * chunk order. Deterministic.
+     */
+    private static Sparse bernoulli(float[] x, float[] base, double density, boolean rescale, long seed) {
+        int n = x.length;
+        long threshold = (long) Math.floor(density * 4294967296.0);
+        float[] out = new float[n];
+        double[] before = new double[Chunks.count(n)];
+        double[] after = new double[Chunks.count(n)];
+        Chunks.forEach(n, (c, from, to) -> {
+            SplittableRandom r = new SplittableRandom(seed + c * 0x9E3779B97F4A7C15L);
+            // Separate accumulators per lane: Java never vectorizes a float sum, and one chain of
+            // dependent adds would set the pace of the whole loop.
+            float b0 = 0;
+            float b1 = 0;
+            float a0 = 0;
+            float a1 = 0;
+            int i = from;
+            for (; i + 1 < to; i += 2) {
+                long bits = r.nextLong();
+                float d0 = x[i] - base[i];
+                float d1 = x[i + 1] - base[i + 1];
+                // Branch-free: a kept entry is multiplied by 1, a dropped one by 0.
+                float v0 = d0 * ((bits >>> 32) < threshold ? 1f : 0f);
+                float v1 = d1 * ((bits & 0xffffffffL) < threshold ? 1f : 0f);
+                out[i] = v0;
+                out[i + 1] = v1;
+                b0 += Math.abs(d0);
+                b1 += Math.abs(d1);
+                a0 += Math.abs(v0);
+                a1 += Math.abs(v1);
+            }
+            if (i < to) {
+                float d0 = x[i] - base[i];
+                float v0 = d0 * ((r.nextLong() >>> 32) < threshold ? 1f : 0f);
+                out[i] = v0;
+                b0 += Math.abs(d0);
+                a0 += Math.abs(v0);
+            }
+            float b = b0 + b1;
+            float a = a0 + a1;
+            before[c] = b;
+            after[c] = a;
+        });
+        double total = sum(before);
+        double kept = sum(after);
+        float scale = rescale && total >= 1e-7 && kept >= 1e-7 ? (float) (total / kept) : 1f;
+        return new Sparse(out, scale);
+    }
+
+    private static double sum(double[] parts) {
+        double s = 0;
+        for (double p : parts) {
+            s += p;
+        }
+        return s;
+    }
+
+    private static void scaleToL1(float[] out, double before, double after) {
+        if (before >= 1e-7 && after >= 1e-7 && before != after) {
+            float scale = (float) (before / after);
+            Chunks.forEach(out.length, (c, from, to) -> {
+                for (int i = from; i < to; i++) {
+                    out[i] *= scale;
+                }
+            });
+        }
+    }
+
     /** Marks the entries whose ascending magnitude rank (ties by index) lies in [fromRank, toRank). */
     private static void keepRanks(float[] x, int from, int count, int fromRank, int toRank, boolean[] keep) {
         if (fromRank >= toRank) {
@@ -100,11 +195,8 @@ public enum Sparsification {
                 after += Math.abs(x[i]);
             }
         }
-        if (rescale && before >= 1e-7 && after >= 1e-7) {
-            float scale = (float) (before / after);
-            for (int i = 0; i < out.length; i++) {
-                out[i] *= scale;
-            }
+        if (rescale) {
+            scaleToL1(out, before, after);
         }
         return out;
     }

@@ -1,0 +1,132 @@
+package dev.evomerge.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.evomerge.io.DType;
+import dev.evomerge.io.TensorBytes;
+import dev.evomerge.merge.MergeInput;
+import dev.evomerge.merge.MergeMethod;
+import dev.evomerge.merge.MergeMethods;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * {@code scripts/bench merge}: merge throughput in GB/s of input weights read (decode from the
+ * stored bytes + the method's arithmetic) for linear and dare_ties over three models, at 7B
+ * shapes (4096 x 4096 and 14336 x 4096) with F32 and BF16 inputs, next to this machine's memory
+ * bandwidth measured in the same run (a large array copy). Also linear on DJL NDArrays, to
+ * choose where the arithmetic runs on a CPU.
+ */
+public final class MergeBenchmark {
+    private MergeBenchmark() {
+    }
+
+    public static void main(String[] args) {
+        double copy = copyBandwidth();
+        System.out.printf(Locale.ROOT, "memory bandwidth (System.arraycopy of 512 MiB, bytes read): %.2f GB/s%n", copy / 1e9);
+        for (long[] shape : new long[][] {{4096, 4096}, {14336, 4096}}) {
+            for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
+                int n = (int) (shape[0] * shape[1]);
+                List<ByteBuffer> inputs = new ArrayList<>();
+                SplittableRandom r = new SplittableRandom(1);
+                for (int m = 0; m < 4; m++) { // base + three models
+                    float[] v = new float[n];
+                    for (int i = 0; i < n; i++) {
+                        v[i] = (float) (r.nextGaussian() * 0.02);
+                    }
+                    ByteBuffer b = ByteBuffer.allocateDirect(n * dtype.size()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    b.put(TensorBytes.fromFloats(v, dtype)).flip();
+                    inputs.add(b);
+                }
+                for (String method : new String[] {"linear", "dare_ties"}) {
+                    double rate = throughput(method, shape, dtype, inputs);
+                    System.out.printf(Locale.ROOT, "%-9s %-13s %-4s  %6.2f GB/s of input read  = %3.0f%% of copy bandwidth (goal %s)%n",
+                            method, Arrays.toString(shape), dtype, rate / 1e9, 100 * rate / copy,
+                            method.equals("linear") ? ">= 50%" : ">= 25%");
+                }
+                if (dtype == DType.F32) {
+                    double djl = linearOnDjl(shape, inputs);
+                    System.out.printf(Locale.ROOT, "linear    %-13s F32   %6.2f GB/s on DJL NDArrays (CPU), for comparison%n",
+                            Arrays.toString(shape), djl / 1e9);
+                }
+            }
+        }
+    }
+
+    /** Decodes each input into a reused array and merges; bytes read per second, median of 5. */
+    private static double throughput(String methodName, long[] shape, DType dtype, List<ByteBuffer> inputs) {
+        MergeMethod method = MergeMethods.byName(methodName);
+        int n = (int) (shape[0] * shape[1]);
+        boolean usesBase = method.needsBase();
+        float[][] decoded = new float[4][n];
+        double[] times = new double[5];
+        long bytes = 0;
+        for (int rep = 0; rep < times.length; rep++) {
+            long t0 = System.nanoTime();
+            bytes = 0;
+            for (int m = 0; m < 4; m++) {
+                if (m == 0 && !usesBase) {
+                    continue;
+                }
+                TensorBytes.toFloats(inputs.get(m), dtype, decoded[m], n);
+                bytes += inputs.get(m).remaining();
+            }
+            List<MergeInput.ModelTensor> models = new ArrayList<>();
+            for (int m = 1; m < 4; m++) {
+                models.add(new MergeInput.ModelTensor(decoded[m], Map.of("weight", 1.0 / 3, "density", 0.5)));
+            }
+            float[] out = method.merge(new MergeInput("w", shape, usesBase ? decoded[0] : null, models, Map.of(), 7));
+            if (out.length != n) {
+                throw new AssertionError();
+            }
+            times[rep] = (System.nanoTime() - t0) / 1e9;
+        }
+        Arrays.sort(times);
+        return bytes / times[times.length / 2];
+    }
+
+    private static double linearOnDjl(long[] shape, List<ByteBuffer> inputs) {
+        int n = (int) (shape[0] * shape[1]);
+        double[] times = new double[5];
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (int rep = 0; rep < times.length; rep++) {
+                try (NDScope ignored = new NDScope()) {
+                    long t0 = System.nanoTime();
+                    NDArray acc = null;
+                    for (int i = 1; i < 4; i++) {
+                        NDArray x = m.create(inputs.get(i).duplicate(), new Shape(shape), DataType.FLOAT32).mul(1.0 / 3);
+                        acc = acc == null ? x : acc.add(x);
+                    }
+                    float[] out = acc.toFloatArray();
+                    if (out.length != n) {
+                        throw new AssertionError();
+                    }
+                    times[rep] = (System.nanoTime() - t0) / 1e9;
+                }
+            }
+        }
+        Arrays.sort(times);
+        return 3.0 * n * 4 / times[times.length / 2];
+    }
+
+    private static double copyBandwidth() {
+        float[] src = new float[128 << 20];
+        float[] dst = new float[src.length];
+        Arrays.fill(src, 1f);
+        double best = Double.MAX_VALUE;
+        for (int rep = 0; rep < 7; rep++) {
+            long t0 = System.nanoTime();
+            System.arraycopy(src, 0, dst, 0, src.length);
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+        return src.length * 4.0 / best;
+    }
+}

@@ -1,0 +1,32 @@
+package dev.evomerge.merge;
+
+import java.util.stream.IntStream;
+
+/**
+ * Element-wise work over a tensor, cut into fixed chunks that run on all cores. The chunks do not
+ * depend on the number of threads, and anything random or summed is per chunk (combined in chunk
+ * order), so the result is bit-identical on every machine.
+ */
+final class Chunks {
+    static final int SIZE = 1 << 16;
+
+    interface Body {
+        void run(int chunk, int from, int to);
+    }
+
+    private Chunks() {
+    }
+
+    static int count(int n) {
+        return (n + SIZE - 1) / SIZE;
+    }
+
+    static void forEach(int n, Body body) {
+        int chunks = count(n);
+        if (chunks == 1) {
+            body.run(0, 0, n);
+            return;
+        }
+        IntStream.range(0, chunks).parallel().forEach(c -> body.run(c, c * SIZE, Math.min(n, (c + 1) * SIZE)));
+    }
+}
