@@ -29,7 +29,11 @@ public final class MergeBenchmark {
     private MergeBenchmark() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("process")) {
+            wholeProcess(args.length > 1 ? java.nio.file.Path.of(args[1]) : java.nio.file.Path.of(System.getProperty("java.io.tmpdir")));
+            return;
+        }
         double copy = copyBandwidth();
         System.out.printf(Locale.ROOT, "memory bandwidth (System.arraycopy of 512 MiB, bytes read): %.2f GB/s%n", copy / 1e9);
         for (long[] shape : new long[][] {{4096, 4096}, {14336, 4096}}) {
@@ -115,6 +119,70 @@ public final class MergeBenchmark {
         }
         Arrays.sort(times);
         return 3.0 * n * 4 / times[times.length / 2];
+    }
+
+    /**
+     * scripts/merge as a user runs it, in its own JVM under /usr/bin/time: dare_ties over three
+     * synthetic checkpoints of about 1 GB each (Llama-shaped: hidden 4096, MLP 14336, 1 layer,
+     * vocab 8192, F32). Prints wall time and peak resident memory.
+     */
+    private static void wholeProcess(java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path root = java.nio.file.Files.createTempDirectory(dir, "evomerge-merge-bench");
+        try {
+            List<String> names = List.of("base", "a", "b");
+            long bytes = 0;
+            for (int k = 0; k < names.size(); k++) {
+                bytes += writeSynthetic(root.resolve(names.get(k)), k);
+            }
+            java.nio.file.Path cfg = root.resolve("recipe.yaml");
+            java.nio.file.Files.writeString(cfg, "merge_method: dare_ties\nbase_model: " + root.resolve("base") + "\nmodels:\n"
+                    + "  - model: " + root.resolve("a") + "\n    parameters: {weight: 0.5, density: 0.5}\n"
+                    + "  - model: " + root.resolve("b") + "\n    parameters: {weight: 0.5, density: 0.5}\nseed: 1\n");
+            String cp = System.getProperty("java.class.path");
+            Process p = new ProcessBuilder("/usr/bin/time", "-v", "java", "-Xmx6g", "-Dai.djl.offline=true", "-cp", cp,
+                    "dev.evomerge.cli.Merge", cfg.toString(), root.resolve("out").toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("merge failed:\n" + out);
+            }
+            String wall = out.lines().filter(l -> l.contains("Elapsed (wall clock)")).findFirst().orElse("?");
+            String rss = out.lines().filter(l -> l.contains("Maximum resident set size")).findFirst().orElse("?");
+            System.out.printf(Locale.ROOT, "scripts/merge dare_ties over 3 checkpoints of %.2f GB each (%.2f GB in):%n  %s%n  %s%n",
+                    bytes / 3 / 1e9, bytes / 1e9, wall.strip(), rss.strip());
+        } finally {
+            dev.evomerge.io.AtomicDirectory.deleteRecursively(root);
+        }
+    }
+
+    private static long writeSynthetic(java.nio.file.Path dir, long seed) throws Exception {
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"llama\", \"hidden_size\": 4096, "
+                + "\"intermediate_size\": 14336, \"num_hidden_layers\": 1, \"num_attention_heads\": 32, "
+                + "\"num_key_value_heads\": 8, \"vocab_size\": 8192, \"tie_word_embeddings\": false}");
+        long[][] shapes = {{8192, 4096}, {4096, 4096}, {1024, 4096}, {1024, 4096}, {4096, 4096}, {14336, 4096}, {14336, 4096},
+            {4096, 14336}, {4096}, {4096}, {4096}, {8192, 4096}};
+        String[] names = {"model.embed_tokens.weight", "model.layers.0.self_attn.q_proj.weight", "model.layers.0.self_attn.k_proj.weight",
+            "model.layers.0.self_attn.v_proj.weight", "model.layers.0.self_attn.o_proj.weight", "model.layers.0.mlp.gate_proj.weight",
+            "model.layers.0.mlp.up_proj.weight", "model.layers.0.mlp.down_proj.weight", "model.layers.0.input_layernorm.weight",
+            "model.layers.0.post_attention_layernorm.weight", "model.norm.weight", "lm_head.weight"};
+        List<dev.evomerge.io.TensorSpec> specs = new ArrayList<>();
+        for (int i = 0; i < names.length; i++) {
+            specs.add(new dev.evomerge.io.TensorSpec(names[i], DType.F32, shapes[i]));
+        }
+        SplittableRandom r = new SplittableRandom(seed);
+        long bytes = 0;
+        try (dev.evomerge.io.ShardedWriter w = new dev.evomerge.io.ShardedWriter(dir, specs, dev.evomerge.io.ShardedWriter.DEFAULT_MAX_SHARD_BYTES)) {
+            for (dev.evomerge.io.TensorSpec s : specs) {
+                float[] v = new float[(int) s.numel()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) (r.nextGaussian() * 0.02);
+                }
+                w.write(s.name(), TensorBytes.fromFloats(v, DType.F32));
+                bytes += s.byteSize();
+            }
+            w.finish();
+        }
+        return bytes;
     }
 
     private static double copyBandwidth() {
