@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.evomerge.io.CheckpointCache;
 import dev.evomerge.io.CheckpointSummary;
 import dev.evomerge.io.Storage;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.SparkException;
@@ -15,18 +14,10 @@ import org.junit.jupiter.api.Test;
 /** lib runs inside Spark tasks on Java 17 (local[2]): the wiring every later job relies on. */
 class InspectJobTest {
 
-    private static Path model(String name) {
-        Path p = Path.of("").toAbsolutePath();
-        while (!Files.isDirectory(p.resolve("models").resolve(name))) {
-            p = p.getParent();
-        }
-        return p.resolve("models").resolve(name);
-    }
-
     @Test
     void executorsValidateEachCheckpointAndAgreeWithTheDriver() {
-        List<String> locations = List.of(model("stories260K").toString(), model("stories260K-math").toUri().toString(),
-                model("stories260K-ja").toString());
+        List<String> locations = List.of(JobFixtures.model("stories260K").toString(), JobFixtures.model("stories260K-math").toUri().toString(),
+                JobFixtures.model("stories260K-ja").toString());
         SparkSession spark = SparkSession.builder().master("local[2]").appName("test")
                 .config("spark.ui.enabled", "false").getOrCreate();
         try {

@@ -20,19 +20,11 @@ class MergeJobTest {
     @TempDir
     Path tmp;
 
-    private static Path model(String name) {
-        Path p = Path.of("").toAbsolutePath();
-        while (!Files.isDirectory(p.resolve("models").resolve(name))) {
-            p = p.getParent();
-        }
-        return p.resolve("models").resolve(name);
-    }
-
     @Test
     void anExecutorMergeEqualsTheLocalOne() throws Exception {
-        String yaml = "merge_method: dare_ties\nbase_model: " + model("stories260K") + "\nmodels:\n"
-                + "  - model: " + model("stories260K-math") + "\n    parameters: {weight: 0.5, density: 0.5}\n"
-                + "  - model: " + model("stories260K-ja") + "\n    parameters: {weight: 0.5, density: 0.5}\nseed: 3\n";
+        String yaml = "merge_method: dare_ties\nbase_model: " + JobFixtures.model("stories260K") + "\nmodels:\n"
+                + "  - model: " + JobFixtures.model("stories260K-math") + "\n    parameters: {weight: 0.5, density: 0.5}\n"
+                + "  - model: " + JobFixtures.model("stories260K-ja") + "\n    parameters: {weight: 0.5, density: 0.5}\nseed: 3\n";
         SparkSession spark = SparkSession.builder().master("local[2]").appName("test").config("spark.ui.enabled", "false").getOrCreate();
         try {
             String summary = MergeJob.run(spark, "recipe.yaml", yaml, tmp.resolve("on-executor").toString());

@@ -22,10 +22,14 @@ public interface MergeMethod {
     }
 
     /** Per-model parameters it reads ("weight", "density", ...). */
-    Set<String> modelParameters();
+    default Set<String> modelParameters() {
+        return Set.of();
+    }
 
     /** Method-wide parameters it reads ("normalize", "rescale", "lambda", ...). */
-    Set<String> globalParameters();
+    default Set<String> globalParameters() {
+        return Set.of();
+    }
 
     /** A problem with merging {@code count} models (besides the base, where it has one), or null. */
     default String checkModelCount(int count) {

@@ -24,11 +24,6 @@ public final class Passthrough implements MergeMethod {
     }
 
     @Override
-    public Set<String> globalParameters() {
-        return Set.of();
-    }
-
-    @Override
     public float[] merge(MergeInput in) {
         if (in.models().size() != 1) {
             throw new IllegalArgumentException("passthrough copies from exactly one source, got " + in.models().size());

@@ -21,11 +21,6 @@ public final class Slerp implements MergeMethod {
     }
 
     @Override
-    public Set<String> modelParameters() {
-        return Set.of();
-    }
-
-    @Override
     public Set<String> globalParameters() {
         return Set.of("t");
     }
