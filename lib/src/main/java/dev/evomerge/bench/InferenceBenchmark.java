@@ -57,6 +57,30 @@ public final class InferenceBenchmark {
             AtomicDirectory.deleteRecursively(dir);
         }
         System.out.printf(Locale.ROOT, "peak resident memory (VmHWM): %.0f MiB%n", peakRssMiB());
+        residentMemoryOverManyBatches(Path.of("models/stories260K"));
+    }
+
+    /** Generates 1,000 small batches with the bundled model: resident memory must stay flat. */
+    private static void residentMemoryOverManyBatches(Path model) throws IOException {
+        if (!Files.isDirectory(model)) {
+            return;
+        }
+        try (Checkpoint c = Checkpoint.open(model); Transformer t = Transformer.load(c, Device.cpu());
+             dev.evomerge.model.Tokenizer tok = dev.evomerge.model.Tokenizer.load(c.dir(), c.config())) {
+            dev.evomerge.model.Generator g = new dev.evomerge.model.Generator(t, tok);
+            double after100 = 0;
+            for (int i = 1; i <= 1000; i++) {
+                g.generate(List.of(new long[] {1, 403}, new long[] {1}), dev.evomerge.model.Generator.Options.greedy(8));
+                if (i == 100) {
+                    System.gc();
+                    after100 = rssMiB("VmRSS:");
+                }
+            }
+            System.gc();
+            double after1000 = rssMiB("VmRSS:");
+            System.out.printf(Locale.ROOT, "resident memory generating 1,000 batches (stories260K, 2 x 8 tokens): %.0f MiB after 100, "
+                    + "%.0f MiB after 1,000 (growth %.1f MiB)%n", after100, after1000, after1000 - after100);
+        }
     }
 
     /** FLOPs of the weight matmuls for one token (2 per multiply-add), excluding the head. */
@@ -246,8 +270,12 @@ public final class InferenceBenchmark {
     }
 
     private static double peakRssMiB() throws IOException {
+        return rssMiB("VmHWM:");
+    }
+
+    private static double rssMiB(String field) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) {
+            if (line.startsWith(field)) {
                 return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
             }
         }
