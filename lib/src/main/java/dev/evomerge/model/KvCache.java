@@ -25,6 +25,7 @@ public final class KvCache implements AutoCloseable {
     private NDArray nextPosition; // [B, 1] int64
     private long length;
     private long capacity;
+    private boolean padded; // some key slot holds padding
 
     public KvCache(NDManager manager, int layers, int batch) {
         this(manager, layers, batch, 64);
@@ -49,12 +50,18 @@ public final class KvCache implements AutoCloseable {
         return keyMask;
     }
 
+    /** Whether any key slot holds padding (then attention needs the key mask, not only causality). */
+    public boolean padded() {
+        return padded;
+    }
+
     /**
      * Records {@code tokenMask} [B, T] as the next key slots and returns each token's position in
      * its own sequence: padding does not count, so a left-padded sequence starts at position 0.
      */
     NDArray advance(NDArray tokenMask) {
         NDArray mask = tokenMask.toType(DataType.INT64, false);
+        padded |= !mask.gt(0).all().getBoolean();
         NDArray positions = mask.cumSum(1).add(nextPosition).sub(1).maximum(0);
         nextPosition = keep(nextPosition.add(mask.sum(new int[] {1}, true)), nextPosition);
         keyMask = keep(keyMask.concat(mask, 1), keyMask);

@@ -221,7 +221,11 @@ public final class Transformer implements AutoCloseable {
                     + config.maxPositionEmbeddings());
         }
         NDArray positions = cache.advance(tokenMask); // [B, T] position of each token in its own sequence
-        NDArray mask = attentionMask(cache, t); // [B, 1, g*T, Tk] additive
+        // One new token per sequence with no padding anywhere sees every key: no mask to build or add
+        // (the common decode step; the mask costs a dozen small operations).
+        boolean unmasked = t == 1 && !cache.padded()
+                && (config.slidingWindow() == null || cache.length() <= config.slidingWindow());
+        NDArray mask = unmasked ? null : attentionMask(cache, t); // [B, 1, g*T, Tk] additive
 
         NDArray x = embed.get(tokens.flatten()).reshape(b, t, config.hiddenSize()); // [B, T, D]
         NDArray[] rope = ropeTables(positions); // cos, sin: [B, T, 1, hd]
@@ -256,7 +260,9 @@ public final class Transformer implements AutoCloseable {
         long tk = kv[0].getShape().get(2);
         NDArray grouped = q.reshape(b, kvh, g * t, hd);
         NDArray scores = grouped.matMul(kv[0].transpose(0, 1, 3, 2)).mul(attentionScale); // [B, KVH, g*T, Tk]
-        scores = scores.add(mask); // mask rows are already repeated per group: [B, 1, g*T, Tk]
+        if (mask != null) {
+            scores = scores.add(mask); // mask rows are already repeated per group: [B, 1, g*T, Tk]
+        }
         NDArray attended = scores.softmax(-1).matMul(kv[1]).reshape(b, h, t, hd); // [B, H, T, hd]
         NDArray merged = attended.transpose(0, 2, 1, 3).reshape(b, t, (long) h * hd);
         x = x.add(merged.matMul(l.wo()));
