@@ -29,7 +29,7 @@ public enum Sparsification {
     public Sparse apply(float[] x, float[] base, long[] shape, double density, double gamma, double epsilon, boolean rescale,
                         SplittableRandom rng) {
         if (this == RANDOM && density < 1) {
-            return bernoulli(x, base, density, rescale, rng.nextLong());
+            return bernoulli(x, base, density, rescale, rng.nextLong()); // drawn from x - base in one pass
         }
         float[] delta = new float[x.length];
         Chunks.forEach(x.length, (c, from, to) -> {
@@ -37,15 +37,12 @@ public enum Sparsification {
                 delta[i] = x[i] - base[i];
             }
         });
-        return new Sparse(apply(delta, shape, density, gamma, epsilon, rescale, rng), 1f);
+        return new Sparse(density >= 1 ? delta : thin(delta, shape, density, gamma, epsilon, rescale, rng), 1f);
     }
 
-    /** Thins {@code delta}, rescale applied. */
-    public float[] apply(float[] delta, long[] shape, double density, double gamma, double epsilon, boolean rescale,
+    /** Thins {@code delta} by rank (TIES, Breadcrumbs, DELLA), rescale applied; density is below 1. */
+    private float[] thin(float[] delta, long[] shape, double density, double gamma, double epsilon, boolean rescale,
                          SplittableRandom rng) {
-        if (density >= 1) {
-            return delta.clone();
-        }
         int n = delta.length;
         boolean[] keep = new boolean[n];
         switch (this) {
@@ -56,11 +53,6 @@ public enum Sparsification {
                 }
                 // The k largest: ascending ranks [n - k, n), ties broken toward the higher index.
                 keepRanks(delta, 0, n, n - k, n, keep);
-            }
-            case RANDOM -> {
-                Sparse s = bernoulli(delta, new float[n], density, rescale, rng.nextLong());
-                scaleToL1(s.values(), s.scale(), 1);
-                return s.values();
             }
             case MAGNITUDE_OUTLIERS -> {
                 int target = (int) (density * n);
