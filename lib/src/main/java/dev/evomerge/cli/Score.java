@@ -69,10 +69,11 @@ public final class Score {
                 throw new IllegalArgumentException(where + "not valid JSON");
             }
             if (node.path("text").isTextual()) {
-                if (tok.bosId() == null) {
-                    throw new IllegalArgumentException(where + "a \"text\" line needs a tokenizer with a BOS token");
+                try {
+                    items.add(Likelihood.Item.wholeText(tok, node.get("text").asText()));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(where + e.getMessage());
                 }
-                items.add(new Likelihood.Item(new long[] {tok.bosId()}, tok.encode(node.get("text").asText(), false)));
             } else if (node.path("prompt").isTextual() && node.path("completion").isTextual()) {
                 long[] context = tok.encode(node.get("prompt").asText());
                 long[] whole = tok.encode(node.get("prompt").asText() + node.get("completion").asText());

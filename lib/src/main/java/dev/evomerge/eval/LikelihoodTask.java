@@ -21,9 +21,6 @@ public record LikelihoodTask() implements Task {
     }
 
     public Likelihood.Item tokens(EvalItem item, Tokenizer tok) {
-        if (tok.bosId() == null) {
-            throw new IllegalArgumentException("likelihood needs a tokenizer with a BOS token");
-        }
-        return new Likelihood.Item(new long[] {tok.bosId()}, tok.encode(text(item), false));
+        return Likelihood.Item.wholeText(tok, text(item));
     }
 }

@@ -35,6 +35,14 @@ public final class Likelihood {
                 throw new IllegalArgumentException("the prefix needs at least one token (BOS) to predict from");
             }
         }
+
+        /** Every token of {@code text} scored, predicted from BOS on. */
+        public static Item wholeText(Tokenizer tok, String text) {
+            if (tok.bosId() == null) {
+                throw new IllegalArgumentException("scoring a whole text needs a tokenizer with a BOS token");
+            }
+            return new Item(new long[] {tok.bosId()}, tok.encode(text, false));
+        }
     }
 
     /** Summed loss in nats over {@code tokens} scored tokens. */
