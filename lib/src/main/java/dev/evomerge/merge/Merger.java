@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -117,6 +118,7 @@ public final class Merger {
         Checkpoint reference = openOnce(open, referenceLocation, cache);
         List<OutputTensor> layerTensors = new ArrayList<>();
         int k = 0;
+        int outputLayers = cfg.slices().stream().mapToInt(sl -> sl.to() - sl.from()).sum();
         for (int s = 0; s < cfg.slices().size(); s++) {
             MergeConfig.Slice slice = cfg.slices().get(s);
             Checkpoint source = openOnce(open, slice.model(), cache);
@@ -138,14 +140,14 @@ public final class Merger {
                                 + " does not fit the layers of " + referenceLocation);
                     }
                     TensorSpec spec = new TensorSpec(outPrefix + suffix, t.dtype(), t.shape());
-                    int depthLayer = k;
+                    double depth = depth(spec.name(), outputLayers); // gradients run over the output's depth
                     layerTensors.add(t.dtype().isFloatingPoint()
-                            ? new OutputTensor(spec, () -> passthrough(cfg, slice, source, t.name(), spec, depthLayer), null, null)
+                            ? new OutputTensor(spec, () -> passthrough(cfg, slice, source, t.name(), spec, depth), null, null)
                             : new OutputTensor(spec, null, source, t.name()));
                 }
             }
         }
-        int layers = k;
+        int layers = outputLayers;
         List<OutputTensor> tensors = new ArrayList<>();
         List<OutputTensor> tail = new ArrayList<>();
         for (TensorInfo t : reference.tensors().values()) {
@@ -164,13 +166,8 @@ public final class Merger {
     }
 
     private static float[] passthrough(MergeConfig cfg, MergeConfig.Slice slice, Checkpoint source, String sourceName,
-                                       TensorSpec spec, int outputLayer) {
-        Map<String, Double> params = new HashMap<>();
-        ParameterValue scale = slice.parameters().getOrDefault("scale", cfg.parameters().get("scale"));
-        Double resolved = scale == null ? null : scale.resolve(spec.name(), depth(spec.name(), outputLayer + 1));
-        if (resolved != null) {
-            params.put("scale", resolved);
-        }
+                                       TensorSpec spec, double t) {
+        Map<String, Double> params = resolve(cfg.method().modelParameters(), slice.parameters(), cfg.parameters(), spec.name(), t);
         return cfg.method().merge(new MergeInput(spec.name(), spec.shape(), null,
                 List.of(new MergeInput.ModelTensor(source.floats(sourceName), params)), Map.of(), 0));
     }
@@ -179,27 +176,31 @@ public final class Merger {
                                        List<Checkpoint> models, List<MergeConfig.ModelEntry> entries) {
         List<MergeInput.ModelTensor> inputs = new ArrayList<>();
         for (int m = 0; m < models.size(); m++) {
-            Map<String, Double> params = new HashMap<>();
-            for (String p : cfg.method().modelParameters()) {
-                ParameterValue v = entries.get(m).parameters().getOrDefault(p, cfg.parameters().get(p));
-                Double resolved = v == null ? null : v.resolve(spec.name(), t);
-                if (resolved != null) {
-                    params.put(p, resolved);
-                }
-            }
+            Map<String, Double> params = resolve(cfg.method().modelParameters(), entries.get(m).parameters(), cfg.parameters(),
+                    spec.name(), t);
             inputs.add(new MergeInput.ModelTensor(models.get(m).floats(spec.name()), params));
         }
-        Map<String, Double> globals = new HashMap<>();
-        for (String p : cfg.method().globalParameters()) {
-            ParameterValue v = cfg.parameters().get(p);
-            Double resolved = v == null ? null : v.resolve(spec.name(), t);
-            if (resolved != null) {
-                globals.put(p, resolved);
-            }
-        }
+        Map<String, Double> globals = resolve(cfg.method().globalParameters(), Map.of(), cfg.parameters(), spec.name(), t);
         float[] base = cfg.method().usesBase() && cfg.baseModel() != null ? reference.floats(spec.name()) : null;
         return cfg.method().merge(new MergeInput(spec.name(), spec.shape(), base, inputs, globals,
                 TensorSeeds.of(cfg.seed(), spec.name())));
+    }
+
+    /**
+     * The numbers of {@code names} for one tensor at depth {@code t}: a model's (or slice's) own
+     * parameter wins over the global one, as in mergekit; a filter list that matches nothing gives none.
+     */
+    private static Map<String, Double> resolve(Set<String> names, Map<String, ParameterValue> own,
+                                               Map<String, ParameterValue> global, String tensor, double t) {
+        Map<String, Double> out = new HashMap<>();
+        for (String p : names) {
+            ParameterValue v = own.getOrDefault(p, global.get(p));
+            Double resolved = v == null ? null : v.resolve(tensor, t);
+            if (resolved != null) {
+                out.put(p, resolved);
+            }
+        }
+        return out;
     }
 
     /**

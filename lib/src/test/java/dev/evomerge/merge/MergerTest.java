@@ -104,6 +104,18 @@ class MergerTest {
                 assertEquals(5, new Generator(t, tok).generate(List.of(new long[] {1}), Generator.Options.greedy(5)).get(0).tokens().length);
             }
         }
+        // A scale gradient runs over the output's depth: output layer k of 6 is scaled by k / 5.
+        Path scaled = merge("merge_method: passthrough\nparameters: {scale: [0.0, 1.0]}\nslices:\n"
+                + "  - sources:\n      - model: " + m("stories260K") + "\n        layer_range: [0, 3]\n"
+                + "  - sources:\n      - model: " + m("stories260K-ja") + "\n        layer_range: [2, 5]\n", "scaled");
+        try (Checkpoint c = Checkpoint.open(scaled);
+             SafetensorsFile ja = SafetensorsFile.open(Fixtures.model("stories260K-ja").resolve("model.safetensors"))) {
+            float[] source = ja.floats("model.layers.3.mlp.up_proj.weight"); // output layer 4
+            float[] got = c.floats("model.layers.4.mlp.up_proj.weight");
+            for (int i = 0; i < source.length; i += 101) {
+                assertEquals(source[i] * 0.8f, got[i], 1e-6f);
+            }
+        }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> merge("merge_method: passthrough\nslices:\n"
                 + "  - sources:\n      - model: " + m("stories260K") + "\n        layer_range: [3, 9]\n", "too-deep"));
         assertTrue(e.getMessage().contains("key 'slices[0].sources[0].layer_range': [3, 9) but"), e.getMessage());
