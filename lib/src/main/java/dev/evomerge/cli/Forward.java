@@ -1,15 +1,10 @@
 package dev.evomerge.cli;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
 import dev.evomerge.io.AtomicFiles;
 import dev.evomerge.io.DType;
 import dev.evomerge.io.SafetensorsWriter;
 import dev.evomerge.io.TensorBytes;
 import dev.evomerge.io.TensorSpec;
-import dev.evomerge.model.KvCache;
-import dev.evomerge.model.Transformer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -34,7 +29,7 @@ public final class Forward {
         long[] ids = parseIds(a.required("token-ids"));
         Path target = Path.of(a.required("out"));
         try (LoadedModel m = LoadedModel.open(a.required("model"), a.optional("device", "auto"))) {
-            float[] logits = logits(m.model(), ids);
+            float[] logits = m.model().logits(ids);
             TensorSpec spec = new TensorSpec("logits", DType.F32, new long[] {ids.length, m.model().config().vocabSize()});
             AtomicFiles.write(target, tmp -> {
                 try (SafetensorsWriter w = SafetensorsWriter.create(tmp, List.of(spec))) {
@@ -51,17 +46,6 @@ public final class Forward {
             return Arrays.stream(csv.split(",")).map(String::trim).mapToLong(Long::parseLong).toArray();
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("forward: --token-ids must be comma-separated integers, got '" + csv + "'");
-        }
-    }
-
-    static float[] logits(Transformer model, long[] ids) {
-        try (NDManager nd = model.manager().newSubManager();
-             KvCache cache = new KvCache(nd, model.config().numHiddenLayers(), 1);
-             NDScope ignored = new NDScope()) {
-            long[][] mask = new long[1][ids.length];
-            Arrays.fill(mask[0], 1);
-            return model.forward(model.tokens(nd, new long[][] {ids}), Transformer.longs(nd, mask), cache, false)
-                    .toType(DataType.FLOAT32, false).toFloatArray();
         }
     }
 }

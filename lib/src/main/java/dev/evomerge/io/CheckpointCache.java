@@ -115,13 +115,13 @@ public final class CheckpointCache {
 
     /** Readable and unique: the directory's last name, then a hash of location and file stats. */
     static String key(String location, List<FileStatus> files) {
-        StringBuilder s = new StringBuilder(location.replaceAll("/+$", "")).append('\n');
+        String trimmed = location.replaceAll("/+$", "");
+        StringBuilder s = new StringBuilder(trimmed).append('\n');
         for (FileStatus f : files) {
             s.append(f.getPath().getName()).append('\t').append(f.getLen()).append('\t')
                     .append(f.getModificationTime()).append('\t')
                     .append(f instanceof EtagSource e ? e.getEtag() : "").append('\n');
         }
-        String trimmed = location.replaceAll("/+$", "");
         String name = trimmed.substring(trimmed.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9._-]", "_");
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(s.toString().getBytes(StandardCharsets.UTF_8));

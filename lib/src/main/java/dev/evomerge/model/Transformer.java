@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -322,6 +323,18 @@ public final class Transformer implements AutoCloseable {
     @Override
     public void close() {
         manager.close();
+    }
+
+    /** Logits of one unpadded sequence, row-major [n_tokens, vocab], in FLOAT32. */
+    public float[] logits(long[] ids) {
+        try (NDManager m = manager.newSubManager();
+             KvCache cache = new KvCache(m, config.numHiddenLayers(), 1, ids.length);
+             NDScope ignored = new NDScope()) {
+            long[][] mask = new long[1][ids.length];
+            Arrays.fill(mask[0], 1);
+            return forward(tokens(m, new long[][] {ids}), longs(m, mask), cache, false)
+                    .toType(DataType.FLOAT32, false).toFloatArray();
+        }
     }
 
     /**

@@ -46,20 +46,13 @@ class TransformerTest {
 
     /** Logits [T][V] of one unpadded sequence through the DJL model. */
     private static float[][] djlLogits(Transformer model, long[] tokens) {
-        try (NDManager m = model.manager().newSubManager();
-             KvCache cache = new KvCache(m, model.config().numHiddenLayers(), 1);
-             NDScope ignored = new NDScope()) {
-            long[][] mask = new long[1][tokens.length];
-            java.util.Arrays.fill(mask[0], 1);
-            float[] flat = model.forward(model.tokens(m, new long[][] {tokens}), Transformer.longs(m, mask), cache, false)
-                    .toFloatArray();
-            int v = model.config().vocabSize();
-            float[][] out = new float[tokens.length][v];
-            for (int t = 0; t < tokens.length; t++) {
-                System.arraycopy(flat, t * v, out[t], 0, v);
-            }
-            return out;
+        float[] flat = model.logits(tokens);
+        int v = model.config().vocabSize();
+        float[][] out = new float[tokens.length][v];
+        for (int t = 0; t < tokens.length; t++) {
+            System.arraycopy(flat, t * v, out[t], 0, v);
         }
+        return out;
     }
 
     @Test
