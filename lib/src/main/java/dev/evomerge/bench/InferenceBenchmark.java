@@ -5,15 +5,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.io.AtomicDirectory;
 import dev.evomerge.io.Checkpoint;
-import dev.evomerge.io.DType;
 import dev.evomerge.io.ModelConfig;
-import dev.evomerge.io.ShardedWriter;
-import dev.evomerge.io.TensorBytes;
-import dev.evomerge.io.TensorSpec;
 import dev.evomerge.model.KvCache;
 import dev.evomerge.model.Transformer;
 import java.io.IOException;
@@ -44,7 +38,8 @@ public final class InferenceBenchmark {
     public static void main(String[] args) throws IOException {
         Path dir = Files.createTempDirectory("evomerge-bench-model");
         try {
-            writeRandomLlama(dir.resolve("m"));
+            SyntheticCheckpoints.write(dir.resolve("m"),
+                    new SyntheticCheckpoints.Spec("llama", DIM, HEADS, KV_HEADS, LAYERS, MLP, VOCAB, true, null), 7, 0.02, 0);
             try (Checkpoint c = Checkpoint.open(dir.resolve("m")); Transformer model = Transformer.load(c, Device.cpu())) {
                 System.out.printf(Locale.ROOT, "random llama: %,d parameters, dim %d, %d layers, %d heads / %d kv heads, mlp %d, vocab %d, %s%n",
                         c.parameterCount(), DIM, LAYERS, HEADS, KV_HEADS, MLP, VOCAB, model.dataType());
@@ -203,45 +198,6 @@ public final class InferenceBenchmark {
             }
         }
         return best;
-    }
-
-    private static void writeRandomLlama(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode cfg = json.createObjectNode();
-        cfg.put("model_type", "llama").put("hidden_size", DIM).put("intermediate_size", MLP)
-                .put("num_hidden_layers", LAYERS).put("num_attention_heads", HEADS).put("num_key_value_heads", KV_HEADS)
-                .put("vocab_size", VOCAB).put("max_position_embeddings", 2048).put("rms_norm_eps", 1e-5)
-                .put("rope_theta", 10000.0).put("tie_word_embeddings", true).put("bos_token_id", 1).put("eos_token_id", 2);
-        json.writeValue(dir.resolve("config.json").toFile(), cfg);
-        int kv = KV_HEADS * DIM / HEADS;
-        List<TensorSpec> specs = new ArrayList<>();
-        specs.add(new TensorSpec("model.embed_tokens.weight", DType.F32, new long[] {VOCAB, DIM}));
-        for (int i = 0; i < LAYERS; i++) {
-            String p = "model.layers." + i + ".";
-            specs.add(new TensorSpec(p + "input_layernorm.weight", DType.F32, new long[] {DIM}));
-            specs.add(new TensorSpec(p + "self_attn.q_proj.weight", DType.F32, new long[] {DIM, DIM}));
-            specs.add(new TensorSpec(p + "self_attn.k_proj.weight", DType.F32, new long[] {kv, DIM}));
-            specs.add(new TensorSpec(p + "self_attn.v_proj.weight", DType.F32, new long[] {kv, DIM}));
-            specs.add(new TensorSpec(p + "self_attn.o_proj.weight", DType.F32, new long[] {DIM, DIM}));
-            specs.add(new TensorSpec(p + "post_attention_layernorm.weight", DType.F32, new long[] {DIM}));
-            specs.add(new TensorSpec(p + "mlp.gate_proj.weight", DType.F32, new long[] {MLP, DIM}));
-            specs.add(new TensorSpec(p + "mlp.up_proj.weight", DType.F32, new long[] {MLP, DIM}));
-            specs.add(new TensorSpec(p + "mlp.down_proj.weight", DType.F32, new long[] {DIM, MLP}));
-        }
-        specs.add(new TensorSpec("model.norm.weight", DType.F32, new long[] {DIM}));
-        SplittableRandom rnd = new SplittableRandom(7);
-        try (ShardedWriter w = new ShardedWriter(dir, specs, ShardedWriter.DEFAULT_MAX_SHARD_BYTES)) {
-            for (TensorSpec s : specs) {
-                float[] v = new float[(int) s.numel()];
-                boolean norm = s.rank() == 1;
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = norm ? 1f : (float) (rnd.nextGaussian() * 0.02);
-                }
-                w.write(s.name(), TensorBytes.fromFloats(v, DType.F32));
-            }
-            w.finish();
-        }
     }
 
     private static long[][] randomIds(int rows, int cols, long seed) {

@@ -132,7 +132,8 @@ public final class MergeBenchmark {
             List<String> names = List.of("base", "a", "b");
             long bytes = 0;
             for (int k = 0; k < names.size(); k++) {
-                bytes += writeSynthetic(root.resolve(names.get(k)), k);
+                bytes += SyntheticCheckpoints.write(root.resolve(names.get(k)),
+                        new SyntheticCheckpoints.Spec("llama", 4096, 32, 8, 1, 14336, 8192, false, null), k, 0.02, 0);
             }
             java.nio.file.Path cfg = root.resolve("recipe.yaml");
             java.nio.file.Files.writeString(cfg, "merge_method: dare_ties\nbase_model: " + root.resolve("base") + "\nmodels:\n"
@@ -152,37 +153,6 @@ public final class MergeBenchmark {
         } finally {
             dev.evomerge.io.AtomicDirectory.deleteRecursively(root);
         }
-    }
-
-    private static long writeSynthetic(java.nio.file.Path dir, long seed) throws Exception {
-        java.nio.file.Files.createDirectories(dir);
-        java.nio.file.Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"llama\", \"hidden_size\": 4096, "
-                + "\"intermediate_size\": 14336, \"num_hidden_layers\": 1, \"num_attention_heads\": 32, "
-                + "\"num_key_value_heads\": 8, \"vocab_size\": 8192, \"tie_word_embeddings\": false}");
-        long[][] shapes = {{8192, 4096}, {4096, 4096}, {1024, 4096}, {1024, 4096}, {4096, 4096}, {14336, 4096}, {14336, 4096},
-            {4096, 14336}, {4096}, {4096}, {4096}, {8192, 4096}};
-        String[] names = {"model.embed_tokens.weight", "model.layers.0.self_attn.q_proj.weight", "model.layers.0.self_attn.k_proj.weight",
-            "model.layers.0.self_attn.v_proj.weight", "model.layers.0.self_attn.o_proj.weight", "model.layers.0.mlp.gate_proj.weight",
-            "model.layers.0.mlp.up_proj.weight", "model.layers.0.mlp.down_proj.weight", "model.layers.0.input_layernorm.weight",
-            "model.layers.0.post_attention_layernorm.weight", "model.norm.weight", "lm_head.weight"};
-        List<dev.evomerge.io.TensorSpec> specs = new ArrayList<>();
-        for (int i = 0; i < names.length; i++) {
-            specs.add(new dev.evomerge.io.TensorSpec(names[i], DType.F32, shapes[i]));
-        }
-        SplittableRandom r = new SplittableRandom(seed);
-        long bytes = 0;
-        try (dev.evomerge.io.ShardedWriter w = new dev.evomerge.io.ShardedWriter(dir, specs, dev.evomerge.io.ShardedWriter.DEFAULT_MAX_SHARD_BYTES)) {
-            for (dev.evomerge.io.TensorSpec s : specs) {
-                float[] v = new float[(int) s.numel()];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) (r.nextGaussian() * 0.02);
-                }
-                w.write(s.name(), TensorBytes.fromFloats(v, DType.F32));
-                bytes += s.byteSize();
-            }
-            w.finish();
-        }
-        return bytes;
     }
 
     private static double copyBandwidth() {

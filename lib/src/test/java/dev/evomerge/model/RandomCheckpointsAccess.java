@@ -1,5 +1,6 @@
 package dev.evomerge.model;
 
+import dev.evomerge.bench.SyntheticCheckpoints;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -9,6 +10,6 @@ public final class RandomCheckpointsAccess {
     }
 
     public static Path write(Path dir) throws IOException {
-        return RandomCheckpoints.write(dir, new RandomCheckpoints.Spec("llama", 32, 4, 2, 2, 48, 512, true, null), 1);
+        return RandomCheckpoints.write(dir, new SyntheticCheckpoints.Spec("llama", 32, 4, 2, 2, 48, 512, true, null), 1);
     }
 }

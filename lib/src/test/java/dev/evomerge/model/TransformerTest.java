@@ -1,5 +1,6 @@
 package dev.evomerge.model;
 
+import dev.evomerge.bench.SyntheticCheckpoints;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -26,14 +27,14 @@ class TransformerTest {
     @TempDir
     Path tmp;
 
-    private static final RandomCheckpoints.Spec LLAMA_GQA_TIED =
-            new RandomCheckpoints.Spec("llama", 32, 4, 2, 2, 48, 512, true, null);
-    private static final RandomCheckpoints.Spec LLAMA_MHA_UNTIED =
-            new RandomCheckpoints.Spec("llama", 24, 3, 3, 2, 40, 512, false, null);
-    private static final RandomCheckpoints.Spec QWEN2_BIASES_GQA =
-            new RandomCheckpoints.Spec("qwen2", 32, 8, 2, 2, 48, 512, false, null);
-    private static final RandomCheckpoints.Spec MISTRAL_WINDOW =
-            new RandomCheckpoints.Spec("mistral", 32, 4, 1, 2, 48, 512, false, 4);
+    private static final SyntheticCheckpoints.Spec LLAMA_GQA_TIED =
+            new SyntheticCheckpoints.Spec("llama", 32, 4, 2, 2, 48, 512, true, null);
+    private static final SyntheticCheckpoints.Spec LLAMA_MHA_UNTIED =
+            new SyntheticCheckpoints.Spec("llama", 24, 3, 3, 2, 40, 512, false, null);
+    private static final SyntheticCheckpoints.Spec QWEN2_BIASES_GQA =
+            new SyntheticCheckpoints.Spec("qwen2", 32, 8, 2, 2, 48, 512, false, null);
+    private static final SyntheticCheckpoints.Spec MISTRAL_WINDOW =
+            new SyntheticCheckpoints.Spec("mistral", 32, 4, 1, 2, 48, 512, false, 4);
 
     private static long[] randomTokens(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
@@ -57,7 +58,7 @@ class TransformerTest {
 
     @Test
     void logitsMatchAPlainDoublePrecisionImplementationForEveryFamily() throws IOException {
-        for (RandomCheckpoints.Spec spec : List.of(LLAMA_GQA_TIED, LLAMA_MHA_UNTIED, QWEN2_BIASES_GQA, MISTRAL_WINDOW)) {
+        for (SyntheticCheckpoints.Spec spec : List.of(LLAMA_GQA_TIED, LLAMA_MHA_UNTIED, QWEN2_BIASES_GQA, MISTRAL_WINDOW)) {
             Path dir = RandomCheckpoints.write(tmp.resolve(spec.modelType() + spec.kvHeads() + spec.tied()), spec, 3);
             long[] tokens = randomTokens(10, 5);
             try (Checkpoint c = Checkpoint.open(dir); Transformer model = Transformer.load(c, Device.cpu())) {
