@@ -11,6 +11,12 @@ EVOMERGE_JAVA_OPTS=(-Dai.djl.offline=true -XX:+IgnoreUnrecognizedVMOptions
   --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
   --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED)
 
+# PyTorch frees large CPU tensors back to the OS after every batch, and glibc maps them anew (page
+# faults: system time). Keeping freed memory in the heap made likelihood scoring ~25% faster here.
+export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-1073741824}"
+export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-4294967296}"
+export MALLOC_TOP_PAD_="${MALLOC_TOP_PAD_:-268435456}"
+
 # Builds lib (no tests) when its classes or copied dependencies are missing or older than a source.
 evomerge_build_lib() {
   local stamp="$EVOMERGE_ROOT/lib/target/dependency/.built"
@@ -23,6 +29,30 @@ evomerge_build_lib() {
     rm -f "$log"
     touch "$stamp"
   fi
+}
+
+# Builds lib and jobs (no tests) when jobs' classes or copied dependencies are missing or stale.
+evomerge_build_jobs() {
+  local stamp="$EVOMERGE_ROOT/jobs/target/dependency/.built"
+  if [[ ! -f "$stamp" ]] || [[ -n "$(find "$EVOMERGE_ROOT/lib/src/main" "$EVOMERGE_ROOT/jobs/src/main" "$EVOMERGE_ROOT/pom.xml" \
+      "$EVOMERGE_ROOT/lib/pom.xml" "$EVOMERGE_ROOT/jobs/pom.xml" -newer "$stamp" -print -quit)" ]]; then
+    echo "building evomerge jobs (first run, or sources changed)..." >&2
+    local log; log="$(mktemp)"
+    if ! (cd "$EVOMERGE_ROOT" && mvn -B -q -DskipTests -pl jobs -am package) >"$log" 2>&1; then
+      cat "$log" >&2; rm -f "$log"; exit 1
+    fi
+    rm -f "$log"
+    touch "$stamp"
+  fi
+}
+
+# evomerge_run_jobs MAIN_CLASS ARGS...: runs a Spark job in local mode (the embedded default).
+evomerge_run_jobs() {
+  evomerge_build_jobs
+  local main="$1"; shift
+  exec java "${EVOMERGE_JAVA_OPTS[@]}" -Djava.awt.headless=true ${EVOMERGE_JVM_ARGS:--Xmx3g} \
+    -Dlog4j2.configurationFile="$EVOMERGE_ROOT/conf/log4j2.properties" \
+    -cp "$EVOMERGE_ROOT/jobs/target/classes:$EVOMERGE_ROOT/jobs/target/dependency/*" "$main" "$@"
 }
 
 # evomerge_run_lib MAIN_CLASS ARGS...: runs a lib command line tool.

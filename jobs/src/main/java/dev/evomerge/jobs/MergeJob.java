@@ -3,10 +3,7 @@ package dev.evomerge.jobs;
 import dev.evomerge.io.Storage;
 import dev.evomerge.merge.MergeConfig;
 import dev.evomerge.merge.MergeRun;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.apache.hadoop.fs.FSDataInputStream;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
@@ -27,7 +24,7 @@ public final class MergeJob {
             System.exit(2);
         }
         try (SparkSession spark = SparkSessions.getOrCreate("evomerge merge")) {
-            System.out.println(run(spark, args[0], readText(args[0]), args[1]));
+            System.out.println(run(spark, args[0], EvolveJob.readText(args[0]), args[1]));
         }
     }
 
@@ -39,12 +36,5 @@ public final class MergeJob {
         return sc.parallelize(List.of(configText), 1)
                 .map(text -> MergeRun.run(MergeConfig.parse(configName, text), out, Storage.withDefaults(), ExecutorCache.get()))
                 .collect().get(0);
-    }
-
-    private static String readText(String location) throws Exception {
-        FileSystem fs = Storage.withDefaults().fileSystem(location);
-        try (FSDataInputStream in = fs.open(new org.apache.hadoop.fs.Path(location))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
     }
 }

@@ -9,10 +9,36 @@ final class JobFixtures {
     }
 
     static Path model(String name) {
+        return find("models", name);
+    }
+
+    static Path data(String name) {
+        return find("data", name);
+    }
+
+    private static Path find(String folder, String name) {
         Path p = Path.of("").toAbsolutePath();
-        while (!Files.isDirectory(p.resolve("models").resolve(name))) {
+        while (!Files.exists(p.resolve(folder).resolve(name))) {
             p = p.getParent();
         }
-        return p.resolve("models").resolve(name);
+        return p.resolve(folder).resolve(name);
+    }
+
+    /**
+     * A short evolve run on the bundled models: 4 candidates a generation, 2 shards, a handful of
+     * MGSM items per language, so a whole run takes seconds.
+     */
+    static String smallRun(String runId, int generations, String method, String jaModel) {
+        return "run_id: " + runId + "\n"
+                + "merge:\n  method: " + method + "\n  base_model: " + model("stories260K") + "\n  models: [" + model("stories260K-math")
+                + ", " + jaModel + "]\n"
+                + "genome: {layer_granularity: 1}\n"
+                + "optimizer: {population: 4, generations: " + generations + ", seed: 11}\n"
+                + "fitness:\n  shards: 2\n  batch_size: 4\n  tasks:\n"
+                + "    - {name: en, task: likelihood, data: " + data("mgsm/mgsm_en.tsv") + ", split: 'range:0:4'}\n"
+                + "    - {name: ja, task: likelihood, data: " + data("mgsm/mgsm_ja.tsv") + ", split: 'range:0:4'}\n"
+                + "test:\n  tasks:\n"
+                + "    - {name: en, task: likelihood, data: " + data("mgsm/mgsm_en.tsv") + ", split: 'range:200:204'}\n"
+                + "    - {name: ja, task: likelihood, data: " + data("mgsm/mgsm_ja.tsv") + ", split: 'range:200:204'}\n";
     }
 }

@@ -8,7 +8,7 @@ import java.util.Locale;
  * intervals, or the mean loss per token. Totals are sums, so summing shard summaries gives the
  * whole set's summary whatever the shard count.
  */
-public record Summary(int items, int correct, int correctInJapanese, double loss, long tokens) {
+public record Summary(int items, int correct, int correctInJapanese, double loss, long tokens) implements java.io.Serializable {
     private static final double Z95 = 1.959963984540054;
     /** Under this many items the interval is wide enough to say so. */
     public static final int SMALL = 100;

@@ -26,7 +26,15 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
 
     @Override
     public Set<String> modelParameters() {
-        return Set.of("weight", "density", "gamma", "epsilon");
+        // Only what this method reads, as mergekit declares it: a density without sparsification is an error, not a no-op.
+        if (sparsification == null) {
+            return Set.of("weight");
+        }
+        return switch (sparsification) {
+            case MAGNITUDE_OUTLIERS -> Set.of("weight", "density", "gamma");
+            case DELLA_MAGPRUNE -> Set.of("weight", "density", "epsilon");
+            default -> Set.of("weight", "density");
+        };
     }
 
     @Override

@@ -1,8 +1,8 @@
 package dev.evomerge.merge;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.io.DType;
+import dev.evomerge.io.SafeYaml;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,9 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * A merge recipe in mergekit's YAML format ({@code merge_method}, {@code base_model},
@@ -46,15 +43,7 @@ public record MergeConfig(String file, String yaml, MergeMethod method, String b
     }
 
     public static MergeConfig parse(String file, String yaml) {
-        JsonNode root;
-        try {
-            // SnakeYAML's safe loader (plain maps, lists, scalars; no object construction) reads YAML's
-            // .nan and .inf, which Jackson's YAML parser rejects, so they reach the finite-number check.
-            Object tree = new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml);
-            root = new ObjectMapper().valueToTree(tree);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(file + ": not valid YAML: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
-        }
+        JsonNode root = SafeYaml.tree(file, yaml);
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException(file + ": a merge config is a YAML mapping");
         }

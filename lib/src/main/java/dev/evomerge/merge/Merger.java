@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -40,23 +40,16 @@ public final class Merger {
     private Merger() {
     }
 
-    /** One output tensor: what it is, and how to compute its values when its turn comes. */
-    private record OutputTensor(TensorSpec spec, Supplier<float[]> values, Checkpoint rawSource, String rawName) {
-    }
-
-    /** The tensors to write, in order, and the checkpoint whose config and files the output takes. */
-    private record Plan(Checkpoint reference, List<OutputTensor> tensors, int layers) {
-    }
-
     public static void merge(MergeConfig cfg, Path out, CheckpointCache cache) {
         Map<String, Checkpoint> open = new LinkedHashMap<>();
         try (AtomicDirectory staging = AtomicDirectory.create(out)) {
-            Plan plan = cfg.slices().isEmpty() ? planModels(cfg, open, cache) : planSlices(cfg, open, cache);
+            Function<String, Checkpoint> opener = location -> openOnce(open, location, cache);
+            MergePlan plan = plan(cfg, opener);
             DType dtype = cfg.dtype() != null ? cfg.dtype() : storedDtype(plan.reference());
             List<TensorSpec> specs = plan.tensors().stream().map(o -> new TensorSpec(o.spec().name(),
                     o.spec().dtype().isFloatingPoint() ? dtype : o.spec().dtype(), o.spec().shape())).toList();
             try (ShardedWriter writer = new ShardedWriter(staging.path(), specs, ShardedWriter.DEFAULT_MAX_SHARD_BYTES)) {
-                for (OutputTensor o : plan.tensors()) {
+                for (MergePlan.OutputTensor o : plan.tensors()) {
                     if (o.values() == null) {
                         writer.write(o.spec().name(), o.rawSource().bytes(o.rawName())); // integer tensors pass through
                     } else {
@@ -67,28 +60,37 @@ public final class Merger {
             }
             ObjectNode config = plan.reference().config().withTorchDtype(dtype);
             config.put("num_hidden_layers", plan.layers());
-            writeSideFiles(cfg, staging.path(), config, plan.reference(), tokenizerCheckpoint(cfg, open, plan.reference(), cache));
+            writeSideFiles(cfg, staging.path(), config, plan.reference(), tokenizerCheckpoint(cfg, opener, plan.reference()));
             staging.commit();
         } finally {
             open.values().forEach(Checkpoint::close);
         }
     }
 
+    /**
+     * The merge as a list of output tensors whose values are computed when asked for, in order:
+     * what {@link #merge} streams to disk and what an evolve candidate loads straight onto its
+     * device. The checkpoints {@code open} returns belong to the caller.
+     */
+    public static MergePlan plan(MergeConfig cfg, Function<String, Checkpoint> open) {
+        return cfg.slices().isEmpty() ? planModels(cfg, open) : planSlices(cfg, open);
+    }
+
     /** Every tensor of the reference (the base, else the first model), merged across the models. */
-    private static Plan planModels(MergeConfig cfg, Map<String, Checkpoint> open, CheckpointCache cache) {
+    private static MergePlan planModels(MergeConfig cfg, Function<String, Checkpoint> open) {
         String referenceLocation = cfg.baseModel() != null ? cfg.baseModel() : cfg.models().get(0).model();
-        Checkpoint reference = openOnce(open, referenceLocation, cache);
+        Checkpoint reference = open.apply(referenceLocation);
         List<Checkpoint> models = new ArrayList<>();
         List<MergeConfig.ModelEntry> entries = new ArrayList<>();
         for (MergeConfig.ModelEntry e : cfg.models()) {
             if (cfg.method().usesBase() && e.model().equals(cfg.baseModel())) {
                 continue; // the base has no task vector (mergekit skips it too)
             }
-            models.add(openOnce(open, e.model(), cache));
+            models.add(open.apply(e.model()));
             entries.add(e);
         }
         int layers = reference.config().numHiddenLayers();
-        List<OutputTensor> tensors = new ArrayList<>();
+        List<MergePlan.OutputTensor> tensors = new ArrayList<>();
         for (TensorInfo t : reference.tensors().values()) {
             for (int m = 0; m < models.size(); m++) {
                 TensorInfo other = models.get(m).tensors().get(t.name());
@@ -103,25 +105,25 @@ public final class Merger {
             }
             TensorSpec spec = new TensorSpec(t.name(), t.dtype(), t.shape());
             tensors.add(t.dtype().isFloatingPoint()
-                    ? new OutputTensor(spec, () -> mergeTensor(cfg, spec, depth(spec.name(), layers), reference, models, entries), null, null)
-                    : new OutputTensor(spec, null, reference, t.name()));
+                    ? new MergePlan.OutputTensor(spec, () -> mergeTensor(cfg, spec, depth(spec.name(), layers), reference, models, entries), null, null)
+                    : new MergePlan.OutputTensor(spec, null, reference, t.name()));
         }
-        return new Plan(reference, tensors, layers);
+        return new MergePlan(reference, tensors, layers);
     }
 
     /**
      * Passthrough slices: layers [from, to) of each slice's model, renumbered in output order;
      * the embeddings, final norm and head come from the base (else the first slice's model).
      */
-    private static Plan planSlices(MergeConfig cfg, Map<String, Checkpoint> open, CheckpointCache cache) {
+    private static MergePlan planSlices(MergeConfig cfg, Function<String, Checkpoint> open) {
         String referenceLocation = cfg.baseModel() != null ? cfg.baseModel() : cfg.slices().get(0).model();
-        Checkpoint reference = openOnce(open, referenceLocation, cache);
-        List<OutputTensor> layerTensors = new ArrayList<>();
+        Checkpoint reference = open.apply(referenceLocation);
+        List<MergePlan.OutputTensor> layerTensors = new ArrayList<>();
         int k = 0;
         int outputLayers = cfg.slices().stream().mapToInt(sl -> sl.to() - sl.from()).sum();
         for (int s = 0; s < cfg.slices().size(); s++) {
             MergeConfig.Slice slice = cfg.slices().get(s);
-            Checkpoint source = openOnce(open, slice.model(), cache);
+            Checkpoint source = open.apply(slice.model());
             if (slice.to() > source.config().numHiddenLayers()) {
                 throw new MergeConfigException(cfg.file(), "slices[" + s + "].sources[0].layer_range", "[" + slice.from() + ", "
                         + slice.to() + ") but " + slice.model() + " has " + source.config().numHiddenLayers() + " layers");
@@ -142,27 +144,27 @@ public final class Merger {
                     TensorSpec spec = new TensorSpec(outPrefix + suffix, t.dtype(), t.shape());
                     double depth = depth(spec.name(), outputLayers); // gradients run over the output's depth
                     layerTensors.add(t.dtype().isFloatingPoint()
-                            ? new OutputTensor(spec, () -> passthrough(cfg, slice, source, t.name(), spec, depth), null, null)
-                            : new OutputTensor(spec, null, source, t.name()));
+                            ? new MergePlan.OutputTensor(spec, () -> passthrough(cfg, slice, source, t.name(), spec, depth), null, null)
+                            : new MergePlan.OutputTensor(spec, null, source, t.name()));
                 }
             }
         }
         int layers = outputLayers;
-        List<OutputTensor> tensors = new ArrayList<>();
-        List<OutputTensor> tail = new ArrayList<>();
+        List<MergePlan.OutputTensor> tensors = new ArrayList<>();
+        List<MergePlan.OutputTensor> tail = new ArrayList<>();
         for (TensorInfo t : reference.tensors().values()) {
             if (t.name().startsWith("model.layers.")) {
                 continue;
             }
             TensorSpec spec = new TensorSpec(t.name(), t.dtype(), t.shape());
-            OutputTensor o = t.dtype().isFloatingPoint()
-                    ? new OutputTensor(spec, () -> reference.floats(t.name()), null, null)
-                    : new OutputTensor(spec, null, reference, t.name());
+            MergePlan.OutputTensor o = t.dtype().isFloatingPoint()
+                    ? new MergePlan.OutputTensor(spec, () -> reference.floats(t.name()), null, null)
+                    : new MergePlan.OutputTensor(spec, null, reference, t.name());
             (t.name().contains("embed_tokens") ? tensors : tail).add(o);
         }
         tensors.addAll(layerTensors);
         tensors.addAll(tail);
-        return new Plan(reference, tensors, layers);
+        return new MergePlan(reference, tensors, layers);
     }
 
     private static float[] passthrough(MergeConfig cfg, MergeConfig.Slice slice, Checkpoint source, String sourceName,
@@ -228,13 +230,12 @@ public final class Merger {
         return c.tensors().values().stream().map(TensorInfo::dtype).filter(DType::isFloatingPoint).findFirst().orElse(DType.F32);
     }
 
-    private static Checkpoint tokenizerCheckpoint(MergeConfig cfg, Map<String, Checkpoint> open, Checkpoint reference,
-                                                  CheckpointCache cache) {
+    private static Checkpoint tokenizerCheckpoint(MergeConfig cfg, Function<String, Checkpoint> open, Checkpoint reference) {
         String source = cfg.tokenizerSource();
         if (source == null || source.equals("base")) {
             return reference;
         }
-        return openOnce(open, source, cache);
+        return open.apply(source);
     }
 
     private static void writeSideFiles(MergeConfig cfg, Path dir, ObjectNode config, Checkpoint reference, Checkpoint tokenizer) {

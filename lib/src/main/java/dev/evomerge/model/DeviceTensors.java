@@ -25,13 +25,17 @@ public final class DeviceTensors {
         if (target == DataType.FLOAT16 && t.dtype() == DType.F16) {
             return manager.create(checkpoint.bytes(name), shape, DataType.FLOAT16);
         }
-        float[] values = checkpoint.floats(name);
+        return fromFloats(manager, checkpoint.floats(name), shape, target, checkpoint.dir().toString(), name);
+    }
+
+    /** Values computed in Java (a merged tensor) onto the device; {@code where} and {@code name} label errors. */
+    public static NDArray fromFloats(NDManager manager, float[] values, Shape shape, DataType target, String where, String name) {
         return switch (target) {
             case FLOAT32 -> manager.create(values, shape);
             case FLOAT16 -> {
                 for (float v : values) {
                     if (Math.abs(v) > 65504f && !Float.isInfinite(v)) {
-                        throw new CheckpointException(checkpoint.dir().toString(), "tensor '" + name + "': value " + v
+                        throw new CheckpointException(where, "tensor '" + name + "': value " + v
                                 + " overflows float16; run this model in float32");
                     }
                 }

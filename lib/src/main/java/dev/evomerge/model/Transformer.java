@@ -104,11 +104,20 @@ public final class Transformer implements AutoCloseable {
 
     /** Loads every weight of {@code checkpoint} onto {@code device} (FLOAT32 on CPU, FLOAT16 on GPU). */
     public static Transformer load(Checkpoint checkpoint, Device device) {
-        DataType dtype = device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
-        return load(checkpoint, device, dtype);
+        return load(WeightSource.of(checkpoint), device);
+    }
+
+    /** Loads every weight of {@code source} onto {@code device} (FLOAT32 on CPU, FLOAT16 on GPU). */
+    public static Transformer load(WeightSource source, Device device) {
+        return load(source, device, device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32);
     }
 
     public static Transformer load(Checkpoint checkpoint, Device device, DataType dtype) {
+        return load(WeightSource.of(checkpoint), device, dtype);
+    }
+
+    /** Loads every weight of {@code checkpoint} onto {@code device} as {@code dtype}. */
+    public static Transformer load(WeightSource checkpoint, Device device, DataType dtype) {
         ModelConfig c = checkpoint.config();
         NDManager manager = NDManager.newBaseManager(device);
         try {
@@ -147,14 +156,14 @@ public final class Transformer implements AutoCloseable {
     }
 
     /** Reads tensors, checking each shape against the config before it goes to the device. */
-    private record Weights(Checkpoint checkpoint, NDManager manager, DataType dtype) {
+    private record Weights(WeightSource source, NDManager manager, DataType dtype) {
         NDArray load(String name, long... shape) {
-            long[] actual = checkpoint.tensor(name).shape();
+            long[] actual = source.shape(name);
             if (!Arrays.equals(actual, shape)) {
-                throw new CheckpointException(checkpoint.dir().toString(), "tensor '" + name + "': shape "
+                throw new CheckpointException(source.name(), "tensor '" + name + "': shape "
                         + Arrays.toString(actual) + " but config.json implies " + Arrays.toString(shape));
             }
-            return DeviceTensors.load(manager, checkpoint, name, dtype);
+            return source.load(manager, name, dtype);
         }
 
         /**

@@ -1,0 +1,118 @@
+package dev.evomerge.jobs;
+
+import dev.evomerge.evolve.DryRun;
+import dev.evomerge.evolve.Evolution;
+import dev.evomerge.evolve.RunConfig;
+import dev.evomerge.io.Storage;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The evolve job: evolutionary parameter-space merging, one Spark job per generation.
+ *
+ * <pre>
+ * spark-submit --class dev.evomerge.jobs.EvolveJob evomerge-jobs-all.jar CONFIG.yaml [--out DIR] [--dry-run]
+ * </pre>
+ * Without CONFIG it runs the embedded default, {@code conf/evolve-stories.yaml}. Rerunning the
+ * same command on the same output directory resumes after the last completed generation.
+ */
+public final class EvolveJob {
+    static final String DEFAULT_CONFIG = "conf/evolve-stories.yaml";
+    /** Test hook: "generation:results" or "generation:checkpoint" stops the driver right after that step. */
+    static final String CRASH_AFTER = "evomerge.test.crashAfter";
+
+    private EvolveJob() {
+    }
+
+    public static void main(String[] args) {
+        String config = DEFAULT_CONFIG;
+        String out = null;
+        boolean dryRun = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--dry-run" -> dryRun = true;
+                case "--out" -> {
+                    if (i + 1 >= args.length) {
+                        usage("--out needs a directory");
+                    }
+                    out = args[++i];
+                }
+                default -> {
+                    if (args[i].startsWith("-") || i > 0 && !config.equals(DEFAULT_CONFIG)) {
+                        usage("unexpected argument '" + args[i] + "'");
+                    }
+                    config = args[i];
+                }
+            }
+        }
+        try {
+            RunConfig run = RunConfig.parse(config, readText(config));
+            if (out != null) {
+                run = run.withOut(out);
+            }
+            if (dryRun) {
+                System.out.print(DryRun.plan(run, Storage.withDefaults()));
+                return;
+            }
+            try (SparkSession spark = SparkSessions.getOrCreate("evomerge evolve " + run.runId(), run.sparkMaster(), run.sparkConf())) {
+                run(spark, run, System.out);
+            }
+        } catch (RuntimeException e) {
+            System.err.println("error: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(e.toString()));
+            System.exit(1);
+        }
+    }
+
+    /** Runs (or resumes, or reports as complete) the run; returns how it ended. */
+    public static Evolution.Outcome run(SparkSession spark, RunConfig run, PrintStream out) {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        return new Evolution(run, Storage.withDefaults(), ExecutorCache.get(), new SparkShardRunner(sc, run),
+                new ParquetResults(spark, run), out, crashHook()).run();
+    }
+
+    /** Thrown by the {@link #CRASH_AFTER} hook: the driver "dies" here. */
+    static final class SimulatedCrash extends RuntimeException {
+        SimulatedCrash(String where) {
+            super("simulated driver crash after " + where);
+        }
+    }
+
+    private static Evolution.Listener crashHook() {
+        String spec = System.getProperty(CRASH_AFTER);
+        if (spec == null) {
+            return new Evolution.Listener() {
+            };
+        }
+        return new Evolution.Listener() {
+            @Override
+            public void afterResults(int generation) {
+                if (spec.equals(generation + ":results")) {
+                    throw new SimulatedCrash(spec);
+                }
+            }
+
+            @Override
+            public void afterCheckpoint(int generation) {
+                if (spec.equals(generation + ":checkpoint")) {
+                    throw new SimulatedCrash(spec);
+                }
+            }
+        };
+    }
+
+    private static void usage(String problem) {
+        System.err.println("error: " + problem + "\nusage: evolve [CONFIG.yaml] [--out DIR] [--dry-run]");
+        System.exit(2);
+    }
+
+    static String readText(String location) {
+        try (FSDataInputStream in = Storage.withDefaults().fileSystem(location).open(new org.apache.hadoop.fs.Path(location))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(location + ": cannot read run config: " + e.getMessage());
+        }
+    }
+}

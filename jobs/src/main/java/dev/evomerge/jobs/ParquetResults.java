@@ -1,0 +1,172 @@
+package dev.evomerge.jobs;
+
+import dev.evomerge.evolve.CandidateResult;
+import dev.evomerge.evolve.Evolution;
+import dev.evomerge.evolve.RunConfig;
+import dev.evomerge.evolve.ShardResult;
+import dev.evomerge.io.Storage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The run's tables, as Parquet (schemas in the README): {@code candidates/} one row per candidate,
+ * {@code shards/} one row per (candidate, shard), one file per generation
+ * ({@code generation-00003.parquet}); {@code test/} the final test table. Each file is written
+ * by Spark into a {@code _tmp-} directory (which Spark, pyarrow and DuckDB skip) and renamed into
+ * place, so a reader sees whole generations only.
+ */
+final class ParquetResults implements Evolution.ResultSink {
+    static final StructType CANDIDATES = schema(
+            field("run_id", DataTypes.StringType, false), field("generation", DataTypes.IntegerType, false),
+            field("candidate", DataTypes.IntegerType, false),
+            field("genome", DataTypes.createArrayType(DataTypes.DoubleType, false), false),
+            field("recipe", DataTypes.StringType, false), field("fitness", DataTypes.DoubleType, true),
+            field("metrics", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType, false), false),
+            field("items", DataTypes.IntegerType, false), field("correct", DataTypes.IntegerType, false),
+            field("tokens", DataTypes.LongType, false), field("build_seconds", DataTypes.DoubleType, false),
+            field("eval_seconds", DataTypes.DoubleType, false), field("executor", DataTypes.StringType, true),
+            field("error", DataTypes.StringType, true));
+    static final StructType SHARDS = schema(
+            field("run_id", DataTypes.StringType, false), field("generation", DataTypes.IntegerType, false),
+            field("candidate", DataTypes.IntegerType, false), field("shard", DataTypes.IntegerType, false),
+            field("metrics", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType, false), false),
+            field("items", DataTypes.IntegerType, false), field("correct", DataTypes.IntegerType, false),
+            field("tokens", DataTypes.LongType, false), field("build_seconds", DataTypes.DoubleType, false),
+            field("eval_seconds", DataTypes.DoubleType, false), field("reused", DataTypes.BooleanType, false),
+            field("executor", DataTypes.StringType, true), field("parent_loads", DataTypes.IntegerType, false),
+            field("error", DataTypes.StringType, true));
+    static final StructType TEST = schema(
+            field("run_id", DataTypes.StringType, false), field("model", DataTypes.StringType, false),
+            field("recipe", DataTypes.StringType, true),
+            field("metrics", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType, false), false),
+            field("fitness", DataTypes.DoubleType, true), field("items", DataTypes.IntegerType, false),
+            field("correct", DataTypes.IntegerType, false), field("tokens", DataTypes.LongType, false),
+            field("error", DataTypes.StringType, true));
+
+    private final SparkSession spark;
+    private final RunConfig run;
+    private final String out;
+    private final FileSystem fs;
+
+    ParquetResults(SparkSession spark, RunConfig run) {
+        this.spark = spark;
+        this.run = run;
+        this.out = run.out().endsWith("/") ? run.out().substring(0, run.out().length() - 1) : run.out();
+        this.fs = Storage.withDefaults().fileSystem(out);
+    }
+
+    @Override
+    public void writeGeneration(int generation, List<CandidateResult> candidates, List<ShardResult> shards) {
+        List<Row> rows = new ArrayList<>();
+        for (CandidateResult c : candidates) {
+            rows.add(RowFactory.create(run.runId(), generation, c.candidate(), Arrays.stream(c.genome()).boxed().toList(),
+                    c.spec().recipe(), c.failed() ? null : c.fitness(), c.metrics(), c.items(), c.correct(), c.tokens(),
+                    c.buildSeconds(), c.evalSeconds(), c.executors(), c.error()));
+        }
+        write(rows, CANDIDATES, "candidates", generationFile(generation));
+        List<ShardResult> ordered = new ArrayList<>(shards);
+        ordered.sort((a, b) -> a.task().candidate() != b.task().candidate() ? Integer.compare(a.task().candidate(), b.task().candidate())
+                : Integer.compare(a.task().shard(), b.task().shard()));
+        rows = new ArrayList<>();
+        for (ShardResult s : ordered) {
+            rows.add(RowFactory.create(run.runId(), generation, s.task().candidate(), s.task().shard(),
+                    finite(CandidateResult.metrics(run.fitness(), s.perTask())),
+                    s.perTask().stream().mapToInt(x -> x.items()).sum(),
+                    s.perTask().stream().mapToInt(x -> x.correctInJapanese()).sum(),
+                    s.perTask().stream().mapToLong(x -> x.tokens()).sum(), s.buildSeconds(), s.evalSeconds(), s.reused(),
+                    s.executor(), s.parentLoads(), s.error()));
+        }
+        write(rows, SHARDS, "shards", generationFile(generation));
+    }
+
+    @Override
+    public void writeTest(List<CandidateResult> results) {
+        List<Row> rows = new ArrayList<>();
+        for (CandidateResult c : results) {
+            rows.add(RowFactory.create(run.runId(), c.spec().label(), c.spec().recipe(), c.metrics(), c.failed() ? null : c.fitness(),
+                    c.items(), c.correct(), c.tokens(), c.error()));
+        }
+        write(rows, TEST, "test", "results.parquet");
+    }
+
+    @Override
+    public void dropAfter(int generation) {
+        for (String table : List.of("candidates", "shards")) {
+            Path dir = new Path(out + "/" + table);
+            try {
+                if (!fs.exists(dir)) {
+                    continue;
+                }
+                for (FileStatus s : fs.listStatus(dir)) {
+                    String n = s.getPath().getName();
+                    boolean later = n.matches("generation-\\d+\\.parquet") && Integer.parseInt(n.substring(11, n.length() - 8)) > generation;
+                    if (later || n.startsWith("_tmp-")) {
+                        fs.delete(s.getPath(), true);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot clean " + dir + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    static String generationFile(int generation) {
+        return String.format(Locale.ROOT, "generation-%05d.parquet", generation);
+    }
+
+    /** One Parquet file {@code table/name}, written whole or not at all. */
+    private void write(List<Row> rows, StructType schema, String table, String name) {
+        Path target = new Path(out + "/" + table + "/" + name);
+        Path tmp = new Path(out + "/" + table + "/_tmp-" + name);
+        spark.createDataFrame(rows, schema).coalesce(1).write().mode(SaveMode.Overwrite).parquet(tmp.toString());
+        try {
+            FileStatus[] parts = fs.globStatus(new Path(tmp, "part-*.parquet"));
+            if (parts == null || parts.length != 1) {
+                throw new IOException("expected one part file in " + tmp);
+            }
+            fs.delete(target, false);
+            if (!fs.rename(parts[0].getPath(), target)) {
+                throw new IOException("rename to " + target + " failed");
+            }
+            fs.delete(tmp, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Parquet has no NaN-free guarantee readers like; a metric that is not a number is left out. */
+    private static Map<String, Double> finite(Map<String, Double> m) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> {
+            if (Double.isFinite(v)) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    private static StructField field(String name, DataType type, boolean nullable) {
+        return DataTypes.createStructField(name, type, nullable);
+    }
+
+    private static StructType schema(StructField... fields) {
+        return DataTypes.createStructType(fields);
+    }
+}

@@ -1,0 +1,55 @@
+package dev.evomerge.jobs;
+
+import dev.evomerge.evolve.EvalTask;
+import dev.evomerge.evolve.Evolution;
+import dev.evomerge.evolve.RunConfig;
+import dev.evomerge.evolve.ShardResult;
+import java.util.List;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * One Spark job per call, one task per (candidate, shard): the task carries the run config's
+ * text and a recipe, never weights; the executor's {@link Workers} entry does the rest. Tasks
+ * are listed candidate by candidate, so the shards of one candidate start side by side and share
+ * one build on an executor.
+ */
+final class SparkShardRunner implements Evolution.ShardRunner {
+    /** Test hook: "generation:candidate:shard" fails that task's first attempt (Spark then retries it). */
+    static final String FAIL_FIRST_ATTEMPT = "evomerge.test.failFirstAttempt";
+
+    private final JavaSparkContext sc;
+    private final RunConfig run;
+
+    SparkShardRunner(JavaSparkContext sc, RunConfig run) {
+        this.sc = sc;
+        this.run = run;
+    }
+
+    @Override
+    public List<ShardResult> run(String description, List<EvalTask> tasks) {
+        sc.setJobDescription(description);
+        String file = run.file();
+        String text = run.yaml();
+        String fail = System.getProperty(FAIL_FIRST_ATTEMPT);
+        return sc.parallelize(tasks, tasks.size())
+                .map(t -> {
+                    failFirstAttempt(fail, t);
+                    return Workers.get(file, text).run(t).withExecutor(SparkEnv.get().executorId());
+                })
+                .collect();
+    }
+
+    private static void failFirstAttempt(String spec, EvalTask t) {
+        if (spec != null && TaskContext.get().attemptNumber() == 0
+                && spec.equals(t.generation() + ":" + t.candidate() + ":" + t.shard())) {
+            throw new IllegalStateException("injected fault in task " + spec + " (" + FAIL_FIRST_ATTEMPT + ")");
+        }
+    }
+
+    @Override
+    public int slots() {
+        return sc.defaultParallelism();
+    }
+}

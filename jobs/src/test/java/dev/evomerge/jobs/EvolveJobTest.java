@@ -1,0 +1,200 @@
+package dev.evomerge.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import dev.evomerge.evolve.Evolution;
+import dev.evomerge.evolve.RunConfig;
+import dev.evomerge.io.Checkpoint;
+import dev.evomerge.io.SafetensorsWriter;
+import dev.evomerge.model.Transformer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The evolve job end to end in local Spark on the bundled models: the tables, the report and the
+ * best model; a driver that dies mid-run and is rerun; a task that fails once; a candidate that
+ * cannot be built. Each compares against an uninterrupted, fault-free run of the same config.
+ */
+class EvolveJobTest {
+    private static final String CONFIG = JobFixtures.smallRun("small", 3, "dare_ties", JobFixtures.model("stories260K-ja").toString());
+    private static SparkSession spark;
+    private static Path reference;
+
+    @TempDir
+    static Path tmp;
+
+    @BeforeAll
+    static void referenceRun() {
+        // local[2, 2]: two cores, and a failed task gets a second attempt (as on a cluster)
+        spark = SparkSession.builder().master("local[2,2]").appName("evolve-test").config("spark.ui.enabled", "false").getOrCreate();
+        reference = tmp.resolve("reference");
+        run(CONFIG, reference);
+    }
+
+    @AfterAll
+    static void stop() {
+        System.clearProperty(EvolveJob.CRASH_AFTER);
+        System.clearProperty(SparkShardRunner.FAIL_FIRST_ATTEMPT);
+        spark.stop();
+    }
+
+    private static String run(String config, Path out) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        EvolveJob.run(spark, RunConfig.parse("small.yaml", config).withOut(out.toString()),
+                new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aRunWritesItsTablesReportAndALoadableBestModel() throws Exception {
+        List<Row> candidates = spark.read().parquet(reference.resolve("candidates").toString()).collectAsList();
+        List<Row> shards = spark.read().parquet(reference.resolve("shards").toString()).collectAsList();
+        List<Row> test = spark.read().parquet(reference.resolve("test").toString()).collectAsList();
+        assertEquals(3 * 4, candidates.size());
+        assertEquals(3 * 4 * 2, shards.size());
+        assertEquals(5, test.size()); // base, two parents, linear 1/2, evolved
+        for (Row r : candidates) {
+            assertNull(r.getAs("error"));
+            assertEquals(20, r.<scala.collection.Seq<Object>>getAs("genome").size()); // 5 layers x 2 models x (weight, density)
+            assertEquals(16, (int) r.<Integer>getAs("items")); // 2 shards x (2 en + 2 ja)
+            Map<String, Object> metrics = scala.collection.JavaConverters.mapAsJavaMap(r.<scala.collection.Map<String, Object>>getAs("metrics"));
+            double expected = -((Double) metrics.get("en.loss") + (Double) metrics.get("ja.loss")) / 2;
+            assertEquals(expected, r.<Double>getAs("fitness"), 1e-12);
+        }
+        // parents are loaded once per executor for the whole run, however many tasks and generations
+        for (Row r : shards) {
+            assertTrue(r.<Integer>getAs("parent_loads") <= 3, "parent loads " + r.getAs("parent_loads"));
+        }
+        Map<String, Integer> loads = Workers.get("small.yaml", CONFIG).parents().loadsByLocation();
+        assertEquals(3, loads.size());
+        loads.values().forEach(n -> assertEquals(1, n));
+        // the two shards of a candidate ran side by side and one build served both
+        long reused = shards.stream().filter(r -> r.<Boolean>getAs("reused")).count();
+        assertTrue(reused >= 6, "reused " + reused + " of 24");
+
+        String report = Files.readString(reference.resolve("report.md"));
+        assertTrue(report.contains("| linear 1/2 |") && report.contains("| evolved (generation "), report);
+        assertTrue(report.contains("![fitness per generation](fitness.png)"));
+        byte[] png = Files.readAllBytes(reference.resolve("fitness.png"));
+        assertEquals((byte) 0x89, png[0]);
+        assertEquals("PNG", new String(png, 1, 3, StandardCharsets.US_ASCII));
+        try (Checkpoint best = Checkpoint.open(reference.resolve("best")); Transformer t = Transformer.load(best, Device.cpu())) {
+            assertEquals(512, t.logits(new long[] {1, 400, 401}).length / 3);
+            String recipe = Files.readString(reference.resolve("best/mergekit_config.yml"));
+            assertTrue(candidates.stream().anyMatch(r -> r.<String>getAs("recipe").equals(recipe)), "best recipe is a candidate's");
+        }
+    }
+
+    @Test
+    void aDriverKilledMidRunResumesToTheSameResults() throws Exception {
+        for (String crash : List.of("2:results", "1:checkpoint")) {
+            Path out = tmp.resolve("crash-" + crash.replace(':', '-'));
+            System.setProperty(EvolveJob.CRASH_AFTER, crash);
+            assertThrows(EvolveJob.SimulatedCrash.class, () -> run(CONFIG, out));
+            System.clearProperty(EvolveJob.CRASH_AFTER);
+            assertFalse(Files.exists(out.resolve("report.md")));
+            String log = run(CONFIG, out);
+            // after "2:results" generation 2's rows exist without its checkpoint: redone, not duplicated
+            assertTrue(log.startsWith("resuming small after generation 1"), log);
+            assertSameResults(reference, out);
+            assertTrue(run(CONFIG, out).contains("is complete"), "a third run only reports");
+        }
+    }
+
+    @Test
+    void aTaskThatFailsOnceIsRetriedAndScoresTheSame() throws Exception {
+        Path out = tmp.resolve("fault");
+        System.setProperty(SparkShardRunner.FAIL_FIRST_ATTEMPT, "2:1:0");
+        try {
+            run(CONFIG, out);
+        } finally {
+            System.clearProperty(SparkShardRunner.FAIL_FIRST_ATTEMPT);
+        }
+        assertSameResults(reference, out);
+    }
+
+    @Test
+    void aCandidateWithNonFiniteWeightsGetsTheWorstFitnessAndTheRunGoesOn() throws Exception {
+        // A Japanese parent with one NaN weight: DARE drops it from some candidates and keeps it in others.
+        Path broken = tmp.resolve("stories260K-ja-nan");
+        Files.createDirectories(broken);
+        Path source = JobFixtures.model("stories260K-ja");
+        try (var files = Files.list(source)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, broken.resolve(f.getFileName()));
+            }
+        }
+        poison(broken.resolve("model.safetensors"), "model.layers.2.mlp.down_proj.weight");
+        String config = JobFixtures.smallRun("nan", 2, "dare_ties", broken.toString());
+        Path out = tmp.resolve("nan");
+        run(config, out);
+        List<Row> rows = spark.read().parquet(out.resolve("candidates").toString()).collectAsList();
+        List<Row> failed = rows.stream().filter(r -> r.getAs("error") != null).toList();
+        assertFalse(failed.isEmpty(), "some candidate kept the NaN");
+        assertTrue(failed.size() < rows.size(), "some candidate dropped it");
+        for (Row r : failed) {
+            assertNull(r.getAs("fitness"));
+            assertTrue(r.<String>getAs("error").contains("model.layers.2.mlp.down_proj.weight"), r.<String>getAs("error"));
+        }
+        assertTrue(Files.exists(out.resolve("report.md")));
+    }
+
+    /** Sets the first value of one F32 tensor to NaN in place. */
+    private static void poison(Path file, String tensor) throws Exception {
+        try (Checkpoint c = Checkpoint.open(file.getParent())) {
+            long offset = 8 + c.tensor(tensor).begin() + headerLength(file);
+            try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(0, Float.NaN), offset);
+            }
+        }
+    }
+
+    private static long headerLength(Path file) throws Exception {
+        byte[] head = new byte[8];
+        try (var in = Files.newInputStream(file)) {
+            in.readNBytes(head, 0, 8);
+        }
+        return java.nio.ByteBuffer.wrap(head).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /** Same recipes, fitness and metrics in every table, and the same best model, byte for byte. */
+    private static void assertSameResults(Path expected, Path actual) throws Exception {
+        for (String table : List.of("candidates", "shards", "test")) {
+            assertEquals(rows(expected, table), rows(actual, table), table);
+        }
+        assertArrayEquals(Files.readAllBytes(expected.resolve("best/model.safetensors")),
+                Files.readAllBytes(actual.resolve("best/model.safetensors")));
+        assertEquals(Files.readString(expected.resolve("best/mergekit_config.yml")),
+                Files.readString(actual.resolve("best/mergekit_config.yml")));
+    }
+
+    private static List<String> rows(Path run, String table) {
+        String columns = switch (table) {
+            case "candidates" -> "generation, candidate, genome, recipe, fitness, metrics, items, tokens, error";
+            case "shards" -> "generation, candidate, shard, metrics, items, tokens, error";
+            default -> "model, recipe, metrics, fitness, items, tokens, error";
+        };
+        spark.read().parquet(run.resolve(table).toString()).createOrReplaceTempView("t");
+        return spark.sql("SELECT " + columns + " FROM t ORDER BY " + columns.split(",")[0] + ", " + columns.split(",")[1])
+                .collectAsList().stream().map(Row::toString).collect(Collectors.toList());
+    }
+}

@@ -1,0 +1,109 @@
+package dev.evomerge.evolve;
+
+import dev.evomerge.io.Storage;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A run's output directory on any Hadoop file system: {@code checkpoint/} (one state file per
+ * completed generation), {@code best/}, {@code report.md} and {@code fitness.png}. Every file is
+ * written beside its target under a name readers skip ({@code _tmp-...}) and renamed into place,
+ * so a reader (or a resumed driver) never sees half a file.
+ */
+public final class RunStore {
+    private final Storage storage;
+    private final String out;
+    private final FileSystem fs;
+
+    public RunStore(Storage storage, String out) {
+        this.storage = storage;
+        this.out = out.endsWith("/") ? out.substring(0, out.length() - 1) : out;
+        this.fs = storage.fileSystem(this.out);
+    }
+
+    public String location(String child) {
+        return out + "/" + child;
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    public boolean exists(String child) {
+        try {
+            return fs.exists(new Path(location(child)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot reach " + location(child) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The state after the last completed generation, if any. */
+    public Optional<RunState> latest() {
+        TreeMap<Integer, Path> states = new TreeMap<>();
+        Path dir = new Path(location("checkpoint"));
+        try {
+            if (!fs.exists(dir)) {
+                return Optional.empty();
+            }
+            for (FileStatus s : fs.listStatus(dir)) {
+                String n = s.getPath().getName();
+                if (n.matches("generation-\\d+\\.json")) {
+                    states.put(Integer.parseInt(n.substring(11, n.length() - 5)), s.getPath());
+                }
+            }
+            if (states.isEmpty()) {
+                return Optional.empty();
+            }
+            Path last = states.lastEntry().getValue();
+            return Optional.of(RunState.fromJson(last.toString(), read(last)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void writeCheckpoint(RunState state) {
+        write(String.format(Locale.ROOT, "checkpoint/generation-%05d.json", state.generation()),
+                state.toJson().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Writes {@code child} atomically: a temporary sibling, then a rename. */
+    public void write(String child, byte[] content) {
+        Path target = new Path(location(child));
+        Path tmp = new Path(target.getParent(), "_tmp-" + target.getName());
+        try {
+            fs.mkdirs(target.getParent());
+            try (OutputStream o = fs.create(tmp, true)) {
+                o.write(content);
+            }
+            fs.delete(target, false);
+            if (!fs.rename(tmp, target)) {
+                throw new IOException("rename of " + tmp + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String readString(String child) {
+        try {
+            return read(new Path(location(child)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + location(child) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String read(Path p) throws IOException {
+        try (FSDataInputStream in = fs.open(p)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}

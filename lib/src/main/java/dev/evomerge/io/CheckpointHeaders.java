@@ -1,0 +1,72 @@
+package dev.evomerge.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+
+/**
+ * A checkpoint's config and tensor table read where it lies (file://, hdfs://, s3a://) without
+ * fetching a single weight: config.json and the first bytes of each safetensors file. What a dry
+ * run checks before anybody spends GPU hours.
+ */
+public record CheckpointHeaders(String location, ModelConfig config, Map<String, TensorInfo> tensors, long weightBytes) {
+
+    public static CheckpointHeaders read(Storage storage, String location) {
+        List<FileStatus> files = storage.listFiles(location);
+        PickleGuard.refuseIfOnlyPickles(location, files.stream().map(f -> f.getPath().getName()).toList());
+        FileSystem fs = storage.fileSystem(location);
+        ModelConfig config = null;
+        Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+        long bytes = 0;
+        for (FileStatus f : files) {
+            String name = f.getPath().getName();
+            String where = f.getPath().toString();
+            try (FSDataInputStream in = fs.open(f.getPath())) {
+                if (name.equals("config.json")) {
+                    JsonNode node = new ObjectMapper().readTree(in.readAllBytes());
+                    if (node == null || !node.isObject()) {
+                        throw new CheckpointException(where, "config.json is not a JSON object");
+                    }
+                    config = ModelConfig.parse(where, (ObjectNode) node);
+                } else if (name.endsWith(".safetensors")) {
+                    SafetensorsHeader.checkFileSize(where, f.getLen());
+                    byte[] length = new byte[8];
+                    in.readFully(0, length);
+                    long headerLength = SafetensorsHeader.checkHeaderLength(where,
+                            ByteBuffer.wrap(length).order(ByteOrder.LITTLE_ENDIAN).getLong(), f.getLen());
+                    byte[] header = new byte[(int) headerLength];
+                    in.readFully(8, header);
+                    for (TensorInfo t : SafetensorsHeader.parse(where, header, f.getLen()).tensors().values()) {
+                        if (tensors.put(t.name(), t) != null) {
+                            throw new CheckpointException(where, "tensor '" + t.name() + "': also in another shard");
+                        }
+                    }
+                    bytes += f.getLen() - 8 - headerLength;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + where + ": " + e.getMessage(), e);
+            }
+        }
+        if (config == null) {
+            throw new CheckpointException(location, "no config.json in the checkpoint directory");
+        }
+        if (tensors.isEmpty()) {
+            throw new CheckpointException(location, "no .safetensors weights in the checkpoint directory");
+        }
+        return new CheckpointHeaders(location, config, tensors, bytes);
+    }
+
+    public long parameters() {
+        return tensors.values().stream().mapToLong(TensorInfo::numel).sum();
+    }
+}

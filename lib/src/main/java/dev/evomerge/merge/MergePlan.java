@@ -1,0 +1,80 @@
+package dev.evomerge.merge;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.io.Checkpoint;
+import dev.evomerge.io.CheckpointException;
+import dev.evomerge.io.DType;
+import dev.evomerge.io.ModelConfig;
+import dev.evomerge.io.TensorSpec;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * A merge before it runs: the output tensors in order, each with the computation that gives its
+ * values, and the checkpoint whose config and files the output takes. Nothing is merged until a
+ * tensor's values are asked for, so a caller holds one output tensor at a time.
+ */
+public final class MergePlan {
+
+    /** One output tensor: floating-point values computed on demand, or an integer tensor copied raw. */
+    record OutputTensor(TensorSpec spec, Supplier<float[]> values, Checkpoint rawSource, String rawName) {
+    }
+
+    private final Checkpoint reference;
+    private final List<OutputTensor> tensors;
+    private final Map<String, OutputTensor> byName = new LinkedHashMap<>();
+    private final int layers;
+
+    MergePlan(Checkpoint reference, List<OutputTensor> tensors, int layers) {
+        this.reference = reference;
+        this.tensors = List.copyOf(tensors);
+        this.layers = layers;
+        tensors.forEach(t -> byName.put(t.spec().name(), t));
+    }
+
+    public Checkpoint reference() {
+        return reference;
+    }
+
+    List<OutputTensor> tensors() {
+        return tensors;
+    }
+
+    public int layers() {
+        return layers;
+    }
+
+    /** The output's config: the reference's, with the output's layer count. */
+    public ModelConfig config() {
+        ObjectNode c = reference.config().withTorchDtype(DType.F32);
+        c.put("num_hidden_layers", layers);
+        return ModelConfig.parse(reference.dir().resolve("config.json").toString(), c);
+    }
+
+    public boolean contains(String name) {
+        return byName.containsKey(name);
+    }
+
+    public TensorSpec spec(String name) {
+        return tensor(name).spec();
+    }
+
+    /** The merged values of a floating-point tensor, computed now. */
+    public float[] floats(String name) {
+        OutputTensor t = tensor(name);
+        if (t.values() == null) {
+            throw new CheckpointException(reference.dir().toString(), "tensor '" + name + "': not floating point");
+        }
+        return t.values().get();
+    }
+
+    private OutputTensor tensor(String name) {
+        OutputTensor t = byName.get(name);
+        if (t == null) {
+            throw new CheckpointException(reference.dir().toString(), "tensor '" + name + "': not in the merge");
+        }
+        return t;
+    }
+}
