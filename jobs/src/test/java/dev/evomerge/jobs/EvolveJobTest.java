@@ -3,16 +3,13 @@ package dev.evomerge.jobs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import dev.evomerge.evolve.Evolution;
 import dev.evomerge.evolve.RunConfig;
 import dev.evomerge.io.Checkpoint;
-import dev.evomerge.io.SafetensorsWriter;
 import dev.evomerge.model.Transformer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -75,7 +72,7 @@ class EvolveJobTest {
         for (Row r : candidates) {
             assertNull(r.getAs("error"));
             assertEquals(20, r.<scala.collection.Seq<Object>>getAs("genome").size()); // 5 layers x 2 models x (weight, density)
-            assertEquals(16, (int) r.<Integer>getAs("items")); // 2 shards x (2 en + 2 ja)
+            assertEquals(8, (int) r.<Integer>getAs("items")); // 4 en + 4 ja, over 2 shards
             Map<String, Object> metrics = scala.collection.JavaConverters.mapAsJavaMap(r.<scala.collection.Map<String, Object>>getAs("metrics"));
             double expected = -((Double) metrics.get("en.loss") + (Double) metrics.get("ja.loss")) / 2;
             assertEquals(expected, r.<Double>getAs("fitness"), 1e-12);
@@ -133,29 +130,32 @@ class EvolveJobTest {
     }
 
     @Test
-    void aCandidateWithNonFiniteWeightsGetsTheWorstFitnessAndTheRunGoesOn() throws Exception {
-        // A Japanese parent with one NaN weight: DARE drops it from some candidates and keeps it in others.
+    void candidatesThatCannotBeBuiltAreRecordedWithTheirErrorAndTheRunGoesOn() throws Exception {
+        // A Japanese parent with one NaN weight: every merge with it has a NaN (DARE's rescale spreads
+        // it over the tensor), so every candidate fails; each generation is still scored, written and
+        // checkpointed, and the run ends with one clear line instead of a report on nothing.
         Path broken = tmp.resolve("stories260K-ja-nan");
         Files.createDirectories(broken);
-        Path source = JobFixtures.model("stories260K-ja");
-        try (var files = Files.list(source)) {
+        try (var files = Files.list(JobFixtures.model("stories260K-ja"))) {
             for (Path f : files.toList()) {
                 Files.copy(f, broken.resolve(f.getFileName()));
             }
         }
         poison(broken.resolve("model.safetensors"), "model.layers.2.mlp.down_proj.weight");
-        String config = JobFixtures.smallRun("nan", 2, "dare_ties", broken.toString());
         Path out = tmp.resolve("nan");
-        run(config, out);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> run(JobFixtures.smallRun("nan", 2, "dare_ties", broken.toString()), out));
+        assertTrue(e.getMessage().startsWith("run nan: no candidate could be evaluated"), e.getMessage());
         List<Row> rows = spark.read().parquet(out.resolve("candidates").toString()).collectAsList();
-        List<Row> failed = rows.stream().filter(r -> r.getAs("error") != null).toList();
-        assertFalse(failed.isEmpty(), "some candidate kept the NaN");
-        assertTrue(failed.size() < rows.size(), "some candidate dropped it");
-        for (Row r : failed) {
+        assertEquals(2 * 4, rows.size());
+        for (Row r : rows) {
             assertNull(r.getAs("fitness"));
-            assertTrue(r.<String>getAs("error").contains("model.layers.2.mlp.down_proj.weight"), r.<String>getAs("error"));
+            assertTrue(r.<String>getAs("error").contains("merged tensor 'model.layers.2.mlp.down_proj.weight' has a non-finite value"),
+                    r.<String>getAs("error"));
         }
-        assertTrue(Files.exists(out.resolve("report.md")));
+        assertTrue(Files.exists(out.resolve("checkpoint/generation-00002.json")));
+        assertFalse(Files.exists(out.resolve("best")));
+        assertFalse(Files.exists(out.resolve("report.md")));
     }
 
     /** Sets the first value of one F32 tensor to NaN in place. */
