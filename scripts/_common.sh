@@ -17,13 +17,16 @@ export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-1073741824}"
 export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-4294967296}"
 export MALLOC_TOP_PAD_="${MALLOC_TOP_PAD_:-268435456}"
 
-# Builds lib (no tests) when its classes or copied dependencies are missing or older than a source.
-evomerge_build_lib() {
-  local stamp="$EVOMERGE_ROOT/lib/target/dependency/.built"
-  if [[ ! -f "$stamp" ]] || [[ -n "$(find "$EVOMERGE_ROOT/lib/src/main" "$EVOMERGE_ROOT/pom.xml" "$EVOMERGE_ROOT/lib/pom.xml" -newer "$stamp" -print -quit)" ]]; then
-    echo "building evomerge (first run, or sources changed)..." >&2
+# evomerge_build MODULE SOURCES...: builds MODULE and what it needs (no tests) when its copied
+# dependencies are missing or older than any of the SOURCES (folders and poms, below the root).
+evomerge_build() {
+  local module="$1"; shift
+  local stamp="$EVOMERGE_ROOT/$module/target/dependency/.built"
+  local sources=(); for s in "$@" pom.xml "$module/pom.xml"; do sources+=("$EVOMERGE_ROOT/$s"); done
+  if [[ ! -f "$stamp" ]] || [[ -n "$(find "${sources[@]}" -newer "$stamp" -print -quit)" ]]; then
+    echo "building evomerge $module (first run, or sources changed)..." >&2
     local log; log="$(mktemp)"
-    if ! (cd "$EVOMERGE_ROOT" && mvn -B -q -DskipTests -pl lib -am package) >"$log" 2>&1; then
+    if ! (cd "$EVOMERGE_ROOT" && mvn -B -q -DskipTests -pl "$module" -am package) >"$log" 2>&1; then
       cat "$log" >&2; rm -f "$log"; exit 1
     fi
     rm -f "$log"
@@ -31,20 +34,8 @@ evomerge_build_lib() {
   fi
 }
 
-# Builds lib and jobs (no tests) when jobs' classes or copied dependencies are missing or stale.
-evomerge_build_jobs() {
-  local stamp="$EVOMERGE_ROOT/jobs/target/dependency/.built"
-  if [[ ! -f "$stamp" ]] || [[ -n "$(find "$EVOMERGE_ROOT/lib/src/main" "$EVOMERGE_ROOT/jobs/src/main" "$EVOMERGE_ROOT/pom.xml" \
-      "$EVOMERGE_ROOT/lib/pom.xml" "$EVOMERGE_ROOT/jobs/pom.xml" -newer "$stamp" -print -quit)" ]]; then
-    echo "building evomerge jobs (first run, or sources changed)..." >&2
-    local log; log="$(mktemp)"
-    if ! (cd "$EVOMERGE_ROOT" && mvn -B -q -DskipTests -pl jobs -am package) >"$log" 2>&1; then
-      cat "$log" >&2; rm -f "$log"; exit 1
-    fi
-    rm -f "$log"
-    touch "$stamp"
-  fi
-}
+evomerge_build_lib() { evomerge_build lib lib/src/main; }
+evomerge_build_jobs() { evomerge_build jobs lib/src/main lib/pom.xml jobs/src/main; }
 
 # evomerge_run_jobs MAIN_CLASS ARGS...: runs a Spark job in local mode (the embedded default).
 evomerge_run_jobs() {
