@@ -24,6 +24,8 @@ public final class EvolveJob {
     /** Test hook: "generation:results" or "generation:checkpoint" stops the driver right after that step. */
     static final String CRASH_AFTER = "evomerge.test.crashAfter";
 
+    private static final String USAGE = "usage: evolve [CONFIG.yaml] [--out DIR] [--dry-run]   (no CONFIG: " + DEFAULT_CONFIG + ")";
+
     private EvolveJob() {
     }
 
@@ -34,6 +36,10 @@ public final class EvolveJob {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--dry-run" -> dryRun = true;
+                case "--help", "-h" -> {
+                    System.out.println(USAGE);
+                    return;
+                }
                 case "--out" -> {
                     if (i + 1 >= args.length) {
                         usage("--out needs a directory");
@@ -104,7 +110,7 @@ public final class EvolveJob {
     }
 
     private static void usage(String problem) {
-        System.err.println("error: " + problem + "\nusage: evolve [CONFIG.yaml] [--out DIR] [--dry-run]");
+        System.err.println("error: " + problem + "\n" + USAGE);
         System.exit(2);
     }
 

@@ -22,9 +22,9 @@ final class Workers {
 
     /**
      * PyTorch's CPU thread pool sized to the task's cores (spark.task.cpus, default 1) before the
-     * engine starts in this JVM: with its default (every core) per task, the concurrent tasks of
-     * an executor oversubscribe the cores; measured on 2 cores, two 2-thread tasks ran 1.7x
-     * slower than two 1-thread tasks. An explicit -Dai.djl.pytorch.num_threads wins.
+     * engine starts in this JVM, so a Spark slot is a core and a run scales with slots (local[1] ->
+     * local[2]: 1.79x; with PyTorch's default of every core per task, one task already takes all
+     * cores and the second slot adds 1.14x; BENCHMARKS.md). An explicit -Dai.djl.pytorch.num_threads wins.
      */
     private static void useTaskCores() {
         if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
