@@ -13,7 +13,7 @@ import org.apache.hadoop.conf.Configuration;
  * A real S3-protocol server on 127.0.0.1 for tests: moto's standalone server (installed on the
  * build machine image), started on a free port and stopped with the test.
  */
-final class LocalS3Server implements AutoCloseable {
+public final class LocalS3Server implements AutoCloseable {
     private final Process process;
     private final int port;
 
@@ -22,7 +22,7 @@ final class LocalS3Server implements AutoCloseable {
         this.port = port;
     }
 
-    static LocalS3Server start() throws IOException, InterruptedException {
+    public static LocalS3Server start() throws IOException, InterruptedException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -50,11 +50,11 @@ final class LocalS3Server implements AutoCloseable {
         }
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + port;
     }
 
-    void createBucket(String bucket) throws IOException, InterruptedException {
+    public void createBucket(String bucket) throws IOException, InterruptedException {
         HttpResponse<Void> r = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create(endpoint() + "/" + bucket)).PUT(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.discarding());
@@ -64,7 +64,7 @@ final class LocalS3Server implements AutoCloseable {
     }
 
     /** Hadoop settings that point s3a:// at this server, path-style, plain HTTP. */
-    Configuration hadoopConf() {
+    public Configuration hadoopConf() {
         Configuration conf = new Configuration();
         conf.set("fs.s3a.endpoint", endpoint());
         conf.set("fs.s3a.endpoint.region", "us-east-1");
