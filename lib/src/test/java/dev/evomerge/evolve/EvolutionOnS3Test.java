@@ -66,36 +66,11 @@ class EvolutionOnS3Test {
         assertEquals(0, cache.downloads());
 
         try (Worker worker = new Worker(run, storage, cache)) {
-            Evolution.ShardRunner inThisThread = new Evolution.ShardRunner() {
-                @Override
-                public List<ShardResult> run(String description, List<EvalTask> tasks) {
-                    List<ShardResult> out = new ArrayList<>();
-                    tasks.forEach(t -> out.add(worker.run(t)));
-                    return out;
-                }
-
-                @Override
-                public int slots() {
-                    return 1;
-                }
-            };
-            Evolution.ResultSink nowhere = new Evolution.ResultSink() {
-                @Override
-                public void writeGeneration(int generation, List<CandidateResult> candidates, List<ShardResult> shards) {
-                }
-
-                @Override
-                public void writeTest(List<CandidateResult> results) {
-                }
-
-                @Override
-                public void dropAfter(int generation) {
-                }
-            };
+            Evolution.ShardRunner inThisThread = InProcess.runner(worker, r -> r);
+            Evolution.ResultSink nowhere = InProcess.sink(new ArrayList<>());
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             Evolution.Outcome first = new Evolution(run, storage, cache, inThisThread, nowhere,
-                    new PrintStream(log, true, StandardCharsets.UTF_8), new Evolution.Listener() {
-            }).run();
+                    new PrintStream(log, true, StandardCharsets.UTF_8), InProcess.QUIET).run();
             assertEquals(3, cache.downloads(), "each parent localized once");
             RunStore store = new RunStore(storage, run.out());
             assertEquals(2, store.latest().orElseThrow().generation());
@@ -103,8 +78,7 @@ class EvolutionOnS3Test {
             assertEquals(first.report(), store.readString("report.md"));
             assertTrue(store.exists("fitness.png"));
             Evolution.Outcome again = new Evolution(run, storage, cache, inThisThread, nowhere,
-                    new PrintStream(log, true, StandardCharsets.UTF_8), new Evolution.Listener() {
-            }).run();
+                    new PrintStream(log, true, StandardCharsets.UTF_8), InProcess.QUIET).run();
             assertTrue(again.test().isEmpty(), "a finished run only reports");
             assertTrue(log.toString(StandardCharsets.UTF_8).contains("is complete: s3a://team/runs/s3/report.md"));
             assertEquals(first.state().best().recipe(), store.readString("best/mergekit_config.yml"));

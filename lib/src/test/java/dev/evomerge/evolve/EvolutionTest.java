@@ -36,42 +36,13 @@ class EvolutionTest {
                 Fixtures.data("mgsm/mgsm_en.tsv"))).withOut(tmp.resolve("run").toString());
         List<CandidateResult> written = new ArrayList<>();
         try (Worker worker = new Worker(run, Storage.withDefaults(), new CheckpointCache(Storage.withDefaults(), tmp.resolve("c")))) {
-            Evolution.ShardRunner runner = new Evolution.ShardRunner() {
-                @Override
-                public List<ShardResult> run(String description, List<EvalTask> tasks) {
-                    List<ShardResult> out = new ArrayList<>();
-                    for (EvalTask t : tasks) {
-                        ShardResult r = worker.run(t).withExecutor("local");
-                        // candidate 1 of every generation "cannot be evaluated"
-                        out.add(!t.test() && t.candidate() == 1 ? new ShardResult(t, r.perTask(), 0, 0, false, "local", 3,
-                                "simulated failure") : r);
-                    }
-                    return out;
-                }
-
-                @Override
-                public int slots() {
-                    return 1;
-                }
-            };
-            Evolution.ResultSink sink = new Evolution.ResultSink() {
-                @Override
-                public void writeGeneration(int generation, List<CandidateResult> candidates, List<ShardResult> shards) {
-                    written.addAll(candidates);
-                }
-
-                @Override
-                public void writeTest(List<CandidateResult> results) {
-                }
-
-                @Override
-                public void dropAfter(int generation) {
-                }
-            };
+            // candidate 1 of every generation "cannot be evaluated"
+            Evolution.ShardRunner runner = InProcess.runner(worker, r -> !r.task().test() && r.task().candidate() == 1
+                    ? new ShardResult(r.task(), r.perTask(), 0, 0, false, "local", 3, "simulated failure") : r);
+            Evolution.ResultSink sink = InProcess.sink(written);
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             Evolution.Outcome outcome = new Evolution(run, Storage.withDefaults(), new CheckpointCache(Storage.withDefaults(),
-                    tmp.resolve("c")), runner, sink, new PrintStream(log, true, StandardCharsets.UTF_8), new Evolution.Listener() {
-            }).run();
+                    tmp.resolve("c")), runner, sink, new PrintStream(log, true, StandardCharsets.UTF_8), InProcess.QUIET).run();
             assertEquals(12, written.size());
             for (CandidateResult r : written) {
                 assertEquals(r.candidate() == 1, r.failed());
