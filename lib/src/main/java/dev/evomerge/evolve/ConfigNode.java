@@ -70,6 +70,24 @@ final class ConfigNode {
         return v.asText();
     }
 
+    /** A path or URI (file://, hdfs://, s3a://...): syntax only, nothing is opened here. */
+    String location(String k, String fallback) {
+        String v = string(k, fallback);
+        checkLocation(key(k), v);
+        return v;
+    }
+
+    void checkLocation(String fullKey, String v) {
+        if (v.contains("://")) {
+            try {
+                new java.net.URI(v);
+            } catch (java.net.URISyntaxException e) {
+                throw new RunConfigException(file, fullKey, "'" + v + "' is not a valid location: " + e.getReason()
+                        + " at index " + e.getIndex());
+            }
+        }
+    }
+
     String optionalString(String k) {
         return has(k) ? string(k, null) : null;
     }
@@ -130,6 +148,7 @@ final class ConfigNode {
                 throw new RunConfigException(file, key(k) + "[" + i + "]", "must be a non-empty string, got " + v.get(i));
             }
             out.add(v.get(i).asText());
+            checkLocation(key(k) + "[" + i + "]", v.get(i).asText());
         }
         return out;
     }

@@ -118,7 +118,9 @@ public final class Evolution {
                         + "); give a new --out, or rerun with the original config");
             }
             cma = CmaEs.fromState(CmaState.fromJson(state.cma()));
-            out.printf(Locale.ROOT, "resuming %s after generation %d%n", run.runId(), state.generation());
+            if (state.generation() < generations(run, cma.populationSize()) && state.stopReason() == null) {
+                out.printf(Locale.ROOT, "resuming %s after generation %d%n", run.runId(), state.generation());
+            }
         } else {
             cma = optimizer(run, genome);
             state = RunState.fresh(run, cma.state().toJson());

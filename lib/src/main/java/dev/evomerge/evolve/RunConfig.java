@@ -72,7 +72,7 @@ public record RunConfig(String file, String yaml, String runId, String out, Stri
         if (!runId.matches("[A-Za-z0-9._-]+")) {
             throw root.error("run_id", "use letters, digits, '.', '_' and '-' only, got '" + runId + "'");
         }
-        String out = root.string("out", "runs/" + runId);
+        String out = root.location("out", "runs/" + runId);
 
         ConfigNode merge = root.child("merge").onlyKeys("method", "base_model", "models", "dtype", "tokenizer_source");
         String method = merge.string("method", "dare_ties");
@@ -80,7 +80,7 @@ public record RunConfig(String file, String yaml, String runId, String out, Stri
             throw merge.error("method", "'" + method + "' cannot be searched; use one of " + String.join(", ", SEARCHABLE_METHODS));
         }
         MergeMethod m = MergeMethods.byName(method);
-        String base = merge.optionalString("base_model");
+        String base = merge.has("base_model") ? merge.location("base_model", null) : null;
         if (m.needsBase() && base == null) {
             throw merge.error("base_model", "missing; " + method + " merges differences from a base model");
         }
@@ -99,7 +99,7 @@ public record RunConfig(String file, String yaml, String runId, String out, Stri
                 throw merge.error("dtype", e.getMessage());
             }
         }
-        String tokenizerSource = merge.optionalString("tokenizer_source");
+        String tokenizerSource = merge.has("tokenizer_source") ? merge.location("tokenizer_source", null) : null;
 
         ConfigNode genome = root.child("genome").onlyKeys("layer_granularity", "normalize", "allow_negative_weights");
         int granularity = genome.integer("layer_granularity", 0, 0);
@@ -143,7 +143,7 @@ public record RunConfig(String file, String yaml, String runId, String out, Stri
         List<TaskSpec> tasks = new ArrayList<>();
         for (ConfigNode t : node.mappings("tasks")) {
             t.onlyKeys("name", "task", "data", "split", "lang", "template", "max_new_tokens");
-            String data = t.string("data", null);
+            String data = t.location("data", null);
             String task = t.string("task", null);
             String name = t.string("name", Path.of(data).getFileName().toString().replaceFirst("\\.[A-Za-z]+$", ""));
             String split = t.string("split", "all");

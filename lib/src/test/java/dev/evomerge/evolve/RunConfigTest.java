@@ -67,6 +67,8 @@ class RunConfigTest {
         assertBad(MINIMAL + "run_id: 'a b'\n", "r.yaml: key 'run_id': use letters");
         assertBad(MINIMAL + "spark: {conf: {spark.executor.memory: [1]}}\n", "r.yaml: key 'spark.conf.spark.executor.memory': must be a scalar");
         assertBad("merge: [1]\n", "r.yaml: key 'merge': must be a mapping");
+        assertBad(MINIMAL.replace("[m1, m2]", "[m1, 's3a://<bucket>/m2']"),
+                "r.yaml: key 'merge.models[1]': 's3a://<bucket>/m2' is not a valid location: Illegal character in authority at index 6");
     }
 
     private static void assertBad(String yaml, String expectedStart) {
