@@ -44,8 +44,9 @@ public final class DryRun {
         StringBuilder b = new StringBuilder();
         b.append("config ").append(run.file()).append(": valid; run ").append(run.runId()).append(" -> ").append(run.out()).append('\n');
         RunStore store = new RunStore(storage, run.out());
-        store.latest().ifPresent(s -> b.append("  ").append(run.out()).append(" holds a run: it would resume after generation ")
-                .append(s.generation()).append('\n'));
+        store.latest().ifPresent(s -> b.append("  ").append(run.out()).append(store.exists("report.md")
+                ? " holds this run, finished: a rerun only reports" : " holds this run: a rerun resumes after generation " + s.generation())
+                .append('\n'));
         b.append("parents (headers only, no weights read):\n");
         for (CheckpointHeaders h : parents) {
             b.append(String.format(Locale.ROOT, "  %s: %s, %d layers, hidden %d, vocab %d, %,d parameters, %s%n", h.location(),

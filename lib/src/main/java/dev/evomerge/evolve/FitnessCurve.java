@@ -105,9 +105,9 @@ public final class FitnessCurve {
             px = x;
             py = y;
         }
-        int ly = best ? TOP + 16 : TOP + 32;
-        g.drawLine(W - RIGHT - 90, ly - 4, W - RIGHT - 66, ly - 4);
-        g.drawString(label, W - RIGHT - 60, ly);
+        int lx = W - RIGHT - (best ? 160 : 80); // the legend sits above the plot, never on the data
+        g.drawLine(lx, 20, lx + 24, 20);
+        g.drawString(label, lx + 30, 24);
     }
 
     private static int x(int i, int n) {
