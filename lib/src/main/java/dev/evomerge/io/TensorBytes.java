@@ -31,6 +31,25 @@ public final class TensorBytes {
         }
     }
 
+    /**
+     * Decodes values [from, from + count) into the start of {@code dst}, on this thread: for
+     * callers that already work chunk by chunk on all cores.
+     */
+    public static void toFloats(ByteBuffer bytes, DType dtype, int from, int count, float[] dst) {
+        ByteBuffer part = bytes.duplicate().position(from * dtype.size()).slice().order(ByteOrder.LITTLE_ENDIAN);
+        switch (dtype) {
+            case F32 -> part.asFloatBuffer().get(dst, 0, count);
+            case BF16 -> HalfFloats.bf16ToF32(part, dst, 0, count);
+            case F16 -> HalfFloats.f16ToF32(part, dst, 0, count);
+            default -> {
+                var doubles = part.asDoubleBuffer();
+                for (int i = 0; i < count; i++) {
+                    dst[i] = (float) doubles.get(i);
+                }
+            }
+        }
+    }
+
     private static final int CHUNK = 1 << 16;
 
     /** Large copies go faster on all cores than on one (memory bandwidth is per core here). */

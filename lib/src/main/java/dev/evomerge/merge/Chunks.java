@@ -14,7 +14,14 @@ final class Chunks {
         void run(int chunk, int from, int to);
     }
 
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[SIZE]);
+
     private Chunks() {
+    }
+
+    /** A chunk-sized array for this thread's use within one chunk's body. */
+    static float[] scratch() {
+        return SCRATCH.get();
     }
 
     static int count(int n) {

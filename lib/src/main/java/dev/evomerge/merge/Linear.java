@@ -35,18 +35,25 @@ public final class Linear implements MergeMethod {
             weightSum += m.required(in.tensorName(), "weight");
         }
         double norm = in.flag("normalize", true) && Math.abs(weightSum) > 1e-8 ? 1 / weightSum : 1;
-        // Accumulated in float32, as PyTorch (and so mergekit) computes an F32 merge: one
-        // vectorizable pass per model, on all cores.
-        float[] out = new float[n];
-        for (MergeInput.ModelTensor m : in.models()) {
-            float w = (float) (m.required(in.tensorName(), "weight") * norm);
-            float[] v = m.values();
-            Chunks.forEach(n, (c, from, to) -> {
-                for (int i = from; i < to; i++) {
-                    out[i] += w * v[i];
-                }
-            });
+        float[] weights = new float[in.models().size()];
+        for (int m = 0; m < weights.length; m++) {
+            weights[m] = (float) (in.models().get(m).required(in.tensorName(), "weight") * norm);
         }
+        // Accumulated in float32 model by model, as PyTorch (and so mergekit) computes an F32 merge,
+        // one chunk at a time on all cores: each model's chunk is decoded into a cache-resident
+        // scratch array and added at once, so the stored bytes are read once and the output
+        // written once (decoding whole tensors first measured ~2x the memory traffic).
+        float[] out = new float[n];
+        Chunks.forEach(n, (c, from, to) -> {
+            float[] chunk = Chunks.scratch();
+            for (int m = 0; m < weights.length; m++) {
+                in.models().get(m).read(from, to - from, chunk);
+                float w = weights[m];
+                for (int i = from; i < to; i++) {
+                    out[i] += w * chunk[i - from];
+                }
+            }
+        });
         return out;
     }
 }

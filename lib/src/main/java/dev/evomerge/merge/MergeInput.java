@@ -1,5 +1,8 @@
 package dev.evomerge.merge;
 
+import dev.evomerge.io.DType;
+import dev.evomerge.io.TensorBytes;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 
@@ -12,8 +15,68 @@ import java.util.Map;
 public record MergeInput(String tensorName, long[] shape, float[] base, List<ModelTensor> models,
                          Map<String, Double> globals, long seed) {
 
-    /** One model's values of this weight and its numbers for it. */
-    public record ModelTensor(float[] values, Map<String, Double> params) {
+    /**
+     * One model's values of this weight and its numbers for it. The values are either given, or
+     * stored bytes (a memory-mapped tensor in any float dtype) decoded when asked: whole
+     * ({@link #values()}, once) or a chunk at a time ({@link #read}), which lets an element-wise
+     * method decode and combine in one pass over memory instead of two.
+     */
+    public static final class ModelTensor {
+        private final Map<String, Double> params;
+        private final ByteBuffer stored;
+        private final DType dtype;
+        private final int size;
+        private float[] values;
+
+        public ModelTensor(float[] values, Map<String, Double> params) {
+            this.values = values;
+            this.params = params;
+            this.stored = null;
+            this.dtype = DType.F32;
+            this.size = values.length;
+        }
+
+        private ModelTensor(ByteBuffer stored, DType dtype, int size, Map<String, Double> params) {
+            this.stored = stored;
+            this.dtype = dtype;
+            this.size = size;
+            this.params = params;
+        }
+
+        /** A tensor's stored little-endian bytes, decoded only when read. */
+        public static ModelTensor stored(ByteBuffer bytes, DType dtype, int size, Map<String, Double> params) {
+            return new ModelTensor(bytes, dtype, size, params);
+        }
+
+        public Map<String, Double> params() {
+            return params;
+        }
+
+        public int size() {
+            return size;
+        }
+
+        /** All values, decoded on the first call. */
+        public synchronized float[] values() {
+            if (values == null) {
+                values = TensorBytes.toFloats(stored, dtype, size);
+            }
+            return values;
+        }
+
+        /** Values [from, from + count) into the start of {@code dst}. */
+        public void read(int from, int count, float[] dst) {
+            float[] decoded;
+            synchronized (this) {
+                decoded = values;
+            }
+            if (decoded != null) {
+                System.arraycopy(decoded, from, dst, 0, count);
+            } else {
+                TensorBytes.toFloats(stored, dtype, from, count, dst);
+            }
+        }
+
         public double param(String name, double fallback) {
             Double v = params.get(name);
             return v == null ? fallback : v;
@@ -39,6 +102,6 @@ public record MergeInput(String tensorName, long[] shape, float[] base, List<Mod
     }
 
     public int size() {
-        return models.isEmpty() ? base.length : models.get(0).values().length;
+        return models.isEmpty() ? base.length : models.get(0).size();
     }
 }

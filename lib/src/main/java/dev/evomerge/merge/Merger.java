@@ -180,7 +180,8 @@ public final class Merger {
         for (int m = 0; m < models.size(); m++) {
             Map<String, Double> params = resolve(cfg.method().modelParameters(), entries.get(m).parameters(), cfg.parameters(),
                     spec.name(), t);
-            inputs.add(new MergeInput.ModelTensor(models.get(m).floats(spec.name()), params));
+            TensorInfo stored = models.get(m).tensor(spec.name());
+            inputs.add(MergeInput.ModelTensor.stored(models.get(m).bytes(spec.name()), stored.dtype(), (int) stored.numel(), params));
         }
         Map<String, Double> globals = resolve(cfg.method().globalParameters(), Map.of(), cfg.parameters(), spec.name(), t);
         float[] base = cfg.method().usesBase() && cfg.baseModel() != null ? reference.floats(spec.name()) : null;
