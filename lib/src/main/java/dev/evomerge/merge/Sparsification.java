@@ -120,10 +120,13 @@ public enum Sparsification {
                 float d0 = x[i] - base[i];
                 float d1 = x[i + 1] - base[i + 1];
                 float d2 = x[i + 2] - base[i + 2];
-                // Branch-free: a kept entry is multiplied by 1, a dropped one by 0.
-                float v0 = d0 * ((bits & 0x1fffff) < threshold ? 1f : 0f);
-                float v1 = d1 * (((bits >>> 21) & 0x1fffff) < threshold ? 1f : 0f);
-                float v2 = d2 * (((bits >>> 42) & 0x1fffff) < threshold ? 1f : 0f);
+                // A kept entry is multiplied by 1, a dropped one by 0 (as torch multiplies by a
+                // Bernoulli mask: -0.0 for a dropped negative entry). The 0/1 comes from the sign bit
+                // of (draw - threshold), not from a comparison: at density 0.5 a branch on a random
+                // bit mispredicts half the time, and this loop ran 2x slower with one.
+                float v0 = d0 * (float) (((bits & 0x1fffff) - threshold) >>> 63);
+                float v1 = d1 * (float) ((((bits >>> 21) & 0x1fffff) - threshold) >>> 63);
+                float v2 = d2 * (float) ((((bits >>> 42) & 0x1fffff) - threshold) >>> 63);
                 out[i] = v0;
                 out[i + 1] = v1;
                 out[i + 2] = v2;
@@ -136,7 +139,7 @@ public enum Sparsification {
             }
             for (; i < to; i++) {
                 float d = x[i] - base[i];
-                float v = d * ((r.nextLong() & 0x1fffff) < threshold ? 1f : 0f);
+                float v = d * (float) (((r.nextLong() & 0x1fffff) - threshold) >>> 63);
                 out[i] = v;
                 b0 += Math.abs(d);
                 a0 += Math.abs(v);
