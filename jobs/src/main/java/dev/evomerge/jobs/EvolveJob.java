@@ -5,8 +5,6 @@ import dev.evomerge.evolve.Evolution;
 import dev.evomerge.evolve.RunConfig;
 import dev.evomerge.io.Storage;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
@@ -115,10 +113,10 @@ public final class EvolveJob {
     }
 
     static String readText(String location) {
-        try (FSDataInputStream in = Storage.withDefaults().fileSystem(location).open(new org.apache.hadoop.fs.Path(location))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            throw new IllegalArgumentException(location + ": cannot read run config: " + e.getMessage());
+        try {
+            return Storage.withDefaults().readString(location);
+        } catch (java.io.UncheckedIOException e) {
+            throw new IllegalArgumentException(location + ": cannot read run config: " + e.getCause().getMessage());
         }
     }
 }

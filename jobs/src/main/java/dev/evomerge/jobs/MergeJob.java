@@ -24,7 +24,7 @@ public final class MergeJob {
             System.exit(2);
         }
         try (SparkSession spark = SparkSessions.getOrCreate("evomerge merge")) {
-            System.out.println(run(spark, args[0], EvolveJob.readText(args[0]), args[1]));
+            System.out.println(run(spark, args[0], Storage.withDefaults().readString(args[0]), args[1]));
         }
     }
 

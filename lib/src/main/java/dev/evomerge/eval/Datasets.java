@@ -3,16 +3,10 @@ package dev.evomerge.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.io.Storage;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 
 /**
  * Reads evaluation sets from any Hadoop path. Three formats, told apart by content:
@@ -52,12 +46,7 @@ public final class Datasets {
     }
 
     static List<String> readLines(Storage storage, String location) {
-        FileSystem fs = storage.fileSystem(location);
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(fs.open(new Path(location)), StandardCharsets.UTF_8))) {
-            return r.lines().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + location + ": " + e.getMessage(), e);
-        }
+        return storage.readString(location).lines().toList();
     }
 
     static List<EvalItem> mgsmTsv(String file, List<String> lines) {

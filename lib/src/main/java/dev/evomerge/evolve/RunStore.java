@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.TreeMap;
-import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -64,7 +63,7 @@ public final class RunStore {
                 return Optional.empty();
             }
             Path last = states.lastEntry().getValue();
-            return Optional.of(RunState.fromJson(last.toString(), read(last)));
+            return Optional.of(RunState.fromJson(last.toString(), storage.readString(last.toString())));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + dir + ": " + e.getMessage(), e);
         }
@@ -94,16 +93,6 @@ public final class RunStore {
     }
 
     public String readString(String child) {
-        try {
-            return read(new Path(location(child)));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + location(child) + ": " + e.getMessage(), e);
-        }
-    }
-
-    private String read(Path p) throws IOException {
-        try (FSDataInputStream in = fs.open(p)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        return storage.readString(location(child));
     }
 }

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -61,6 +62,15 @@ public final class Storage {
             return FileSystem.get(URI.create(location), conf);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot reach " + location + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A whole text file (UTF-8) at any location: configs, data sets, run state. */
+    public String readString(String location) {
+        try (InputStream in = fileSystem(location).open(new org.apache.hadoop.fs.Path(location))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + location + ": " + e.getMessage(), e);
         }
     }
 
