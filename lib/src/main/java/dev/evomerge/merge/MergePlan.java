@@ -46,11 +46,19 @@ public final class MergePlan {
         return layers;
     }
 
-    /** The output's config: the reference's, with the output's layer count. */
+    /** The output's config.json: the reference's, with the output's dtype and layer count. */
+    public ObjectNode configJson(DType dtype) {
+        return withLayers(reference.config().withTorchDtype(dtype));
+    }
+
+    /** The output's config, as a model built straight from this plan reads it (in the reference's dtype). */
     public ModelConfig config() {
-        ObjectNode c = reference.config().withTorchDtype(DType.F32);
-        c.put("num_hidden_layers", layers);
-        return ModelConfig.parse(reference.dir().resolve("config.json").toString(), c);
+        return ModelConfig.parse(reference.dir().resolve("config.json").toString(), withLayers(reference.config().raw().deepCopy()));
+    }
+
+    private ObjectNode withLayers(ObjectNode config) {
+        config.put("num_hidden_layers", layers);
+        return config;
     }
 
     public boolean contains(String name) {

@@ -58,9 +58,7 @@ public final class Merger {
                 }
                 writer.finish();
             }
-            ObjectNode config = plan.reference().config().withTorchDtype(dtype);
-            config.put("num_hidden_layers", plan.layers());
-            writeSideFiles(cfg, staging.path(), config, plan.reference(), tokenizerCheckpoint(cfg, opener, plan.reference()));
+            writeSideFiles(cfg, staging.path(), plan.configJson(dtype), plan.reference(), tokenizerCheckpoint(cfg, opener, plan.reference()));
             staging.commit();
         } finally {
             open.values().forEach(Checkpoint::close);
