@@ -55,7 +55,7 @@ public final class DryRun {
         }
         b.append(String.format(Locale.ROOT, "genome: %d genes = %d layer group(s) x %d model(s) x %s; merge method %s%n",
                 genome.size(), genome.groups(), run.models().size(),
-                genome.size() / genome.groups() / run.models().size() == 2 ? "(weight, density)" : "(weight)", run.method()));
+                "(" + String.join(", ", genome.parameters()) + ")", run.method()));
         b.append(String.format(Locale.ROOT, "optimizer: CMA-ES%s, population %d, %d generation(s) = %d candidates, sigma0 %.4g, x0 %.3g, seed %d%n",
                 run.separable() ? " (separable)" : "", population, generations, population * generations, run.sigma0(), run.x0(),
                 run.seed()));

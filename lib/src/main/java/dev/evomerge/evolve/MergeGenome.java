@@ -43,6 +43,11 @@ public final class MergeGenome {
         return groups;
     }
 
+    /** The genes of one model in one group: weight, and density for the methods that read it. */
+    public List<String> parameters() {
+        return parameters;
+    }
+
     /** The gene names, in genome order: {@code g0.m1.density} is group 0, model 1, density. */
     public List<String> geneNames() {
         List<String> names = new ArrayList<>();

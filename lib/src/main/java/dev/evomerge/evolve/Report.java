@@ -57,8 +57,8 @@ public final class Report {
         }
         b.append(String.format(Locale.ROOT, "; genome of %d genes (%d layer group(s) x %d model(s) x %s); CMA-ES, %d generation(s)"
                         + " of %d, sigma0 %.4g, seed %d.%n%n", genome.size(), genome.groups(), run.models().size(),
-                genome.size() / genome.groups() / run.models().size() == 2 ? "weight, density" : "weight",
-                state.history().size(), populationOf(), run.sigma0(), run.seed()));
+                String.join(", ", genome.parameters()), state.history().size(), CmaState.fromJson(state.cma()).lambda(),
+                run.sigma0(), run.seed()));
         b.append("## Test split\n\n");
         b.append("Tasks: ");
         run.test().tasks().forEach(t -> b.append('`').append(t.name()).append("` (").append(t.task()).append(", ")
@@ -82,9 +82,5 @@ public final class Report {
                 best.generation(), best.candidate(), best.fitness()));
         b.append("```yaml\n").append(best.recipe()).append("```\n");
         return b.toString();
-    }
-
-    private int populationOf() {
-        return CmaEs.fromState(CmaState.fromJson(state.cma())).populationSize();
     }
 }
