@@ -3,6 +3,7 @@ package dev.evomerge.jobs;
 import dev.evomerge.evolve.CandidateResult;
 import dev.evomerge.evolve.Evolution;
 import dev.evomerge.evolve.RunConfig;
+import dev.evomerge.evolve.RunStore;
 import dev.evomerge.evolve.ShardResult;
 import dev.evomerge.io.Storage;
 import java.io.IOException;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -62,14 +62,14 @@ final class ParquetResults implements Evolution.ResultSink {
 
     private final SparkSession spark;
     private final RunConfig run;
-    private final String out;
+    private final RunStore store;
     private final FileSystem fs;
 
     ParquetResults(SparkSession spark, RunConfig run) {
         this.spark = spark;
         this.run = run;
-        this.out = run.out().endsWith("/") ? run.out().substring(0, run.out().length() - 1) : run.out();
-        this.fs = Storage.withDefaults().fileSystem(out);
+        this.store = new RunStore(Storage.withDefaults(), run.out());
+        this.fs = store.fileSystem();
     }
 
     @Override
@@ -80,7 +80,7 @@ final class ParquetResults implements Evolution.ResultSink {
                     c.spec().recipe(), c.failed() ? null : c.fitness(), c.metrics(), c.items(), c.correct(), c.tokens(),
                     c.buildSeconds(), c.evalSeconds(), c.executors(), c.error()));
         }
-        write(rows, CANDIDATES, "candidates", generationFile(generation));
+        write(rows, CANDIDATES, "candidates", RunStore.generationFile(generation, "parquet"));
         List<ShardResult> ordered = new ArrayList<>(shards);
         ordered.sort((a, b) -> a.task().candidate() != b.task().candidate() ? Integer.compare(a.task().candidate(), b.task().candidate())
                 : Integer.compare(a.task().shard(), b.task().shard()));
@@ -93,7 +93,7 @@ final class ParquetResults implements Evolution.ResultSink {
                     s.perTask().stream().mapToLong(x -> x.tokens()).sum(), s.buildSeconds(), s.evalSeconds(), s.reused(),
                     s.executor(), s.parentLoads(), s.error()));
         }
-        write(rows, SHARDS, "shards", generationFile(generation));
+        write(rows, SHARDS, "shards", RunStore.generationFile(generation, "parquet"));
     }
 
     @Override
@@ -109,15 +109,14 @@ final class ParquetResults implements Evolution.ResultSink {
     @Override
     public void dropAfter(int generation) {
         for (String table : List.of("candidates", "shards")) {
-            Path dir = new Path(out + "/" + table);
+            Path dir = new Path(store.location(table));
             try {
                 if (!fs.exists(dir)) {
                     continue;
                 }
                 for (FileStatus s : fs.listStatus(dir)) {
                     String n = s.getPath().getName();
-                    boolean later = n.matches("generation-\\d+\\.parquet") && Integer.parseInt(n.substring(11, n.length() - 8)) > generation;
-                    if (later || n.startsWith("_tmp-")) {
+                    if (RunStore.generationOf(n, "parquet").orElse(0) > generation || n.startsWith("_tmp-")) {
                         fs.delete(s.getPath(), true);
                     }
                 }
@@ -127,14 +126,10 @@ final class ParquetResults implements Evolution.ResultSink {
         }
     }
 
-    static String generationFile(int generation) {
-        return String.format(Locale.ROOT, "generation-%05d.parquet", generation);
-    }
-
     /** One Parquet file {@code table/name}, written whole or not at all. */
     private void write(List<Row> rows, StructType schema, String table, String name) {
-        Path target = new Path(out + "/" + table + "/" + name);
-        Path tmp = new Path(out + "/" + table + "/_tmp-" + name);
+        Path target = new Path(store.location(table + "/" + name));
+        Path tmp = new Path(store.location(table + "/_tmp-" + name));
         spark.createDataFrame(rows, schema).coalesce(1).write().mode(SaveMode.Overwrite).parquet(tmp.toString());
         try {
             FileStatus[] parts = fs.globStatus(new Path(tmp, "part-*.parquet"));

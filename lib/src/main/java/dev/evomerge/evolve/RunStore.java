@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -37,6 +38,24 @@ public final class RunStore {
         return storage;
     }
 
+    public FileSystem fileSystem() {
+        return fs;
+    }
+
+    /** {@code generation-00003.json}: how per-generation files are named, here and in the result tables. */
+    public static String generationFile(int generation, String extension) {
+        return String.format(Locale.ROOT, "generation-%05d.%s", generation, extension);
+    }
+
+    /** The generation a {@link #generationFile} name stands for; empty for any other name. */
+    public static OptionalInt generationOf(String fileName, String extension) {
+        String suffix = "." + extension;
+        if (!fileName.matches("generation-\\d+" + java.util.regex.Pattern.quote(suffix))) {
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(Integer.parseInt(fileName.substring("generation-".length(), fileName.length() - suffix.length())));
+    }
+
     public boolean exists(String child) {
         try {
             return fs.exists(new Path(location(child)));
@@ -54,10 +73,7 @@ public final class RunStore {
                 return Optional.empty();
             }
             for (FileStatus s : fs.listStatus(dir)) {
-                String n = s.getPath().getName();
-                if (n.matches("generation-\\d+\\.json")) {
-                    states.put(Integer.parseInt(n.substring(11, n.length() - 5)), s.getPath());
-                }
+                generationOf(s.getPath().getName(), "json").ifPresent(g -> states.put(g, s.getPath()));
             }
             if (states.isEmpty()) {
                 return Optional.empty();
@@ -70,8 +86,7 @@ public final class RunStore {
     }
 
     public void writeCheckpoint(RunState state) {
-        write(String.format(Locale.ROOT, "checkpoint/generation-%05d.json", state.generation()),
-                state.toJson().getBytes(StandardCharsets.UTF_8));
+        write("checkpoint/" + generationFile(state.generation(), "json"), state.toJson().getBytes(StandardCharsets.UTF_8));
     }
 
     /** Writes {@code child} atomically: a temporary sibling, then a rename. */
