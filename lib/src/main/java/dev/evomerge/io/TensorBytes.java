@@ -15,70 +15,50 @@ public final class TensorBytes {
         return out;
     }
 
-    /** Decodes {@code numel} values into the start of {@code out}, which callers reuse across tensors. */
+    /**
+     * Decodes {@code numel} values into the start of {@code out}, which callers reuse across
+     * tensors. Large tensors are cut into chunks decoded on all cores: one core copies and widens
+     * at a fraction of the memory bandwidth here.
+     */
     public static void toFloats(ByteBuffer bytes, DType dtype, float[] out, int numel) {
-        ByteBuffer src = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        switch (dtype) {
-            case F32 -> copyInParallel(src, out, numel);
-            case BF16, F16 -> widenInParallel(src, dtype, out, numel);
-            case F64 -> {
-                var doubles = src.asDoubleBuffer();
-                for (int i = 0; i < numel; i++) {
-                    out[i] = (float) doubles.get(i);
-                }
-            }
-            default -> throw new IllegalArgumentException("dtype " + dtype + " is not a floating-point type");
+        if (!dtype.isFloatingPoint()) {
+            throw notFloat(dtype);
         }
+        int chunks = (numel + CHUNK - 1) / CHUNK;
+        if (chunks <= 1) {
+            toFloats(bytes, dtype, 0, numel, out, 0);
+            return;
+        }
+        java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> {
+            int from = c * CHUNK;
+            toFloats(bytes, dtype, from, Math.min(CHUNK, numel - from), out, from);
+        });
     }
 
     /**
-     * Decodes values [from, from + count) into the start of {@code dst}, on this thread: for
+     * Decodes values [from, from + count) into {@code dst} at {@code at}, on this thread: for
      * callers that already work chunk by chunk on all cores.
      */
-    public static void toFloats(ByteBuffer bytes, DType dtype, int from, int count, float[] dst) {
+    public static void toFloats(ByteBuffer bytes, DType dtype, int from, int count, float[] dst, int at) {
         ByteBuffer part = bytes.duplicate().position(from * dtype.size()).slice().order(ByteOrder.LITTLE_ENDIAN);
         switch (dtype) {
-            case F32 -> part.asFloatBuffer().get(dst, 0, count);
-            case BF16 -> HalfFloats.bf16ToF32(part, dst, 0, count);
-            case F16 -> HalfFloats.f16ToF32(part, dst, 0, count);
-            default -> {
+            case F32 -> part.asFloatBuffer().get(dst, at, count);
+            case BF16 -> HalfFloats.bf16ToF32(part, dst, at, count);
+            case F16 -> HalfFloats.f16ToF32(part, dst, at, count);
+            case F64 -> {
                 var doubles = part.asDoubleBuffer();
                 for (int i = 0; i < count; i++) {
-                    dst[i] = (float) doubles.get(i);
+                    dst[at + i] = (float) doubles.get(i);
                 }
             }
+            default -> throw notFloat(dtype);
         }
     }
 
     private static final int CHUNK = 1 << 16;
 
-    /** Large copies go faster on all cores than on one (memory bandwidth is per core here). */
-    private static void copyInParallel(ByteBuffer src, float[] out, int numel) {
-        int chunks = (numel + CHUNK - 1) / CHUNK;
-        if (chunks == 1) {
-            src.asFloatBuffer().get(out, 0, numel);
-            return;
-        }
-        java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> {
-            int from = c * CHUNK;
-            int count = Math.min(CHUNK, numel - from);
-            src.duplicate().position(from * 4).slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out, from, count);
-        });
-    }
-
-    /** Half-precision widening runs at a fraction of memory speed on one core: chunks go to all cores. */
-    private static void widenInParallel(ByteBuffer src, DType dtype, float[] out, int numel) {
-        int chunks = (numel + CHUNK - 1) / CHUNK;
-        java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> {
-            int from = c * CHUNK;
-            int count = Math.min(CHUNK, numel - from);
-            ByteBuffer part = src.duplicate().position(from * 2).slice().order(ByteOrder.LITTLE_ENDIAN);
-            if (dtype == DType.BF16) {
-                HalfFloats.bf16ToF32(part, out, from, count);
-            } else {
-                HalfFloats.f16ToF32(part, out, from, count);
-            }
-        });
+    private static IllegalArgumentException notFloat(DType dtype) {
+        return new IllegalArgumentException("dtype " + dtype + " is not a floating-point type");
     }
 
     /** Encodes {@code values} in {@code dtype}, rounding to nearest even when narrowing. */
@@ -104,7 +84,7 @@ public final class TensorBytes {
                     d.put(v);
                 }
             }
-            default -> throw new IllegalArgumentException("dtype " + dtype + " is not a floating-point type");
+            default -> throw notFloat(dtype);
         }
         return out;
     }

@@ -73,7 +73,7 @@ public record MergeInput(String tensorName, long[] shape, float[] base, List<Mod
             if (decoded != null) {
                 System.arraycopy(decoded, from, dst, 0, count);
             } else {
-                TensorBytes.toFloats(stored, dtype, from, count, dst);
+                TensorBytes.toFloats(stored, dtype, from, count, dst, 0);
             }
         }
 
