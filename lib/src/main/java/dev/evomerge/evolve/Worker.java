@@ -9,7 +9,6 @@ import dev.evomerge.eval.Split;
 import dev.evomerge.eval.Summary;
 import dev.evomerge.io.Checkpoint;
 import dev.evomerge.io.CheckpointCache;
-import dev.evomerge.io.CheckpointException;
 import dev.evomerge.io.Storage;
 import dev.evomerge.merge.MergeConfig;
 import dev.evomerge.merge.Merger;
