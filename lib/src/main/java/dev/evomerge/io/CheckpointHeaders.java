@@ -1,8 +1,5 @@
 package dev.evomerge.io;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -33,11 +30,7 @@ public record CheckpointHeaders(String location, ModelConfig config, Map<String,
             String where = f.getPath().toString();
             try (FSDataInputStream in = fs.open(f.getPath())) {
                 if (name.equals("config.json")) {
-                    JsonNode node = new ObjectMapper().readTree(in.readAllBytes());
-                    if (node == null || !node.isObject()) {
-                        throw new CheckpointException(where, "config.json is not a JSON object");
-                    }
-                    config = ModelConfig.parse(where, (ObjectNode) node);
+                    config = ModelConfig.parse(where, in.readAllBytes());
                 } else if (name.endsWith(".safetensors")) {
                     SafetensorsHeader.checkFileSize(where, f.getLen());
                     byte[] length = new byte[8];

@@ -42,9 +42,18 @@ public record ModelConfig(
 
     public static ModelConfig read(Path configJson) {
         String file = configJson.toString();
+        try {
+            return parse(file, Files.readAllBytes(configJson));
+        } catch (IOException e) {
+            throw new CheckpointException(file, "cannot read config.json: " + e.getMessage().replace('\n', ' '), e);
+        }
+    }
+
+    /** A config.json's bytes, wherever they were read from; {@code file} names it in errors. */
+    public static ModelConfig parse(String file, byte[] configJson) {
         JsonNode node;
         try {
-            node = JSON.readTree(Files.readAllBytes(configJson));
+            node = JSON.readTree(configJson);
         } catch (IOException e) {
             throw new CheckpointException(file, "cannot read config.json: " + e.getMessage().replace('\n', ' '), e);
         }
