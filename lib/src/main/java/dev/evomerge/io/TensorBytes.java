@@ -55,6 +55,22 @@ public final class TensorBytes {
         }
     }
 
+    /**
+     * {@code dst[at + i] += w * value[from + i]} for {@code count} values: bf16 is widened on the
+     * fly; other dtypes are decoded into {@code scratch} (at least {@code count} long) first.
+     */
+    public static void addScaled(ByteBuffer bytes, DType dtype, int from, int count, float w, float[] dst, int at,
+                                 float[] scratch) {
+        if (dtype == DType.BF16) {
+            HalfFloats.addScaledBf16(bytes.duplicate().position(from * 2).slice(), w, dst, at, count);
+            return;
+        }
+        toFloats(bytes, dtype, from, count, scratch, 0);
+        for (int i = 0; i < count; i++) {
+            dst[at + i] += w * scratch[i];
+        }
+    }
+
     private static final int CHUNK = 1 << 16;
 
     private static IllegalArgumentException notFloat(DType dtype) {

@@ -40,18 +40,15 @@ public final class Linear implements MergeMethod {
             weights[m] = (float) (in.models().get(m).required(in.tensorName(), "weight") * norm);
         }
         // Accumulated in float32 model by model, as PyTorch (and so mergekit) computes an F32 merge,
-        // one chunk at a time on all cores: each model's chunk is decoded into a cache-resident
-        // scratch array and added at once, so the stored bytes are read once and the output
-        // written once (decoding whole tensors first measured ~2x the memory traffic).
+        // one chunk at a time on all cores: each model's chunk is decoded (bf16 widened on the fly,
+        // other dtypes through a cache-resident scratch array) and added at once, so the stored bytes
+        // are read once and the output written once (decoding whole tensors first measured ~2x the
+        // memory traffic).
         float[] out = new float[n];
         Chunks.forEach(n, (c, from, to) -> {
-            float[] chunk = Chunks.scratch();
+            float[] scratch = Chunks.scratch();
             for (int m = 0; m < weights.length; m++) {
-                in.models().get(m).read(from, to - from, chunk);
-                float w = weights[m];
-                for (int i = from; i < to; i++) {
-                    out[i] += w * chunk[i - from];
-                }
+                in.models().get(m).addScaled(from, to - from, weights[m], out, from, scratch);
             }
         });
         return out;

@@ -77,6 +77,24 @@ public record MergeInput(String tensorName, long[] shape, float[] base, List<Mod
             }
         }
 
+        /**
+         * {@code dst[at + i] += w * value[from + i]} for i in [0, count): one pass over the stored
+         * bytes, decoding through {@code scratch} only where the dtype needs it.
+         */
+        public void addScaled(int from, int count, float w, float[] dst, int at, float[] scratch) {
+            float[] decoded;
+            synchronized (this) {
+                decoded = values;
+            }
+            if (decoded != null) {
+                for (int i = 0; i < count; i++) {
+                    dst[at + i] += w * decoded[from + i];
+                }
+            } else {
+                TensorBytes.addScaled(stored, dtype, from, count, w, dst, at, scratch);
+            }
+        }
+
         public double param(String name, double fallback) {
             Double v = params.get(name);
             return v == null ? fallback : v;

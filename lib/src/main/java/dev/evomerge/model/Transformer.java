@@ -27,7 +27,8 @@ import java.util.List;
  *   q, k, v = h Wq (+bq), h Wk (+bk), h Wv (+bv)      [B, H|KVH, T, hd]
  *   q, k = rope(q, positions), rope(k, positions)     (Hugging Face rotate_half convention)
  *   k, v = cache.append(k, v)                         [B, KVH, Tk, hd]
- *   a = softmax(q k^T / sqrt(hd) + mask) v            (KV heads shared by H / KVH query heads)
+ *   a = softmax(q k^T / sqrt(hd) + mask) v            (KV heads shared by H / KVH query heads;
+ *                                                      1/sqrt(hd) is folded into Wq and bq at load)
  *   x = x + a Wo
  *   h = rmsnorm(x) * post_attention_layernorm
  *   x = x + (silu(h Wgate) * (h Wup)) Wdown
@@ -55,7 +56,6 @@ public final class Transformer implements AutoCloseable {
     private final NDArray rotateHalf; // [hd, hd]: x P = [-x2, x1]
     // Scalars as arrays made once: x.add(double) builds a new scalar array on every call (~40 us each).
     private final NDArray rmsEps;
-    private final NDArray attentionScale;
 
     /**
      * One block's weights, stored transposed ([in, out]) so x W needs no per-call transpose, and
@@ -99,7 +99,6 @@ public final class Transformer implements AutoCloseable {
         }
         this.rotateHalf = manager.create(p, new Shape(hd, hd)).toType(dtype, false);
         this.rmsEps = manager.create((float) config.rmsNormEps()).toType(dtype, false);
-        this.attentionScale = manager.create((float) (1.0 / Math.sqrt(hd))).toType(dtype, false);
     }
 
     /** Loads every weight of {@code checkpoint} onto {@code device} (FLOAT32 on CPU, FLOAT16 on GPU). */
@@ -130,9 +129,12 @@ public final class Transformer implements AutoCloseable {
             Layer[] layers = new Layer[c.numHiddenLayers()];
             for (int i = 0; i < layers.length; i++) {
                 String p = "model.layers." + i + ".";
-                NDArray qkv = w.fuse(w.load(p + "self_attn.q_proj.weight", qDim, d),
+                // q scaled by 1/sqrt(hd) here (rope is linear, so before it is as good as after) saves
+                // a multiply of the scores in every layer of every step.
+                double scale = 1 / Math.sqrt(c.headDim());
+                NDArray qkv = w.fuse(Weights.scaled(w.load(p + "self_attn.q_proj.weight", qDim, d), scale),
                         w.load(p + "self_attn.k_proj.weight", c.kvDim(), d), w.load(p + "self_attn.v_proj.weight", c.kvDim(), d));
-                NDArray qkvBias = c.attentionBias() ? w.fuse(w.load(p + "self_attn.q_proj.bias", qDim),
+                NDArray qkvBias = c.attentionBias() ? w.fuse(Weights.scaled(w.load(p + "self_attn.q_proj.bias", qDim), scale),
                         w.load(p + "self_attn.k_proj.bias", c.kvDim()), w.load(p + "self_attn.v_proj.bias", c.kvDim())) : null;
                 NDArray gateUp = w.fuse(w.load(p + "mlp.gate_proj.weight", c.intermediateSize(), d),
                         w.load(p + "mlp.up_proj.weight", c.intermediateSize(), d));
@@ -182,6 +184,12 @@ public final class Transformer implements AutoCloseable {
             try (NDArray view = w.transpose(); NDArray flat = view.flatten()) { // flatten copies a non-contiguous view
                 return flat.reshape(s.get(1), s.get(0));
             }
+        }
+
+        static NDArray scaled(NDArray w, double factor) {
+            NDArray s = w.mul(factor);
+            w.close();
+            return s;
         }
 
         /** Stacks HF [out, in] matrices (or bias vectors) along out; the parts are freed. */
@@ -267,14 +275,15 @@ public final class Transformer implements AutoCloseable {
         // Grouped-query attention without copying keys: the g = H / KVH query heads that share a
         // KV head are stacked along the rows, [B, KVH, g*T, hd], against that head's [B, KVH, Tk, hd].
         int g = h / kvh;
-        long tk = kv[0].getShape().get(2);
         NDArray grouped = q.reshape(b, kvh, g * t, hd);
-        NDArray scores = grouped.matMul(kv[0].transpose(0, 1, 3, 2)).mul(attentionScale); // [B, KVH, g*T, Tk]
+        NDArray scores = grouped.matMul(kv[0].transpose(0, 1, 3, 2)); // [B, KVH, g*T, Tk], scaled through Wq
         if (mask != null) {
             scores = scores.add(mask); // mask rows are already repeated per group: [B, 1, g*T, Tk]
         }
-        NDArray attended = scores.softmax(-1).matMul(kv[1]).reshape(b, h, t, hd); // [B, H, T, hd]
-        NDArray merged = attended.transpose(0, 2, 1, 3).reshape(b, t, (long) h * hd);
+        NDArray attended = scores.softmax(-1).matMul(kv[1]); // [B, KVH, g*T, hd]
+        // One token per sequence (a decode step): [B, KVH, g, hd] already is [B, 1, H * hd] in memory.
+        NDArray merged = t == 1 ? attended.reshape(b, 1, (long) h * hd)
+                : attended.reshape(b, h, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) h * hd);
         x = x.add(merged.matMul(l.wo()));
 
         NDList gateUp = rmsNorm(x, l.postNorm()).matMul(l.wGateUp()).split(2, 2); // [B, T, I] twice
