@@ -129,7 +129,9 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new IllegalArgumentException("tensor '" + name + "' has " + t.numel() + " values, the array only "
                     + dst.length);
         }
-        TensorBytes.toFloats(bytes(name), t.dtype(), dst, (int) t.numel());
+        ByteBuffer mapped = bytes(name);
+        TensorBytes.toFloats(mapped, t.dtype(), dst, (int) t.numel());
+        MappedBuffers.unmap(mapped);
     }
 
     @Override

@@ -7,12 +7,14 @@ import dev.evomerge.io.Checkpoint;
 import dev.evomerge.io.CheckpointCache;
 import dev.evomerge.io.CheckpointException;
 import dev.evomerge.io.DType;
+import dev.evomerge.io.MappedBuffers;
 import dev.evomerge.io.ShardedWriter;
 import dev.evomerge.io.TensorBytes;
 import dev.evomerge.io.TensorInfo;
 import dev.evomerge.io.TensorSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,7 +53,9 @@ public final class Merger {
             try (ShardedWriter writer = new ShardedWriter(staging.path(), specs, ShardedWriter.DEFAULT_MAX_SHARD_BYTES)) {
                 for (MergePlan.OutputTensor o : plan.tensors()) {
                     if (o.values() == null) {
-                        writer.write(o.spec().name(), o.rawSource().bytes(o.rawName())); // integer tensors pass through
+                        ByteBuffer raw = o.rawSource().bytes(o.rawName());
+                        writer.write(o.spec().name(), raw); // integer tensors pass through
+                        MappedBuffers.unmap(raw);
                     } else {
                         writer.write(o.spec().name(), TensorBytes.fromFloats(o.values().get(), dtype));
                     }
@@ -175,16 +179,22 @@ public final class Merger {
     private static float[] mergeTensor(MergeConfig cfg, TensorSpec spec, double t, Checkpoint reference,
                                        List<Checkpoint> models, List<MergeConfig.ModelEntry> entries) {
         List<MergeInput.ModelTensor> inputs = new ArrayList<>();
+        List<ByteBuffer> mapped = new ArrayList<>();
         for (int m = 0; m < models.size(); m++) {
             Map<String, Double> params = resolve(cfg.method().modelParameters(), entries.get(m).parameters(), cfg.parameters(),
                     spec.name(), t);
             TensorInfo stored = models.get(m).tensor(spec.name());
-            inputs.add(MergeInput.ModelTensor.stored(models.get(m).bytes(spec.name()), stored.dtype(), (int) stored.numel(), params));
+            mapped.add(models.get(m).bytes(spec.name()));
+            inputs.add(MergeInput.ModelTensor.stored(mapped.get(m), stored.dtype(), (int) stored.numel(), params));
         }
         Map<String, Double> globals = resolve(cfg.method().globalParameters(), Map.of(), cfg.parameters(), spec.name(), t);
         float[] base = cfg.method().usesBase() && cfg.baseModel() != null ? reference.floats(spec.name()) : null;
-        return cfg.method().merge(new MergeInput(spec.name(), spec.shape(), base, inputs, globals,
-                TensorSeeds.of(cfg.seed(), spec.name())));
+        try {
+            return cfg.method().merge(new MergeInput(spec.name(), spec.shape(), base, inputs, globals,
+                    TensorSeeds.of(cfg.seed(), spec.name())));
+        } finally {
+            mapped.forEach(MappedBuffers::unmap); // the inputs are done with: the result is a new array
+        }
     }
 
     /**
