@@ -68,16 +68,17 @@ public final class MergeBenchmark {
     /**
      * Merges as {@link dev.evomerge.merge.Merger} does: the base decoded whole, each model handed
      * over as its stored bytes (decoded by the method, whole or chunk by chunk); bytes read per
-     * second, median of 5.
+     * second, median of 5 after 3 untimed runs (the JIT compiles a method's loops in its first runs).
      */
     private static double throughput(String methodName, long[] shape, DType dtype, List<ByteBuffer> inputs) {
         MergeMethod method = MergeMethods.byName(methodName);
         int n = (int) (shape[0] * shape[1]);
         boolean usesBase = method.needsBase();
         float[] base = new float[n];
+        int warmUp = 3;
         double[] times = new double[5];
         long bytes = 0;
-        for (int rep = 0; rep < times.length; rep++) {
+        for (int rep = -warmUp; rep < times.length; rep++) {
             long t0 = System.nanoTime();
             bytes = 0;
             if (usesBase) {
@@ -93,7 +94,9 @@ public final class MergeBenchmark {
             if (out.length != n) {
                 throw new AssertionError();
             }
-            times[rep] = (System.nanoTime() - t0) / 1e9;
+            if (rep >= 0) {
+                times[rep] = (System.nanoTime() - t0) / 1e9;
+            }
         }
         Arrays.sort(times);
         return bytes / times[times.length / 2];

@@ -120,12 +120,17 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
             float[] divisor = Chunks.scratch(1);
             float[] sum = Chunks.scratch(2);
             float[] chunk = Chunks.scratch(3);
-            Arrays.fill(sign, 0, len, 0f);
             for (int m = 0; m < deltas.length; m++) {
                 float f = factors[m];
                 System.arraycopy(deltas[m], from, chunk, 0, len);
-                for (int i = 0; i < len; i++) {
-                    sign[i] += f * chunk[i];
+                if (m == 0) {
+                    for (int i = 0; i < len; i++) {
+                        sign[i] = f * chunk[i]; // only its sign is read: 0 + x and x differ only in the sign of a zero
+                    }
+                } else {
+                    for (int i = 0; i < len; i++) {
+                        sign[i] += f * chunk[i];
+                    }
                 }
             }
             for (int i = 0; i < len; i++) {

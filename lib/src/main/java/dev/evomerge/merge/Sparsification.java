@@ -134,8 +134,9 @@ public enum Sparsification {
                 keep[i] = Math.abs(v);
             }
             System.arraycopy(values, 0, out, from, len);
-            before[c] = sum(magnitudes, len);
-            after[c] = sum(keep, len);
+            float[] sums = sums(magnitudes, keep, len);
+            before[c] = sums[0];
+            after[c] = sums[1];
         });
         double total = sum(before);
         double kept = sum(after);
@@ -168,31 +169,35 @@ public enum Sparsification {
         return Float.intBitsToFloat((int) (x >> 63) & 0x3f800000);
     }
 
-    /** The sum of values[0, len) in float, over eight interleaved accumulators (faster than pairwise folds here). */
-    private static float sum(float[] values, int len) {
-        float s0 = 0;
-        float s1 = 0;
-        float s2 = 0;
-        float s3 = 0;
-        float s4 = 0;
-        float s5 = 0;
-        float s6 = 0;
-        float s7 = 0;
+    /**
+     * The sums of a[0, len) and b[0, len) in float, in one pass over four interleaved accumulators
+     * each (faster here than two passes, or than pairwise folds).
+     */
+    private static float[] sums(float[] a, float[] b, int len) {
+        float a0 = 0;
+        float a1 = 0;
+        float a2 = 0;
+        float a3 = 0;
+        float b0 = 0;
+        float b1 = 0;
+        float b2 = 0;
+        float b3 = 0;
         int i = 0;
-        for (; i + 7 < len; i += 8) {
-            s0 += values[i];
-            s1 += values[i + 1];
-            s2 += values[i + 2];
-            s3 += values[i + 3];
-            s4 += values[i + 4];
-            s5 += values[i + 5];
-            s6 += values[i + 6];
-            s7 += values[i + 7];
+        for (; i + 3 < len; i += 4) {
+            a0 += a[i];
+            a1 += a[i + 1];
+            a2 += a[i + 2];
+            a3 += a[i + 3];
+            b0 += b[i];
+            b1 += b[i + 1];
+            b2 += b[i + 2];
+            b3 += b[i + 3];
         }
         for (; i < len; i++) {
-            s0 += values[i];
+            a0 += a[i];
+            b0 += b[i];
         }
-        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+        return new float[] {(a0 + a1) + (a2 + a3), (b0 + b1) + (b2 + b3)};
     }
 
     private static double sum(double[] parts) {
