@@ -106,76 +106,94 @@ public final class InferenceBenchmark {
                 batch, length, tokens, tokens / t, flops / t / 1e9, 100 * flops / t / peak);
     }
 
+    /**
+     * Decode steps at batch {@code batch} after a {@code context}-token prefill, against the same
+     * step's matmuls alone. The two alternate in blocks of 8 (the first block, and the first run of
+     * each block, untimed) so that both see the same load on this shared machine: measured a minute
+     * apart, as before, their ratio swung between 1.1 and 2.0 from one run to the next.
+     */
     private static void decode(Transformer model, ModelConfig c, int batch, int context, int steps) {
-        long[][] ids = randomIds(batch, context, 2);
-        double[] stepTimes = new double[steps];
-        try (NDManager m = model.manager().newSubManager(); KvCache cache = new KvCache(m, LAYERS, batch)) {
+        int block = 8;
+        List<Double> stepTimes = new ArrayList<>();
+        List<Double> matmulTimes = new ArrayList<>();
+        try (NDManager m = model.manager().newSubManager(); KvCache cache = new KvCache(m, LAYERS, batch);
+             NDManager alone = model.manager().newSubManager()) {
             try (NDScope ignored = new NDScope()) {
-                model.forward(model.tokens(m, ids), Transformer.longs(m, ones(batch, context)), cache, true);
+                model.forward(model.tokens(m, randomIds(batch, context, 2)), Transformer.longs(m, ones(batch, context)), cache, true);
             }
+            List<NDArray[]> matmuls = decodeMatmuls(alone, c, batch, context + steps / 2);
             long[][] next = randomIds(batch, 1, 3);
             for (int s = 0; s < steps; s++) {
+                boolean timed = s >= block && s % block > 0;
                 try (NDScope ignored = new NDScope()) {
                     long t0 = System.nanoTime();
                     long[] argmax = model.forward(model.tokens(m, next), Transformer.longs(m, ones(batch, 1)), cache, true)
                             .argMax(-1).toLongArray();
-                    stepTimes[s] = (System.nanoTime() - t0) / 1e9;
+                    if (timed) {
+                        stepTimes.add((System.nanoTime() - t0) / 1e9);
+                    }
                     for (int b = 0; b < batch; b++) {
                         next[b][0] = argmax[b];
                     }
                 }
+                if (s % block == block - 1) { // a block of steps done: as many passes of its matmuls alone
+                    for (int r = 0; r < block; r++) {
+                        double t = timeMatmuls(matmuls);
+                        if (s >= block && r > 0) {
+                            matmulTimes.add(t);
+                        }
+                    }
+                }
             }
         }
-        double step = median(Arrays.copyOfRange(stepTimes, steps / 4, steps));
-        double matmuls = decodeMatmulsAlone(model.manager(), c, batch, context + steps / 2);
+        double step = median(stepTimes.stream().mapToDouble(Double::doubleValue).toArray());
+        double alone = median(matmulTimes.stream().mapToDouble(Double::doubleValue).toArray());
         System.out.printf(Locale.ROOT, "decode batch %d (context %d..%d): %.2f ms/step = %.0f tokens/s; its matmuls alone (weights, attention, head) %.2f ms; ratio %.2f (goal <= 1.5)%n",
-                batch, context, context + steps, step * 1e3, batch / step, matmuls * 1e3, step / matmuls);
+                batch, context, context + steps, step * 1e3, batch / step, alone * 1e3, step / alone);
     }
 
     /**
-     * The same matmuls a decode step does, timed alone: [B, D] by each weight matrix (q|k|v and
-     * gate|up fused, as the model holds them), the two
-     * attention products per layer (grouped queries [B, KVH, g, hd] by the cached keys, and the
-     * attention weights by the cached values, over {@code keys} slots of a larger buffer, as the
-     * step reads them), and the head. Each layer has its own key and value buffers, as in the
-     * step's cache: one buffer shared by every layer stays in the CPU cache and made the attention
-     * products look 1.5-2x faster than a step can run them.
+     * The same matmuls a decode step does: [B, D] by each weight matrix (q|k|v and gate|up fused,
+     * as the model holds them), the two attention products per layer (grouped queries
+     * [B, KVH, g, hd] by the cached keys, and the attention weights by the cached values, over
+     * {@code keys} slots of a larger buffer, as the step reads them), and the head. Each layer has
+     * its own key and value buffers, as in the step's cache: one buffer shared by every layer stays
+     * in the CPU cache and made the attention products look 1.5-2x faster than a step can run them.
      */
-    private static double decodeMatmulsAlone(NDManager parent, ModelConfig c, int batch, long keys) {
-        try (NDManager m = parent.newSubManager()) {
-            NDArray x = m.randomNormal(new Shape(batch, DIM));
-            NDArray xm = m.randomNormal(new Shape(batch, MLP));
-            int kvh = c.numKeyValueHeads();
-            int hd = c.headDim();
-            int g = c.numAttentionHeads() / kvh;
-            NDArray queries = m.randomNormal(new Shape(batch, kvh, g, hd));
-            NDArray weights = m.randomNormal(new Shape(batch, kvh, g, keys));
-            List<NDArray[]> pairs = new ArrayList<>();
-            for (int l = 0; l < LAYERS; l++) {
-                NDArray cachedKeysT = m.randomNormal(new Shape(batch, kvh, keys * 2, hd)).get(":, :, :{}", keys)
-                        .transpose(0, 1, 3, 2); // [B, KVH, hd, Tk]
-                NDArray cachedValues = m.randomNormal(new Shape(batch, kvh, keys * 2, hd)).get(":, :, :{}", keys); // [B, KVH, Tk, hd]
-                pairs.add(new NDArray[] {queries, cachedKeysT});
-                pairs.add(new NDArray[] {weights, cachedValues});
-                pairs.add(new NDArray[] {x, m.randomNormal(new Shape(DIM, DIM + 2L * c.kvDim()))}); // q|k|v, fused as the model holds it
-                pairs.add(new NDArray[] {x, m.randomNormal(new Shape(DIM, DIM))}); // o
-                pairs.add(new NDArray[] {x, m.randomNormal(new Shape(DIM, 2L * MLP))}); // gate|up, fused
-                pairs.add(new NDArray[] {xm, m.randomNormal(new Shape(MLP, DIM))}); // down
+    private static List<NDArray[]> decodeMatmuls(NDManager m, ModelConfig c, int batch, long keys) {
+        NDArray x = m.randomNormal(new Shape(batch, DIM));
+        NDArray xm = m.randomNormal(new Shape(batch, MLP));
+        int kvh = c.numKeyValueHeads();
+        int hd = c.headDim();
+        int g = c.numAttentionHeads() / kvh;
+        NDArray queries = m.randomNormal(new Shape(batch, kvh, g, hd));
+        NDArray weights = m.randomNormal(new Shape(batch, kvh, g, keys));
+        List<NDArray[]> pairs = new ArrayList<>();
+        for (int l = 0; l < LAYERS; l++) {
+            NDArray cachedKeysT = m.randomNormal(new Shape(batch, kvh, keys * 2, hd)).get(":, :, :{}", keys)
+                    .transpose(0, 1, 3, 2); // [B, KVH, hd, Tk]
+            NDArray cachedValues = m.randomNormal(new Shape(batch, kvh, keys * 2, hd)).get(":, :, :{}", keys); // [B, KVH, Tk, hd]
+            pairs.add(new NDArray[] {queries, cachedKeysT});
+            pairs.add(new NDArray[] {weights, cachedValues});
+            pairs.add(new NDArray[] {x, m.randomNormal(new Shape(DIM, DIM + 2L * c.kvDim()))}); // q|k|v, fused as the model holds it
+            pairs.add(new NDArray[] {x, m.randomNormal(new Shape(DIM, DIM))}); // o
+            pairs.add(new NDArray[] {x, m.randomNormal(new Shape(DIM, 2L * MLP))}); // gate|up, fused
+            pairs.add(new NDArray[] {xm, m.randomNormal(new Shape(MLP, DIM))}); // down
+        }
+        pairs.add(new NDArray[] {x, m.randomNormal(new Shape(DIM, VOCAB))});
+        return pairs;
+    }
+
+    /** Seconds for one pass over {@code pairs}, waiting for the last result as a step does. */
+    private static double timeMatmuls(List<NDArray[]> pairs) {
+        try (NDScope ignored = new NDScope()) {
+            long t0 = System.nanoTime();
+            NDArray last = null;
+            for (NDArray[] p : pairs) {
+                last = p[0].matMul(p[1]);
             }
-            pairs.add(new NDArray[] {x, m.randomNormal(new Shape(DIM, VOCAB))});
-            double[] times = new double[21];
-            for (int r = 0; r < times.length; r++) {
-                try (NDScope ignored = new NDScope()) {
-                    long t0 = System.nanoTime();
-                    NDArray last = null;
-                    for (NDArray[] p : pairs) {
-                        last = p[0].matMul(p[1]);
-                    }
-                    last.toFloatArray(); // wait for the result, as the step does
-                    times[r] = (System.nanoTime() - t0) / 1e9;
-                }
-            }
-            return median(Arrays.copyOfRange(times, 5, times.length));
+            last.toFloatArray();
+            return (System.nanoTime() - t0) / 1e9;
         }
     }
 
