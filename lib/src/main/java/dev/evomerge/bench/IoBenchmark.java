@@ -4,6 +4,7 @@ import dev.evomerge.io.DType;
 import dev.evomerge.io.HalfFloats;
 import dev.evomerge.io.SafetensorsFile;
 import dev.evomerge.io.SafetensorsWriter;
+import dev.evomerge.io.TensorBytes;
 import dev.evomerge.io.TensorInfo;
 import dev.evomerge.io.TensorSpec;
 import java.io.IOException;
@@ -113,6 +114,19 @@ public final class IoBenchmark {
                 n * 2 / t / 1e9, n * 4 / t / 1e9, n * 2 / median(copy) / 1e9, median(copy) / t);
         if (dst[n - 1] != HalfFloats.bf16ToF32(src.getShort((n - 1) * 2))) {
             throw new AssertionError("widening produced a wrong value");
+        }
+        // The way back, as a merged tensor is written (or goes to a GPU as f16): f32 -> bf16, rounded.
+        double[] narrowing = new double[ROUNDS];
+        ByteBuffer[] encoded = new ByteBuffer[1];
+        for (int r = 0; r < ROUNDS; r++) {
+            narrowing[r] = timed(() -> encoded[0] = TensorBytes.fromFloats(dst, DType.BF16));
+        }
+        double tn = median(narrowing);
+        System.out.printf(Locale.ROOT, "f32 -> bf16 narrowing %.2f GB/s of f32 in (%.2f GB/s bf16 out), into a new buffer; "
+                + "plain f32 copy %.2f GB/s; ratio %.2f%n", n * 4 / tn / 1e9, n * 2 / tn / 1e9, n * 2 / median(copy) / 1e9,
+                2 * median(copy) / tn);
+        if (!encoded[0].equals(src.duplicate().order(ByteOrder.LITTLE_ENDIAN))) {
+            throw new AssertionError("narrowing did not give back the bf16 bytes it was widened from");
         }
     }
 
