@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import dev.evomerge.io.Checkpoint;
 import dev.evomerge.io.CheckpointException;
 import dev.evomerge.io.DType;
-import dev.evomerge.io.MappedBuffers;
 import dev.evomerge.io.TensorBytes;
 import dev.evomerge.io.TensorInfo;
 import java.nio.ByteBuffer;
@@ -24,10 +23,8 @@ public final class DeviceTensors {
         TensorInfo t = checkpoint.tensor(name);
         Shape shape = new Shape(t.shape());
         if (target == DataType.FLOAT16 && t.dtype() == DType.F16) {
-            ByteBuffer mapped = checkpoint.bytes(name);
-            NDArray copied = manager.create(mapped, shape, DataType.FLOAT16);
-            MappedBuffers.unmap(mapped);
-            return copied;
+            // Not unmapped here: on a CPU, DJL's array may be a view of the buffer it was made from.
+            return manager.create(checkpoint.bytes(name), shape, DataType.FLOAT16);
         }
         return fromFloats(manager, checkpoint.floats(name), shape, target, checkpoint.dir().toString(), name);
     }
