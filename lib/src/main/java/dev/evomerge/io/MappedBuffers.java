@@ -22,6 +22,7 @@ public final class MappedBuffers {
     /**
      * Unmaps {@code buffer} if it is a mapping made by {@code FileChannel.map} (anything else is
      * left alone). The caller must hold the only use of it: reading it afterwards crashes the JVM.
+     * Never for a buffer handed to DJL: on a CPU its array is a view of the buffer's memory.
      */
     public static void unmap(ByteBuffer buffer) {
         if (buffer instanceof MappedByteBuffer && UNSAFE != null) {
