@@ -30,6 +30,17 @@ final class Chunks {
         return SCRATCH.get()[k];
     }
 
+    /**
+     * A whole tensor as chunk arrays, chunk c holding [c SIZE, (c + 1) SIZE). Element-wise work over
+     * several tensors kept this way runs at one index in every array, which the JIT vectorizes, and
+     * each chunk is allocated and zeroed by the thread that fills it (a whole array is zeroed by one).
+     */
+    static float[][] split(float[] whole) {
+        float[][] chunks = new float[count(whole.length)][];
+        forEach(whole.length, (c, from, to) -> chunks[c] = java.util.Arrays.copyOfRange(whole, from, to));
+        return chunks;
+    }
+
     static int count(int n) {
         return (n + SIZE - 1) / SIZE;
     }

@@ -53,7 +53,7 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
         boolean rescale = in.flag("rescale", defaultRescale);
         SplittableRandom root = new SplittableRandom(in.seed());
         int count = in.models().size();
-        float[][] deltas = new float[count][]; // thinned, not yet weighted: weighted = factor * delta
+        float[][][] deltas = new float[count][][]; // [model][chunk]: thinned, not yet weighted: weighted = factor * delta
         float[] factors = new float[count];
         float[] weights = new float[count];
         for (int m = 0; m < count; m++) {
@@ -63,7 +63,7 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
             if (sparsification != null) {
                 Sparsification.Sparse sparse = sparsification.apply(model, base, in.shape(), model.param("density", 1.0),
                         model.param("gamma", 0.01), model.param("epsilon", 0.15), rescale, rng);
-                deltas[m] = sparse.values();
+                deltas[m] = sparse.chunks();
                 factors[m] = weights[m] * sparse.scale(); // the rescale folds into the weight: no pass of its own
             } else {
                 deltas[m] = Sparsification.taskVector(model, base);
@@ -77,7 +77,7 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
     }
 
     /** No consensus: every weighted delta counts; the divisor is the sum of all weights. */
-    private static float[] mixAll(float[] base, float[][] deltas, float[] factors, float[] weights, boolean normalize,
+    private static float[] mixAll(float[] base, float[][][] deltas, float[] factors, float[] weights, boolean normalize,
                                   float lambda) {
         double weightSum = 0;
         for (float w : weights) {
@@ -86,16 +86,22 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
         float scale = lambda / (normalize && Math.abs(weightSum) >= 1e-8 ? (float) weightSum : 1f);
         float[] mixed = new float[base.length];
         Chunks.forEach(base.length, (c, from, to) -> {
+            int len = to - from;
+            float[] sum = Chunks.scratch(0);
+            float[] chunk = Chunks.scratch(1);
+            Arrays.fill(sum, 0, len, 0f);
             for (int m = 0; m < deltas.length; m++) {
-                float[] d = deltas[m];
+                float[] d = deltas[m][c];
                 float f = factors[m];
-                for (int i = from; i < to; i++) {
-                    mixed[i] += f * d[i];
+                for (int i = 0; i < len; i++) {
+                    sum[i] += f * d[i];
                 }
             }
-            for (int i = from; i < to; i++) {
-                mixed[i] = base[i] + scale * mixed[i];
+            System.arraycopy(base, from, chunk, 0, len);
+            for (int i = 0; i < len; i++) {
+                chunk[i] = chunk[i] + scale * sum[i];
             }
+            System.arraycopy(chunk, 0, mixed, from, len);
         });
         return mixed;
     }
@@ -105,12 +111,12 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
      *
      * <p>Written so the JIT turns the loops into vector instructions, which made them ~8x faster:
      * float multiplies, max, min and abs only (Java 17 vectorizes no comparison, int-float
-     * conversion or bit cast), and every array of a loop at the same index (a chunk of a tensor is
-     * first copied into a scratch array; mixing offsets kept the loops scalar). With s the
+     * conversion or bit cast), and every array of a loop at the same index (task vectors are kept
+     * by chunks, the base is copied into a scratch array; mixing offsets kept the loops scalar). With s the
      * majority's sign (+1 or -1), max(v s, 0) is |v| where v agrees and 0 where it does not, and
      * times s it is v again, exactly.
      */
-    private static float[] mixAgreeing(float[] base, float[][] deltas, float[] factors, float[] weights, boolean normalize,
+    private static float[] mixAgreeing(float[] base, float[][][] deltas, float[] factors, float[] weights, boolean normalize,
                                        float lambda) {
         int n = base.length;
         float[] mixed = new float[n];
@@ -122,14 +128,14 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
             float[] chunk = Chunks.scratch(3);
             for (int m = 0; m < deltas.length; m++) {
                 float f = factors[m];
-                System.arraycopy(deltas[m], from, chunk, 0, len);
+                float[] d = deltas[m][c];
                 if (m == 0) {
                     for (int i = 0; i < len; i++) {
-                        sign[i] = f * chunk[i]; // only its sign is read: 0 + x and x differ only in the sign of a zero
+                        sign[i] = f * d[i]; // only its sign is read: 0 + x and x differ only in the sign of a zero
                     }
                 } else {
                     for (int i = 0; i < len; i++) {
-                        sign[i] += f * chunk[i];
+                        sign[i] += f * d[i];
                     }
                 }
             }
@@ -142,10 +148,10 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
             for (int m = 0; m < deltas.length; m++) {
                 float f = factors[m];
                 float w = weights[m];
-                System.arraycopy(deltas[m], from, chunk, 0, len);
+                float[] d = deltas[m][c];
                 for (int i = 0; i < len; i++) {
                     float s = sign[i];
-                    float agreeing = Math.max(f * chunk[i] * s, 0f);
+                    float agreeing = Math.max(f * d[i] * s, 0f);
                     sum[i] += agreeing * s;
                     divisor[i] += Math.abs(unitStep(agreeing)) * w; // w where it agrees (and is not 0)
                 }

@@ -18,8 +18,11 @@ public enum Sparsification {
     /** DELLA (Deep et al. 2024): per row, keep with probability rising linearly with magnitude rank, density +/- epsilon. */
     DELLA_MAGPRUNE;
 
-    /** A thinned task vector: its kept entries, and the factor that restores its L1 norm (1 without rescale). */
-    public record Sparse(float[] values, float scale) {
+    /**
+     * A thinned task vector: its kept entries, chunk by chunk (see {@link Chunks#split}), and the
+     * factor that restores its L1 norm (1 without rescale).
+     */
+    public record Sparse(float[][] chunks, float scale) {
     }
 
     /**
@@ -31,18 +34,32 @@ public enum Sparsification {
         if (this == RANDOM && density < 1) {
             return bernoulli(model, base, density, rescale, rng.nextLong()); // drawn from x - base in one pass
         }
-        float[] delta = taskVector(model, base);
-        return new Sparse(density >= 1 ? delta : thin(delta, shape, density, gamma, epsilon, rescale, rng), 1f);
-    }
-
-    /** x - base, x decoded chunk by chunk straight into the result (no decoded copy of x is kept). */
-    static float[] taskVector(MergeInput.ModelTensor model, float[] base) {
-        float[] delta = new float[base.length];
+        if (density >= 1) {
+            return new Sparse(taskVector(model, base), 1f);
+        }
+        float[] delta = new float[base.length]; // ranks are over the whole tensor
         Chunks.forEach(base.length, (c, from, to) -> {
             model.read(from, to - from, delta, from);
             for (int i = from; i < to; i++) {
                 delta[i] -= base[i];
             }
+        });
+        return new Sparse(Chunks.split(thin(delta, shape, density, gamma, epsilon, rescale, rng)), 1f);
+    }
+
+    /** x - base by chunks, x decoded chunk by chunk straight into them (no decoded copy of x is kept). */
+    static float[][] taskVector(MergeInput.ModelTensor model, float[] base) {
+        float[][] delta = new float[Chunks.count(base.length)][];
+        Chunks.forEach(base.length, (c, from, to) -> {
+            int len = to - from;
+            float[] d = new float[len]; // allocated (and zeroed) by the thread that fills it
+            float[] b = Chunks.scratch(0);
+            model.read(from, len, d, 0);
+            System.arraycopy(base, from, b, 0, len); // one index for both arrays: the loop vectorizes
+            for (int i = 0; i < len; i++) {
+                d[i] -= b[i];
+            }
+            delta[c] = d;
         });
         return delta;
     }
@@ -113,14 +130,14 @@ public enum Sparsification {
         // 21 random bits per decision, three decisions per 64-bit draw: a resolution of 2^-21 in the keep
         // probability (finer than float32's, which torch.bernoulli compares against), for a third fewer draws.
         long threshold = (long) Math.floor(density * (1L << 21));
-        float[] out = new float[n];
+        float[][] out = new float[Chunks.count(n)][];
         double[] before = new double[Chunks.count(n)];
         double[] after = new double[Chunks.count(n)];
         Chunks.forEach(n, (c, from, to) -> {
             int len = to - from;
             float[] keep = Chunks.scratch(0);
             drawKeep(keep, len, seed + c * SplitMix64.GAMMA, threshold);
-            float[] values = Chunks.scratch(1);
+            float[] values = new float[len]; // becomes the chunk of the result: allocated by the thread that fills it
             float[] magnitudes = Chunks.scratch(2);
             model.read(from, len, values, 0); // decoded here, chunk by chunk: x is never held whole
             System.arraycopy(base, from, magnitudes, 0, len);
@@ -133,7 +150,7 @@ public enum Sparsification {
                 magnitudes[i] = Math.abs(d);
                 keep[i] = Math.abs(v);
             }
-            System.arraycopy(values, 0, out, from, len);
+            out[c] = values;
             float[] sums = sums(magnitudes, keep, len);
             before[c] = sums[0];
             after[c] = sums[1];
