@@ -138,10 +138,7 @@ final class ConfigNode {
     }
 
     List<String> strings(String k) {
-        JsonNode v = node.get(k);
-        if (v == null || !v.isArray() || v.isEmpty()) {
-            throw error(k, "must be a non-empty list");
-        }
+        JsonNode v = nonEmptyList(k);
         List<String> out = new ArrayList<>();
         for (int i = 0; i < v.size(); i++) {
             if (!v.get(i).isTextual() || v.get(i).asText().isBlank()) {
@@ -154,15 +151,20 @@ final class ConfigNode {
     }
 
     List<ConfigNode> mappings(String k) {
-        JsonNode v = node.get(k);
-        if (v == null || !v.isArray() || v.isEmpty()) {
-            throw error(k, "must be a non-empty list");
-        }
+        JsonNode v = nonEmptyList(k);
         List<ConfigNode> out = new ArrayList<>();
         for (int i = 0; i < v.size(); i++) {
             out.add(new ConfigNode(file, key(k) + "[" + i + "]", v.get(i)));
         }
         return out;
+    }
+
+    private JsonNode nonEmptyList(String k) {
+        JsonNode v = node.get(k);
+        if (v == null || !v.isArray() || v.isEmpty()) {
+            throw error(k, "must be a non-empty list");
+        }
+        return v;
     }
 
     /** A flat mapping of names to scalar values, as strings (Spark settings). */

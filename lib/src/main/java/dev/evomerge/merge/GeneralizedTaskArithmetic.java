@@ -46,7 +46,6 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
     @Override
     public float[] merge(MergeInput in) {
         float[] base = in.base();
-        int n = base.length;
         if (in.models().isEmpty()) {
             return base.clone();
         }
@@ -112,9 +111,9 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
      * <p>Written so the JIT turns the loops into vector instructions, which made them ~8x faster:
      * float multiplies, max, min and abs only (Java 17 vectorizes no comparison, int-float
      * conversion or bit cast), and every array of a loop at the same index (task vectors are kept
-     * by chunks, the base is copied into a scratch array; mixing offsets kept the loops scalar). With s the
-     * majority's sign (+1 or -1), max(v s, 0) is |v| where v agrees and 0 where it does not, and
-     * times s it is v again, exactly.
+     * by chunks, the base is copied into a scratch array; mixing offsets kept the loops scalar).
+     * With s the majority's sign (+1 or -1), max(v s, 0) is |v| where v agrees and 0 where it does
+     * not, and times s it is v again, exactly.
      */
     private static float[] mixAgreeing(float[] base, float[][][] deltas, float[] factors, float[] weights, boolean normalize,
                                        float lambda) {

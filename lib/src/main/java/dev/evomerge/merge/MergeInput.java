@@ -66,10 +66,7 @@ public record MergeInput(String tensorName, long[] shape, float[] base, List<Mod
 
         /** Values [from, from + count) into {@code dst} from index {@code at}. */
         public void read(int from, int count, float[] dst, int at) {
-            float[] decoded;
-            synchronized (this) {
-                decoded = values;
-            }
+            float[] decoded = decodedIfAny();
             if (decoded != null) {
                 System.arraycopy(decoded, from, dst, at, count);
             } else {
@@ -82,10 +79,7 @@ public record MergeInput(String tensorName, long[] shape, float[] base, List<Mod
          * bytes, decoding through {@code scratch} only where the dtype needs it.
          */
         public void addScaled(int from, int count, float w, float[] dst, int at, float[] scratch) {
-            float[] decoded;
-            synchronized (this) {
-                decoded = values;
-            }
+            float[] decoded = decodedIfAny();
             if (decoded != null) {
                 for (int i = 0; i < count; i++) {
                     dst[at + i] += w * decoded[from + i];
@@ -93,6 +87,11 @@ public record MergeInput(String tensorName, long[] shape, float[] base, List<Mod
             } else {
                 TensorBytes.addScaled(stored, dtype, from, count, w, dst, at, scratch);
             }
+        }
+
+        /** The values if given or already decoded whole (then read from them), else null (read the bytes). */
+        private synchronized float[] decodedIfAny() {
+            return values;
         }
 
         public double param(String name, double fallback) {

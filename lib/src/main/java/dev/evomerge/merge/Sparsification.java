@@ -122,8 +122,8 @@ public enum Sparsification {
      *
      * <p>Each chunk is three loops so that two of them vectorize: the draws (scalar: 64-bit
      * multiplies), the element-wise arithmetic on copies of the chunk at one index (vector), and
-     * the sums (scalar, eight accumulators: Java never vectorizes a float sum, and one chain of
-     * dependent adds would set the pace). One fused scalar loop measured about 2x slower.
+     * the sums (scalar, four accumulators per sum: Java never vectorizes a float sum, and one chain
+     * of dependent adds would set the pace). One fused scalar loop measured about 2x slower.
      */
     private static Sparse bernoulli(MergeInput.ModelTensor model, float[] base, double density, boolean rescale, long seed) {
         int n = base.length;

@@ -126,12 +126,12 @@ public final class Transformer implements AutoCloseable {
             NDArray embed = w.load("model.embed_tokens.weight", c.vocabSize(), d);
             NDArray head = c.tieWordEmbeddings() && !checkpoint.contains("lm_head.weight")
                     ? embed : w.load("lm_head.weight", c.vocabSize(), d);
+            // q scaled by 1/sqrt(hd) here (rope is linear, so before it is as good as after) saves a
+            // multiply of the scores in every layer of every step.
+            double scale = 1 / Math.sqrt(c.headDim());
             Layer[] layers = new Layer[c.numHiddenLayers()];
             for (int i = 0; i < layers.length; i++) {
                 String p = "model.layers." + i + ".";
-                // q scaled by 1/sqrt(hd) here (rope is linear, so before it is as good as after) saves
-                // a multiply of the scores in every layer of every step.
-                double scale = 1 / Math.sqrt(c.headDim());
                 NDArray qkv = w.fuse(Weights.scaled(w.load(p + "self_attn.q_proj.weight", qDim, d), scale),
                         w.load(p + "self_attn.k_proj.weight", c.kvDim(), d), w.load(p + "self_attn.v_proj.weight", c.kvDim(), d));
                 NDArray qkvBias = c.attentionBias() ? w.fuse(Weights.scaled(w.load(p + "self_attn.q_proj.bias", qDim), scale),
