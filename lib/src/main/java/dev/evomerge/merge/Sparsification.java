@@ -115,45 +115,49 @@ public enum Sparsification {
     }
 
     /**
-     * DARE's drop on {@code x - base}: each entry kept with probability {@code density}, decided
-     * by 21 random bits (three decisions per 64-bit draw), chunk by chunk with a generator per
-     * chunk seeded from {@code seed} (SplittableRandom's stream, drawn through {@link SplitMix64}),
-     * in parallel; the L1 sums for the rescale are combined in chunk order. Deterministic.
+     * DARE's drop on {@code x - base}: each entry kept with probability {@code density} by
+     * {@link KeepMask} (a keyed hash of the entry's index, from {@code seed}), chunk by chunk in
+     * parallel; the L1 sums for the rescale are kept per task and combined in task order.
+     * Deterministic on any number of threads.
      *
-     * <p>Each chunk is three loops so that two of them vectorize: the draws (scalar: 64-bit
-     * multiplies), the element-wise arithmetic on copies of the chunk at one index (vector), and
-     * the sums (scalar, four accumulators per sum: Java never vectorizes a float sum, and one chain
-     * of dependent adds would set the pace). One fused scalar loop measured about 2x slower.
+     * <p>Every loop runs over one chunk's arrays from index 0, so the JIT vectorizes all of them,
+     * the L1 sums included: Java never vectorizes a float reduction, so each sum is accumulated
+     * lane-wise over the chunks of a task ({@code total[i] += |d[i]|}, a vector add) and folded
+     * only once per task.
      */
     private static Sparse bernoulli(MergeInput.ModelTensor model, float[] base, double density, boolean rescale, long seed) {
         int n = base.length;
-        // 21 random bits per decision, three decisions per 64-bit draw: a resolution of 2^-21 in the keep
-        // probability (finer than float32's, which torch.bernoulli compares against), for a third fewer draws.
-        long threshold = (long) Math.floor(density * (1L << 21));
+        KeepMask mask = new KeepMask(seed, density);
         float[][] out = new float[Chunks.count(n)][];
-        double[] before = new double[Chunks.count(n)];
-        double[] after = new double[Chunks.count(n)];
-        Chunks.forEach(n, (c, from, to) -> {
-            int len = to - from;
-            float[] keep = Chunks.scratch(0);
-            drawKeep(keep, len, seed + c * SplitMix64.GAMMA, threshold);
-            float[] values = new float[len]; // becomes the chunk of the result: allocated by the thread that fills it
-            float[] magnitudes = Chunks.scratch(2);
-            model.read(from, len, values, 0); // decoded here, chunk by chunk: x is never held whole
-            System.arraycopy(base, from, magnitudes, 0, len);
-            for (int i = 0; i < len; i++) {
-                float d = values[i] - magnitudes[i];
-                // A kept entry is multiplied by 1, a dropped one by 0, as torch multiplies by a
-                // Bernoulli mask (-0.0 for a dropped negative entry).
-                float v = d * keep[i];
-                values[i] = v;
-                magnitudes[i] = Math.abs(d);
-                keep[i] = Math.abs(v);
+        double[] before = new double[Chunks.tasks(n)];
+        double[] after = new double[Chunks.tasks(n)];
+        Chunks.forEachTask(n, (task, first, end) -> {
+            float[] total = Chunks.scratch(2); // lane-wise sums of |delta| and |kept delta| over this task's chunks
+            float[] kept = Chunks.scratch(3);
+            Arrays.fill(total, 0f);
+            Arrays.fill(kept, 0f);
+            for (int c = first; c < end; c++) {
+                int from = Chunks.from(c);
+                int len = Chunks.to(c, n) - from;
+                float[] keep = Chunks.scratch(0);
+                float[] b = Chunks.scratch(1);
+                mask.fill(keep, from, len);
+                float[] values = new float[len]; // becomes the chunk of the result: allocated by the thread that fills it
+                model.read(from, len, values, 0); // decoded here, chunk by chunk: x is never held whole
+                System.arraycopy(base, from, b, 0, len);
+                for (int i = 0; i < len; i++) {
+                    float d = values[i] - b[i];
+                    // A kept entry is multiplied by 1, a dropped one by 0, as torch multiplies by a
+                    // Bernoulli mask (-0.0 for a dropped negative entry).
+                    float v = d * keep[i];
+                    values[i] = v;
+                    total[i] += Math.abs(d);
+                    kept[i] += Math.abs(v);
+                }
+                out[c] = values;
             }
-            out[c] = values;
-            float[] sums = sums(magnitudes, keep, len);
-            before[c] = sums[0];
-            after[c] = sums[1];
+            before[task] = sum(total);
+            after[task] = sum(kept);
         });
         double total = sum(before);
         double kept = sum(after);
@@ -161,60 +165,13 @@ public enum Sparsification {
         return new Sparse(out, scale);
     }
 
-    /**
-     * keep[i] = 1 with probability threshold / 2^21, else 0, for i in [0, len), from the stream of
-     * {@code new SplittableRandom(state)}. The 0/1 is the sign bit of (draw - threshold), not a
-     * comparison: at density 0.5 a branch on a random bit mispredicts half the time (2x slower).
-     */
-    private static void drawKeep(float[] keep, int len, long state, long threshold) {
-        int i = 0;
-        for (; i + 2 < len; i += 3) {
-            state += SplitMix64.GAMMA;
-            long bits = SplitMix64.mix64(state);
-            keep[i] = oneIfNegative((bits & 0x1fffff) - threshold);
-            keep[i + 1] = oneIfNegative(((bits >>> 21) & 0x1fffff) - threshold);
-            keep[i + 2] = oneIfNegative(((bits >>> 42) & 0x1fffff) - threshold);
+    /** The sum of {@code lanes}, in double, in index order. */
+    private static double sum(float[] lanes) {
+        double s = 0;
+        for (float x : lanes) {
+            s += x;
         }
-        for (; i < len; i++) {
-            state += SplitMix64.GAMMA;
-            keep[i] = oneIfNegative((SplitMix64.mix64(state) & 0x1fffff) - threshold);
-        }
-    }
-
-    /** 1f if x is negative, else 0f: the bits of 1.0f masked by the sign, no long-to-float conversion. */
-    private static float oneIfNegative(long x) {
-        return Float.intBitsToFloat((int) (x >> 63) & 0x3f800000);
-    }
-
-    /**
-     * The sums of a[0, len) and b[0, len) in float, in one pass over four interleaved accumulators
-     * each (faster here than two passes, or than pairwise folds).
-     */
-    private static float[] sums(float[] a, float[] b, int len) {
-        float a0 = 0;
-        float a1 = 0;
-        float a2 = 0;
-        float a3 = 0;
-        float b0 = 0;
-        float b1 = 0;
-        float b2 = 0;
-        float b3 = 0;
-        int i = 0;
-        for (; i + 3 < len; i += 4) {
-            a0 += a[i];
-            a1 += a[i + 1];
-            a2 += a[i + 2];
-            a3 += a[i + 3];
-            b0 += b[i];
-            b1 += b[i + 1];
-            b2 += b[i + 2];
-            b3 += b[i + 3];
-        }
-        for (; i < len; i++) {
-            a0 += a[i];
-            b0 += b[i];
-        }
-        return new float[] {(a0 + a1) + (a2 + a3), (b0 + b1) + (b2 + b3)};
+        return s;
     }
 
     private static double sum(double[] parts) {
