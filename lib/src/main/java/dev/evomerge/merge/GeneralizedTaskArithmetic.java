@@ -45,13 +45,22 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
 
     @Override
     public float[] merge(MergeInput in) {
-        float[] base = in.base();
         if (in.models().isEmpty()) {
-            return base.clone();
+            return in.base().clone();
         }
+        ChunkPool pool = ChunkPool.acquire();
+        try {
+            return merge(in, pool);
+        } finally {
+            pool.release();
+        }
+    }
+
+    private float[] merge(MergeInput in, ChunkPool pool) {
+        float[] base = in.base();
+        int count = in.models().size();
         boolean rescale = in.flag("rescale", defaultRescale);
         SplittableRandom root = new SplittableRandom(in.seed());
-        int count = in.models().size();
         float[][][] deltas = new float[count][][]; // [model][chunk]: thinned, not yet weighted: weighted = factor * delta
         float[] factors = new float[count];
         float[] weights = new float[count];
@@ -61,11 +70,11 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
             weights[m] = (float) model.required(in.tensorName(), "weight");
             if (sparsification != null) {
                 Sparsification.Sparse sparse = sparsification.apply(model, base, in.shape(), model.param("density", 1.0),
-                        model.param("gamma", 0.01), model.param("epsilon", 0.15), rescale, rng);
+                        model.param("gamma", 0.01), model.param("epsilon", 0.15), rescale, rng, pool.slots(m, Chunks.count(base.length)));
                 deltas[m] = sparse.chunks();
                 factors[m] = weights[m] * sparse.scale(); // the rescale folds into the weight: no pass of its own
             } else {
-                deltas[m] = Sparsification.taskVector(model, base);
+                deltas[m] = Sparsification.taskVector(model, base, pool.slots(m, Chunks.count(base.length)));
                 factors[m] = weights[m];
             }
         }

@@ -19,23 +19,26 @@ public enum Sparsification {
     DELLA_MAGPRUNE;
 
     /**
-     * A thinned task vector: its kept entries, chunk by chunk (see {@link Chunks#split}), and the
+     * A thinned task vector: its kept entries, chunk by chunk (see {@link Chunks#split}; there may
+     * be more arrays than chunks, and the last chunk may use a prefix of its array), and the
      * factor that restores its L1 norm (1 without rescale).
      */
     public record Sparse(float[][] chunks, float scale) {
     }
 
     /**
-     * Thins the task vector {@code x - base} of {@code model}; the rescale factor is returned, not
-     * applied, so the caller folds it into the model's weight and saves a pass over the tensor.
+     * Thins the task vector {@code x - base} of {@code model} into the chunk arrays of
+     * {@code slots} (see {@link ChunkPool}; the rank-based methods make their own); the rescale
+     * factor is returned, not applied, so the caller folds it into the model's weight and saves a
+     * pass over the tensor.
      */
     public Sparse apply(MergeInput.ModelTensor model, float[] base, long[] shape, double density, double gamma, double epsilon,
-                        boolean rescale, SplittableRandom rng) {
+                        boolean rescale, SplittableRandom rng, float[][] slots) {
         if (this == RANDOM && density < 1) {
-            return bernoulli(model, base, density, rescale, rng.nextLong()); // drawn from x - base in one pass
+            return bernoulli(model, base, density, rescale, rng.nextLong(), slots); // drawn from x - base in one pass
         }
         if (density >= 1) {
-            return new Sparse(taskVector(model, base), 1f);
+            return new Sparse(taskVector(model, base, slots), 1f);
         }
         float[] delta = new float[base.length]; // ranks are over the whole tensor
         Chunks.forEach(base.length, (c, from, to) -> {
@@ -47,21 +50,19 @@ public enum Sparsification {
         return new Sparse(Chunks.split(thin(delta, shape, density, gamma, epsilon, rescale, rng)), 1f);
     }
 
-    /** x - base by chunks, x decoded chunk by chunk straight into them (no decoded copy of x is kept). */
-    static float[][] taskVector(MergeInput.ModelTensor model, float[] base) {
-        float[][] delta = new float[Chunks.count(base.length)][];
+    /** x - base into the chunk arrays of {@code slots}, x decoded chunk by chunk straight into them (no decoded copy of x is kept). */
+    static float[][] taskVector(MergeInput.ModelTensor model, float[] base, float[][] slots) {
         Chunks.forEach(base.length, (c, from, to) -> {
             int len = to - from;
-            float[] d = new float[len]; // allocated (and zeroed) by the thread that fills it
+            float[] d = ChunkPool.array(slots, c);
             float[] b = Chunks.scratch(0);
             model.read(from, len, d, 0);
             System.arraycopy(base, from, b, 0, len); // one index for both arrays: the loop vectorizes
             for (int i = 0; i < len; i++) {
                 d[i] -= b[i];
             }
-            delta[c] = d;
         });
-        return delta;
+        return slots;
     }
 
     /** Thins {@code delta} by rank (TIES, Breadcrumbs, DELLA), rescale applied; density is below 1. */
@@ -125,10 +126,10 @@ public enum Sparsification {
      * lane-wise over the chunks of a task ({@code total[i] += |d[i]|}, a vector add) and folded
      * only once per task.
      */
-    private static Sparse bernoulli(MergeInput.ModelTensor model, float[] base, double density, boolean rescale, long seed) {
+    private static Sparse bernoulli(MergeInput.ModelTensor model, float[] base, double density, boolean rescale, long seed,
+                                    float[][] slots) {
         int n = base.length;
         KeepMask mask = new KeepMask(seed, density);
-        float[][] out = new float[Chunks.count(n)][];
         double[] before = new double[Chunks.tasks(n)];
         double[] after = new double[Chunks.tasks(n)];
         Chunks.forEachTask(n, (task, first, end) -> {
@@ -142,7 +143,7 @@ public enum Sparsification {
                 float[] keep = Chunks.scratch(0);
                 float[] b = Chunks.scratch(1);
                 mask.fill(keep, from, len);
-                float[] values = new float[len]; // becomes the chunk of the result: allocated by the thread that fills it
+                float[] values = ChunkPool.array(slots, c); // becomes the chunk of the result
                 model.read(from, len, values, 0); // decoded here, chunk by chunk: x is never held whole
                 System.arraycopy(base, from, b, 0, len);
                 for (int i = 0; i < len; i++) {
@@ -154,7 +155,6 @@ public enum Sparsification {
                     total[i] += Math.abs(d);
                     kept[i] += Math.abs(v);
                 }
-                out[c] = values;
             }
             before[task] = sum(total);
             after[task] = sum(kept);
@@ -162,7 +162,7 @@ public enum Sparsification {
         double total = sum(before);
         double kept = sum(after);
         float scale = rescale && total >= 1e-7 && kept >= 1e-7 ? (float) (total / kept) : 1f;
-        return new Sparse(out, scale);
+        return new Sparse(slots, scale);
     }
 
     /** The sum of {@code lanes}, in double, in index order. */
