@@ -18,7 +18,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.function.Supplier;
 
 /**
  * {@code scripts/bench inference}: a random Llama of about 20M parameters (dim 512, 8 layers,
@@ -45,10 +44,10 @@ public final class InferenceBenchmark {
                 System.out.printf(Locale.ROOT, "random llama: %,d parameters, dim %d, %d layers, %d heads / %d kv heads, mlp %d, vocab %d, %s%n",
                         c.parameterCount(), DIM, LAYERS, HEADS, KV_HEADS, MLP, VOCAB, model.dataType());
                 double peak = matmulPeak(model.manager());
-                System.out.printf(Locale.ROOT, "matmul peak (best time of 11, best of [2048,512] by {512,1024,8192} columns, [in,out] by matMul or [out,in] by linear): %.1f GFLOP/s%n", peak / 1e9);
+                System.out.printf(Locale.ROOT, "matmul peak (best time of 11, best of shapes [2048,512]x[512,{512,1024,8192}]): %.1f GFLOP/s%n", peak / 1e9);
                 prefill(model, c.config(), 4, 512, peak);
-                // The first run also JIT-compiles DJL's Java side of every operation (a step issues ~300):
-                // its ratio measured 0.1-0.2 above the runs after it. The second is the steady state.
+                // The first run also JIT-compiles DJL's Java side of every operation (a step issues ~350):
+                // its ratio measured 0.1-0.3 above the runs after it. The second is the steady state.
                 for (String run : List.of("warm-up", "measured")) {
                     decode(model, c.config(), 32, 128, 64, run);
                 }
@@ -126,7 +125,7 @@ public final class InferenceBenchmark {
             try (NDScope ignored = new NDScope()) {
                 model.forward(model.tokens(m, randomIds(batch, context, 2)), Transformer.longs(m, ones(batch, context)), cache, true);
             }
-            List<Supplier<NDArray>> matmuls = decodeMatmuls(alone, c, batch, context + steps / 2);
+            List<NDArray[]> matmuls = decodeMatmuls(alone, c, batch, context + steps / 2);
             long[][] next = randomIds(batch, 1, 3);
             for (int s = 0; s < steps; s++) {
                 boolean timed = s >= block && s % block > 0;
@@ -159,13 +158,13 @@ public final class InferenceBenchmark {
 
     /**
      * The same matmuls a decode step does: [B, D] by each weight matrix (q|k|v and gate|up fused,
-     * [out, in] through linear, as the model holds and applies them), the two attention products per layer (grouped queries
+     * as the model holds them), the two attention products per layer (grouped queries
      * [B, KVH, g, hd] by the cached keys, and the attention weights by the cached values, over
      * {@code keys} slots of a larger buffer, as the step reads them), and the head. Each layer has
      * its own key and value buffers, as in the step's cache: one buffer shared by every layer stays
      * in the CPU cache and made the attention products look 1.5-2x faster than a step can run them.
      */
-    private static List<Supplier<NDArray>> decodeMatmuls(NDManager m, ModelConfig c, int batch, long keys) {
+    private static List<NDArray[]> decodeMatmuls(NDManager m, ModelConfig c, int batch, long keys) {
         NDArray x = m.randomNormal(new Shape(batch, DIM));
         NDArray xm = m.randomNormal(new Shape(batch, MLP));
         int kvh = c.numKeyValueHeads();
@@ -173,34 +172,29 @@ public final class InferenceBenchmark {
         int g = c.numAttentionHeads() / kvh;
         NDArray queries = m.randomNormal(new Shape(batch, kvh, g, hd));
         NDArray weights = m.randomNormal(new Shape(batch, kvh, g, keys));
-        List<Supplier<NDArray>> products = new ArrayList<>();
+        List<NDArray[]> pairs = new ArrayList<>();
         for (int l = 0; l < LAYERS; l++) {
             NDArray cachedKeysT = m.randomNormal(new Shape(batch, kvh, keys * 2, hd)).get(":, :, :{}", keys)
                     .transpose(0, 1, 3, 2); // [B, KVH, hd, Tk]
             NDArray cachedValues = m.randomNormal(new Shape(batch, kvh, keys * 2, hd)).get(":, :, :{}", keys); // [B, KVH, Tk, hd]
-            products.add(() -> queries.matMul(cachedKeysT));
-            products.add(() -> weights.matMul(cachedValues));
-            products.add(linear(x, m.randomNormal(new Shape(DIM + 2L * c.kvDim(), DIM)))); // q|k|v, fused as the model holds it
-            products.add(linear(x, m.randomNormal(new Shape(DIM, DIM)))); // o
-            products.add(linear(x, m.randomNormal(new Shape(2L * MLP, DIM)))); // gate|up, fused
-            products.add(linear(xm, m.randomNormal(new Shape(DIM, MLP)))); // down
+            pairs.add(new NDArray[] {queries, cachedKeysT});
+            pairs.add(new NDArray[] {weights, cachedValues});
+            pairs.add(new NDArray[] {x, m.randomNormal(new Shape(DIM, DIM + 2L * c.kvDim()))}); // q|k|v, fused as the model holds it
+            pairs.add(new NDArray[] {x, m.randomNormal(new Shape(DIM, DIM))}); // o
+            pairs.add(new NDArray[] {x, m.randomNormal(new Shape(DIM, 2L * MLP))}); // gate|up, fused
+            pairs.add(new NDArray[] {xm, m.randomNormal(new Shape(MLP, DIM))}); // down
         }
-        products.add(linear(x, m.randomNormal(new Shape(VOCAB, DIM))));
-        return products;
+        pairs.add(new NDArray[] {x, m.randomNormal(new Shape(DIM, VOCAB))});
+        return pairs;
     }
 
-    /** x W^T for W [out, in], as the model applies its weights (no add). */
-    private static Supplier<NDArray> linear(NDArray x, NDArray w) {
-        return () -> x.getNDArrayInternal().linear(x, w, null).singletonOrThrow();
-    }
-
-    /** Seconds for one pass over {@code products}, waiting for the last result as a step does. */
-    private static double timeMatmuls(List<Supplier<NDArray>> products) {
+    /** Seconds for one pass over {@code pairs}, waiting for the last result as a step does. */
+    private static double timeMatmuls(List<NDArray[]> pairs) {
         try (NDScope ignored = new NDScope()) {
             long t0 = System.nanoTime();
             NDArray last = null;
-            for (Supplier<NDArray> p : products) {
-                last = p.get();
+            for (NDArray[] p : pairs) {
+                last = p[0].matMul(p[1]);
             }
             last.toFloatArray();
             return (System.nanoTime() - t0) / 1e9;
@@ -212,27 +206,20 @@ public final class InferenceBenchmark {
         try (NDManager m = parent.newSubManager()) {
             NDArray a = m.randomNormal(new Shape(2048, DIM));
             for (int n : new int[] {512, 1024, 8192}) {
-                // Both layouts: B [in, out] by matmul, and [out, in] by linear as the model runs it.
-                for (Supplier<NDArray> product : List.of(matMul(a, m.randomNormal(new Shape(DIM, n))),
-                        linear(a, m.randomNormal(new Shape(n, DIM))))) {
-                    double[] times = new double[11];
-                    for (int r = 0; r < times.length; r++) {
-                        try (NDScope ignored = new NDScope()) {
-                            long t0 = System.nanoTime();
-                            product.get().toFloatArray();
-                            times[r] = (System.nanoTime() - t0) / 1e9;
-                        }
+                NDArray b = m.randomNormal(new Shape(DIM, n));
+                double[] times = new double[11];
+                for (int r = 0; r < times.length; r++) {
+                    try (NDScope ignored = new NDScope()) {
+                        long t0 = System.nanoTime();
+                        a.matMul(b).toFloatArray();
+                        times[r] = (System.nanoTime() - t0) / 1e9;
                     }
-                    // The peak is the best observed: a loaded machine only slows a run down.
-                    best = Math.max(best, 2.0 * 2048 * DIM * n / Arrays.stream(times).min().orElseThrow());
                 }
+                // The peak is the best observed: a loaded machine only slows a run down.
+                best = Math.max(best, 2.0 * 2048 * DIM * n / Arrays.stream(times).min().orElseThrow());
             }
         }
         return best;
-    }
-
-    private static Supplier<NDArray> matMul(NDArray a, NDArray b) {
-        return () -> a.matMul(b);
     }
 
     private static long[][] randomIds(int rows, int cols, long seed) {

@@ -21,26 +21,24 @@ import java.util.List;
  * top to bottom like llama2.c's run.c:
  *
  * <pre>
- * x = embed[tokens]                                   [B*T, D]
+ * x = embed[tokens]                                   [B, T, D]
  * for each layer:
  *   h = rmsnorm(x) * input_layernorm
- *   q, k, v = h Wq^T (+bq), h Wk^T (+bk), h Wv^T (+bv) [B, H|KVH, T, hd]
+ *   q, k, v = h Wq (+bq), h Wk (+bk), h Wv (+bv)      [B, H|KVH, T, hd]
  *   q, k = rope(q, positions), rope(k, positions)     (Hugging Face rotate_half convention)
  *   k, v = cache.append(k, v)                         [B, KVH, Tk, hd]
  *   a = softmax(q k^T / sqrt(hd) + mask) v            (KV heads shared by H / KVH query heads;
  *                                                      1/sqrt(hd) is folded into Wq and bq at load)
- *   x = x + a Wo^T
+ *   x = x + a Wo
  *   h = rmsnorm(x) * post_attention_layernorm
- *   x = x + (silu(h Wgate^T) * (h Wup^T)) Wdown^T
+ *   x = x + (silu(h Wgate) * (h Wup)) Wdown
  * logits = rmsnorm(x) * norm  E^T                     (E = lm_head, or embed when tied)
  * </pre>
  *
  * The differences between the families are flags of {@link ModelConfig} (q/k/v biases, a sliding
  * window, tied embeddings), not subclasses. Weights live on the device in FLOAT32 (CPU) or FLOAT16
- * (GPU); DJL cannot hold BFLOAT16. Every matrix stays in Hugging Face's [out, in] layout and is
- * applied as PyTorch's {@code linear} (x W^T + bias): its fused add also carries the residual
- * stream, kept as [B*T, D] rows for that. Every operation is differentiable, so the same code
- * trains under DJL's GradientCollector.
+ * (GPU); DJL cannot hold BFLOAT16. Every operation is differentiable, so the same code trains
+ * under DJL's GradientCollector.
  *
  * <p>Memory: the weights belong to this model's manager. A caller runs each forward inside an
  * {@code NDScope} (see {@link KvCache}), which frees every intermediate array of the step.
@@ -50,19 +48,20 @@ public final class Transformer implements AutoCloseable {
     private final NDManager manager;
     private final DataType dtype;
     private final NDArray embed; // [V, D]
-    private final NDArray head; // [V, D]: lm_head, or embed itself when tied
+    private final NDArray headT; // [D, V]
     private final NDArray finalNorm; // [D]
     private final Layer[] layers;
+    private final boolean headIsSeparate;
     private final NDArray invFreq; // [hd / 2]
     private final NDArray rotateHalf; // [hd, hd]: x P = [-x2, x1]
-    private final NDArray identity; // [hd, hd]
     // Scalars as arrays made once: x.add(double) builds a new scalar array on every call (~40 us each).
     private final NDArray rmsEps;
 
     /**
-     * One block's weights, [out, in] as in the checkpoint, fused: q|k|v in one matrix and gate|up
-     * in another, so a decode step issues one matmul where it would issue three (or two): at small
-     * batch the per-operation overhead, not the arithmetic, is what a step costs.
+     * One block's weights, stored transposed ([in, out]) so x W needs no per-call transpose, and
+     * fused: q|k|v in one matrix and gate|up in another, so a decode step issues one matmul where
+     * it would issue three (or two): at small batch the per-operation overhead, not the arithmetic,
+     * is what a step costs.
      */
     record Layer(NDArray inputNorm, NDArray wQkv, NDArray bQkv, NDArray wo, NDArray postNorm, NDArray wGateUp,
                  NDArray wDown) {
@@ -75,13 +74,14 @@ public final class Transformer implements AutoCloseable {
         }
     }
 
-    private Transformer(ModelConfig config, NDManager manager, DataType dtype, NDArray embed, NDArray head,
-                        NDArray finalNorm, Layer[] layers) {
+    private Transformer(ModelConfig config, NDManager manager, DataType dtype, NDArray embed, NDArray headT,
+                        boolean headIsSeparate, NDArray finalNorm, Layer[] layers) {
+        this.headIsSeparate = headIsSeparate;
         this.config = config;
         this.manager = manager;
         this.dtype = dtype;
         this.embed = embed;
-        this.head = head;
+        this.headT = headT;
         this.finalNorm = finalNorm;
         this.layers = layers;
         int half = config.headDim() / 2;
@@ -98,7 +98,6 @@ public final class Transformer implements AutoCloseable {
             p[i * hd + i + half] = 1; // output i + half takes x[i]
         }
         this.rotateHalf = manager.create(p, new Shape(hd, hd)).toType(dtype, false);
-        this.identity = manager.eye(hd).toType(dtype, false);
         this.rmsEps = manager.create((float) config.rmsNormEps()).toType(dtype, false);
     }
 
@@ -141,15 +140,17 @@ public final class Transformer implements AutoCloseable {
                         w.load(p + "mlp.up_proj.weight", c.intermediateSize(), d));
                 layers[i] = new Layer(
                         w.load(p + "input_layernorm.weight", d),
-                        qkv,
+                        Weights.transposed(qkv),
                         qkvBias,
-                        w.load(p + "self_attn.o_proj.weight", d, qDim),
+                        Weights.transposed(w.load(p + "self_attn.o_proj.weight", d, qDim)),
                         w.load(p + "post_attention_layernorm.weight", d),
-                        gateUp,
-                        w.load(p + "mlp.down_proj.weight", d, c.intermediateSize()));
+                        Weights.transposed(gateUp),
+                        Weights.transposed(w.load(p + "mlp.down_proj.weight", d, c.intermediateSize())));
             }
             NDArray norm = w.load("model.norm.weight", d);
-            return new Transformer(c, manager, dtype, embed, head, norm, layers);
+            boolean separateHead = head != embed;
+            NDArray headT = separateHead ? Weights.transposed(head) : Weights.transposedCopy(embed);
+            return new Transformer(c, manager, dtype, embed, headT, separateHead, norm, layers);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -165,6 +166,24 @@ public final class Transformer implements AutoCloseable {
                         + Arrays.toString(actual) + " but config.json implies " + Arrays.toString(shape));
             }
             return source.load(manager, name, dtype);
+        }
+
+        /**
+         * [out, in] -> a contiguous [in, out]. A transposed view would do for the arithmetic, but
+         * PyTorch's matmul of a few rows by a transposed view measured 1.7-4x slower than by a
+         * contiguous matrix: that is every decode step.
+         */
+        static NDArray transposed(NDArray w) {
+            NDArray t = transposedCopy(w);
+            w.close();
+            return t;
+        }
+
+        static NDArray transposedCopy(NDArray w) {
+            Shape s = w.getShape();
+            try (NDArray view = w.transpose(); NDArray flat = view.flatten()) { // flatten copies a non-contiguous view
+                return flat.reshape(s.get(1), s.get(0));
+            }
         }
 
         static NDArray scaled(NDArray w, double factor) {
@@ -198,8 +217,8 @@ public final class Transformer implements AutoCloseable {
     /** Every weight array, for training (attach gradients) or for counting. */
     public List<NDArray> parameters() {
         List<NDArray> all = new ArrayList<>(List.of(embed, finalNorm));
-        if (head != embed) {
-            all.add(head);
+        if (headIsSeparate) {
+            all.add(headT);
         }
         for (Layer l : layers) {
             all.addAll(l.all());
@@ -226,29 +245,28 @@ public final class Transformer implements AutoCloseable {
                 && (config.slidingWindow() == null || cache.length() <= config.slidingWindow());
         NDArray mask = unmasked ? null : attentionMask(cache, t); // [B, 1, g*T, Tk] additive
 
-        NDArray x = embed.get(tokens.flatten()); // [B*T, D]
-        Rope rope = rope(positions);
+        NDArray x = embed.get(tokens.flatten()).reshape(b, t, config.hiddenSize()); // [B, T, D]
+        NDArray[] rope = ropeTables(positions); // cos, sin: [B, T, 1, hd]
         for (int i = 0; i < layers.length; i++) {
-            x = block(layers[i], i, x, b, t, rope, mask, cache);
+            x = block(layers[i], i, x, rope, mask, cache);
         }
-        long rows = t;
         if (lastPositionOnly && t > 1) {
-            x = x.reshape(b, t, config.hiddenSize()).get(":, -1, :");
-            rows = 1;
+            x = x.get(":, -1:, :");
         }
-        return linear(rmsNorm(x, finalNorm), head, null).reshape(b, rows, config.vocabSize()); // [B, T, V]
+        return rmsNorm(x, finalNorm).matMul(headT); // [B, T, V]
     }
 
-    /** One transformer block over the residual stream x, [B*T, D] rows of B sequences of T tokens. */
-    private NDArray block(Layer l, int index, NDArray x, long b, long t, Rope rope, NDArray mask, KvCache cache) {
+    private NDArray block(Layer l, int index, NDArray x, NDArray[] rope, NDArray mask, KvCache cache) {
+        long b = x.getShape().get(0);
+        long t = x.getShape().get(1);
         int h = config.numAttentionHeads();
         int kvh = config.numKeyValueHeads();
         int hd = config.headDim();
 
         NDArray hIn = rmsNorm(x, l.inputNorm());
-        NDList qkAndV = linear(hIn, l.wQkv(), l.bQkv()).reshape(b, t, h + 2L * kvh, hd) // [B, T, H+2KVH, hd]
+        NDList qkAndV = project(hIn, l.wQkv(), l.bQkv()).reshape(b, t, h + 2L * kvh, hd) // [B, T, H+2KVH, hd]
                 .split(new long[] {h + kvh}, 2);
-        NDList qAndK = rope.apply(qkAndV.get(0)).transpose(0, 2, 1, 3).split(new long[] {h}, 1);
+        NDList qAndK = applyRope(qkAndV.get(0), rope).transpose(0, 2, 1, 3).split(new long[] {h}, 1);
         NDArray q = qAndK.get(0); // [B, H, T, hd]
         NDArray k = qAndK.get(1); // [B, KVH, T, hd]
         NDArray v = qkAndV.get(1).transpose(0, 2, 1, 3); // [B, KVH, T, hd]
@@ -263,24 +281,20 @@ public final class Transformer implements AutoCloseable {
             scores = scores.add(mask); // mask rows are already repeated per group: [B, 1, g*T, Tk]
         }
         NDArray attended = scores.softmax(-1).matMul(kv[1]); // [B, KVH, g*T, hd]
-        // One token per sequence (a decode step): [B, KVH, g, hd] already is [B, H * hd] in memory.
-        NDArray merged = t == 1 ? attended.reshape(b, (long) h * hd)
-                : attended.reshape(b, h, t, hd).transpose(0, 2, 1, 3).reshape(b * t, (long) h * hd);
-        x = linear(merged, l.wo(), x); // x + a Wo^T in one operation
+        // One token per sequence (a decode step): [B, KVH, g, hd] already is [B, 1, H * hd] in memory.
+        NDArray merged = t == 1 ? attended.reshape(b, 1, (long) h * hd)
+                : attended.reshape(b, h, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) h * hd);
+        x = x.add(merged.matMul(l.wo()));
 
-        NDList gateUp = linear(rmsNorm(x, l.postNorm()), l.wGateUp(), null).split(2, 1); // [B*T, I] twice
+        NDList gateUp = rmsNorm(x, l.postNorm()).matMul(l.wGateUp()).split(2, 2); // [B, T, I] twice
         NDArray gate = gateUp.get(0);
         NDArray swiglu = gate.mul(Activation.sigmoid(gate)).mul(gateUp.get(1)); // silu(gate) * up
-        return linear(swiglu, l.wDown(), x);
+        return x.add(swiglu.matMul(l.wDown()));
     }
 
-    /**
-     * x W^T + add, as PyTorch's linear: with rows x [N, in] and add [N, out] (or [out]) one fused
-     * matmul-and-add (BLAS beta = 1), measured as fast as the matmul alone, so the residual add
-     * and the q/k/v bias cost no operation of their own. {@code add} may be null.
-     */
-    private static NDArray linear(NDArray x, NDArray w, NDArray add) {
-        return x.getNDArrayInternal().linear(x, w, add).singletonOrThrow();
+    private static NDArray project(NDArray x, NDArray wT, NDArray bias) {
+        NDArray y = x.matMul(wT);
+        return bias == null ? y : y.add(bias);
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
@@ -288,27 +302,16 @@ public final class Transformer implements AutoCloseable {
         return x.div(variance.add(rmsEps).sqrt()).mul(weight);
     }
 
-    /**
-     * Rotary embedding at given positions: rope(x) = x * cos + rotate_half(x) * sin, where
-     * rotate_half(x) = [-x2, x1] is the fixed signed permutation x P. For one token this is a
-     * linear map, x R with R = diag(cos) + P diag(sin). A decode step (one token per sequence)
-     * applies its R, [B, 1, hd, hd], in one batched matmul per layer instead of four operations;
-     * longer inputs keep the element-wise form, where R would cost hd * hd numbers per token.
-     */
-    private record Rope(NDArray cos, NDArray sin, NDArray rotateHalf, NDArray perToken) {
-        NDArray apply(NDArray x) { // [B, T, heads, hd]
-            return perToken != null ? x.matMul(perToken) : x.mul(cos).add(x.matMul(rotateHalf).mul(sin));
-        }
-    }
-
-    /** The rotary embedding of {@code positions} [B, T]: cos and sin of position * inv_freq over both halves, [B, T, 1, hd]. */
-    private Rope rope(NDArray positions) {
+    /** cos and sin of position * inv_freq, duplicated over both halves: [B, T, 1, hd] (broadcast over heads). */
+    private NDArray[] ropeTables(NDArray positions) {
         NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(invFreq); // [B, T, hd/2]
         NDArray angles = freqs.concat(freqs, -1).expandDims(2); // [B, T, 1, hd]
-        NDArray cos = angles.cos().toType(dtype, false);
-        NDArray sin = angles.sin().toType(dtype, false);
-        boolean oneToken = positions.getShape().get(1) == 1;
-        return new Rope(cos, sin, rotateHalf, oneToken ? identity.mul(cos).add(rotateHalf.mul(sin)) : null); // R: [B, 1, hd, hd]
+        return new NDArray[] {angles.cos().toType(dtype, false), angles.sin().toType(dtype, false)};
+    }
+
+    /** x * cos + rotate_half(x) * sin; rotate_half(x) = [-x2, x1] is the fixed signed permutation x P. */
+    private NDArray applyRope(NDArray x, NDArray[] rope) {
+        return x.mul(rope[0]).add(x.matMul(rotateHalf).mul(rope[1]));
     }
 
     /**
