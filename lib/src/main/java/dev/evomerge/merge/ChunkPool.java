@@ -1,6 +1,7 @@
 package dev.evomerge.merge;
 
 import java.lang.ref.SoftReference;
+import java.util.Arrays;
 
 /**
  * Chunk arrays for the task vectors of a merge, kept from one tensor to the next. A merge of a
@@ -46,10 +47,12 @@ final class ChunkPool {
     /** Slots for model {@code m}'s chunks, at least {@code chunks} of them; empty slots are filled by {@link #array}. */
     float[][] slots(int m, int chunks) {
         if (models.length <= m) {
-            models = java.util.Arrays.copyOf(models, m + 1);
+            models = Arrays.copyOf(models, m + 1);
         }
-        if (models[m] == null || models[m].length < chunks) {
-            models[m] = models[m] == null ? new float[chunks][] : java.util.Arrays.copyOf(models[m], chunks);
+        if (models[m] == null) {
+            models[m] = new float[chunks][];
+        } else if (models[m].length < chunks) {
+            models[m] = Arrays.copyOf(models[m], chunks); // the arrays made so far are kept
         }
         return models[m];
     }

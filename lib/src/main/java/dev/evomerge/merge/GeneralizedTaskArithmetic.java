@@ -68,13 +68,14 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
             MergeInput.ModelTensor model = in.models().get(m);
             SplittableRandom rng = root.split(); // one stream per model, in model order
             weights[m] = (float) model.required(in.tensorName(), "weight");
+            float[][] slots = pool.slots(m, Chunks.count(base.length));
             if (sparsification != null) {
                 Sparsification.Sparse sparse = sparsification.apply(model, base, in.shape(), model.param("density", 1.0),
-                        model.param("gamma", 0.01), model.param("epsilon", 0.15), rescale, rng, pool.slots(m, Chunks.count(base.length)));
+                        model.param("gamma", 0.01), model.param("epsilon", 0.15), rescale, rng, slots);
                 deltas[m] = sparse.chunks();
                 factors[m] = weights[m] * sparse.scale(); // the rescale folds into the weight: no pass of its own
             } else {
-                deltas[m] = Sparsification.taskVector(model, base, pool.slots(m, Chunks.count(base.length)));
+                deltas[m] = Sparsification.taskVector(model, base, slots);
                 factors[m] = weights[m];
             }
         }
