@@ -1,8 +1,9 @@
 # Sourced by the scripts in this folder: finds the project, builds lib once, runs a main class.
 EVOMERGE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-# DJL must never download natives or models; Spark on Java 17 needs these opens.
-EVOMERGE_JAVA_OPTS=(-Dai.djl.offline=true -XX:+IgnoreUnrecognizedVMOptions
+# DJL must never download natives or models; Spark on Java 17 needs these opens; the Vector API
+# (incubating in Java 17) runs merging and bf16 decoding on SIMD vectors (see simd/Simd.java).
+EVOMERGE_JAVA_OPTS=(-Dai.djl.offline=true --add-modules=jdk.incubator.vector -XX:+IgnoreUnrecognizedVMOptions
   --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
   --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
   --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED

@@ -66,23 +66,23 @@ public final class MergeBenchmark {
     }
 
     /**
-     * Merges as {@link dev.evomerge.merge.Merger} does: the base decoded whole, each model handed
-     * over as its stored bytes (decoded by the method, whole or chunk by chunk); bytes read per
-     * second, median of 5 after 3 untimed runs (the JIT compiles a method's loops in its first runs).
+     * Merges as {@link dev.evomerge.merge.Merger} does: every input (the base too) handed over as
+     * its stored bytes, decoded by the method, whole or chunk by chunk; bytes read per second,
+     * median of 5 after 3 untimed runs (the JIT compiles a method's loops in its first runs).
      */
     private static double throughput(String methodName, long[] shape, DType dtype, List<ByteBuffer> inputs) {
         MergeMethod method = MergeMethods.byName(methodName);
         int n = (int) (shape[0] * shape[1]);
         boolean usesBase = method.needsBase();
-        float[] base = new float[n];
         int warmUp = 3;
         double[] times = new double[5];
         long bytes = 0;
         for (int rep = -warmUp; rep < times.length; rep++) {
             long t0 = System.nanoTime();
             bytes = 0;
+            MergeInput.ModelTensor base = null;
             if (usesBase) {
-                TensorBytes.toFloats(inputs.get(0), dtype, base, n);
+                base = MergeInput.ModelTensor.stored(inputs.get(0), dtype, n, Map.of());
                 bytes += inputs.get(0).remaining();
             }
             List<MergeInput.ModelTensor> models = new ArrayList<>();
@@ -90,7 +90,7 @@ public final class MergeBenchmark {
                 models.add(MergeInput.ModelTensor.stored(inputs.get(m), dtype, n, Map.of("weight", 1.0 / 3, "density", 0.5)));
                 bytes += inputs.get(m).remaining();
             }
-            float[] out = method.merge(new MergeInput("w", shape, usesBase ? base : null, models, Map.of(), 7));
+            float[] out = method.merge(new MergeInput("w", shape, base, models, Map.of(), 7));
             if (out.length != n) {
                 throw new AssertionError();
             }
@@ -145,7 +145,7 @@ public final class MergeBenchmark {
                     + "  - model: " + root.resolve("a") + "\n    parameters: {weight: 0.5, density: 0.5}\n"
                     + "  - model: " + root.resolve("b") + "\n    parameters: {weight: 0.5, density: 0.5}\nseed: 1\n");
             String cp = System.getProperty("java.class.path");
-            Process p = new ProcessBuilder("/usr/bin/time", "-v", "java", "-Xmx6g", "-Dai.djl.offline=true", "-cp", cp,
+            Process p = new ProcessBuilder("/usr/bin/time", "-v", "java", "-Xmx6g", "-Dai.djl.offline=true", "--add-modules=jdk.incubator.vector", "-cp", cp,
                     "dev.evomerge.cli.Merge", cfg.toString(), root.resolve("out").toString()).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             if (p.waitFor() != 0) {

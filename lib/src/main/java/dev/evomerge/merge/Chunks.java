@@ -25,7 +25,7 @@ final class Chunks {
     }
 
     // Per thread, so a chunk's working arrays stay in that core's cache from one chunk to the next.
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][SIZE]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[0][]);
 
     private Chunks() {
     }
@@ -35,9 +35,17 @@ final class Chunks {
         return scratch(0);
     }
 
-    /** This thread's k-th chunk-sized array, k in [0, 4), for bodies that need several. */
+    /** This thread's k-th chunk-sized array, for bodies that need several (made on first use). */
     static float[] scratch(int k) {
-        return SCRATCH.get()[k];
+        float[][] mine = SCRATCH.get();
+        if (k >= mine.length) {
+            mine = java.util.Arrays.copyOf(mine, k + 1);
+            SCRATCH.set(mine);
+        }
+        if (mine[k] == null) {
+            mine[k] = new float[SIZE];
+        }
+        return mine[k];
     }
 
     /**

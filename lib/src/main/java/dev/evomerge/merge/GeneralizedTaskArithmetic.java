@@ -46,73 +46,80 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
     @Override
     public float[] merge(MergeInput in) {
         if (in.models().isEmpty()) {
-            return in.base().clone();
+            return in.baseValues().clone();
         }
-        ChunkPool pool = ChunkPool.acquire();
-        try {
-            return merge(in, pool);
-        } finally {
-            pool.release();
-        }
-    }
-
-    private float[] merge(MergeInput in, ChunkPool pool) {
-        float[] base = in.base();
+        MergeInput.ModelTensor base = in.base();
         int count = in.models().size();
         boolean rescale = in.flag("rescale", defaultRescale);
         SplittableRandom root = new SplittableRandom(in.seed());
-        float[][][] deltas = new float[count][][]; // [model][chunk]: thinned, not yet weighted: weighted = factor * delta
-        float[] factors = new float[count];
+        TaskVector[] vectors = new TaskVector[count];
         float[] weights = new float[count];
         for (int m = 0; m < count; m++) {
             MergeInput.ModelTensor model = in.models().get(m);
             SplittableRandom rng = root.split(); // one stream per model, in model order
             weights[m] = (float) model.required(in.tensorName(), "weight");
-            float[][] slots = pool.slots(m, Chunks.count(base.length));
-            if (sparsification != null) {
-                Sparsification.Sparse sparse = sparsification.apply(model, base, in.shape(), model.param("density", 1.0),
-                        model.param("gamma", 0.01), model.param("epsilon", 0.15), rescale, rng, slots);
-                deltas[m] = sparse.chunks();
-                factors[m] = weights[m] * sparse.scale(); // the rescale folds into the weight: no pass of its own
-            } else {
-                deltas[m] = Sparsification.taskVector(model, base, slots);
-                factors[m] = weights[m];
-            }
+            vectors[m] = sparsification == null ? TaskVector.dense(model)
+                    : sparsification.apply(model, base, in.shape(), model.param("density", 1.0), model.param("gamma", 0.01),
+                            model.param("epsilon", 0.15), rescale, rng);
+        }
+        float[] factors = rescale ? Sparsification.l1Restoring(base, vectors) : new float[count];
+        for (int m = 0; m < count; m++) {
+            factors[m] = (rescale ? factors[m] : 1f) * weights[m]; // weighted delta = factor * delta: DARE's rescale folds into the weight
         }
         boolean normalize = in.flag("normalize", defaultNormalize);
         float lambda = (float) in.global("lambda", 1.0);
-        return consensus == Consensus.NONE ? mixAll(base, deltas, factors, weights, normalize, lambda)
-                : mixAgreeing(base, deltas, factors, weights, normalize, lambda);
+        return consensus == Consensus.NONE ? mixAll(base, vectors, factors, weights, normalize, lambda)
+                : mixAgreeing(base, vectors, factors, weights, normalize, lambda);
+    }
+
+    /**
+     * Runs {@code mix} on every chunk with the base's values in {@code b} (this thread's scratch
+     * array 0) and each model's task vector in {@code deltas[m]} (computed into scratch arrays
+     * from 4 on, or held), leaving scratch arrays 1 to 3 to the mix; the mix overwrites {@code b}
+     * with the merged chunk, which is copied out.
+     */
+    private static float[] mixChunks(MergeInput.ModelTensor base, TaskVector[] vectors, ChunkMix mix) {
+        float[] merged = new float[base.size()];
+        Chunks.forEach(base.size(), (c, from, to) -> {
+            int len = to - from;
+            float[] b = Chunks.scratch(0);
+            base.read(from, len, b, 0); // decoded chunk by chunk, to index 0 like every array of the loops: they vectorize
+            float[][] deltas = new float[vectors.length][];
+            for (int m = 0; m < vectors.length; m++) {
+                deltas[m] = vectors[m].chunk(c, len, b, Chunks.scratch(4 + m));
+            }
+            mix.run(b, deltas, len);
+            System.arraycopy(b, 0, merged, from, len);
+        });
+        return merged;
+    }
+
+    private interface ChunkMix {
+        void run(float[] b, float[][] deltas, int len);
     }
 
     /** No consensus: every weighted delta counts; the divisor is the sum of all weights. */
-    private static float[] mixAll(float[] base, float[][][] deltas, float[] factors, float[] weights, boolean normalize,
+    private static float[] mixAll(MergeInput.ModelTensor base, TaskVector[] vectors, float[] factors, float[] weights, boolean normalize,
                                   float lambda) {
         double weightSum = 0;
         for (float w : weights) {
             weightSum += w;
         }
         float scale = lambda / (normalize && Math.abs(weightSum) >= 1e-8 ? (float) weightSum : 1f);
-        float[] mixed = new float[base.length];
-        Chunks.forEach(base.length, (c, from, to) -> {
-            int len = to - from;
-            float[] sum = Chunks.scratch(0);
-            float[] chunk = Chunks.scratch(1);
+        return mixChunks(base, vectors, (b, deltas, len) -> {
+            float[] sum = Chunks.scratch(1);
             Arrays.fill(sum, 0, len, 0f);
             for (int m = 0; m < deltas.length; m++) {
-                float[] d = deltas[m][c];
+                float[] d = deltas[m];
                 float f = factors[m];
                 for (int i = 0; i < len; i++) {
                     sum[i] += f * d[i];
                 }
             }
-            System.arraycopy(base, from, chunk, 0, len);
             for (int i = 0; i < len; i++) {
-                chunk[i] = chunk[i] + scale * sum[i];
+                b[i] = b[i] + scale * sum[i];
             }
-            System.arraycopy(chunk, 0, mixed, from, len);
         });
-        return mixed;
     }
 
     /**
@@ -125,19 +132,16 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
      * With s the majority's sign (+1 or -1), max(v s, 0) is |v| where v agrees and 0 where it does
      * not, and times s it is v again, exactly.
      */
-    private static float[] mixAgreeing(float[] base, float[][][] deltas, float[] factors, float[] weights, boolean normalize,
+    private static float[] mixAgreeing(MergeInput.ModelTensor base, TaskVector[] vectors, float[] factors, float[] weights, boolean normalize,
                                        float lambda) {
-        int n = base.length;
-        float[] mixed = new float[n];
-        Chunks.forEach(n, (c, from, to) -> {
-            int len = to - from;
-            float[] sign = Chunks.scratch(0); // the sign of the weighted sum, +1 or -1; 0 counts as +
-            float[] divisor = Chunks.scratch(1);
-            float[] sum = Chunks.scratch(2);
-            float[] chunk = Chunks.scratch(3);
-            for (int m = 0; m < deltas.length; m++) {
+        return mixChunks(base, vectors, (b, deltas, len) -> {
+            float[] sign = Chunks.scratch(1); // the sign of the weighted sum, +1 or -1; 0 counts as +
+            float[] divisor = Chunks.scratch(2);
+            float[] sum = Chunks.scratch(3);
+            int last = deltas.length - 1;
+            for (int m = 0; m < last; m++) {
                 float f = factors[m];
-                float[] d = deltas[m][c];
+                float[] d = deltas[m];
                 if (m == 0) {
                     for (int i = 0; i < len; i++) {
                         sign[i] = f * d[i]; // only its sign is read: 0 + x and x differ only in the sign of a zero
@@ -148,40 +152,58 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
                     }
                 }
             }
-            for (int i = 0; i < len; i++) {
-                float t = unitStep(sign[i]);
-                sign[i] = t + (1f - Math.abs(t)); // -1, 0, +1 -> -1, +1, +1
-            }
-            Arrays.fill(divisor, 0, len, 0f);
-            Arrays.fill(sum, 0, len, 0f);
-            for (int m = 0; m < deltas.length; m++) {
-                float f = factors[m];
-                float w = weights[m];
-                float[] d = deltas[m][c];
+            float fLast = factors[last];
+            float[] dLast = deltas[last];
+            if (last == 0) {
                 for (int i = 0; i < len; i++) {
-                    float s = sign[i];
-                    float agreeing = Math.max(f * d[i] * s, 0f);
-                    sum[i] += agreeing * s;
-                    divisor[i] += Math.abs(unitStep(agreeing)) * w; // w where it agrees (and is not 0)
-                }
-            }
-            System.arraycopy(base, from, chunk, 0, len);
-            if (normalize) {
-                for (int i = 0; i < len; i++) {
-                    float d = divisor[i] + (1f - Math.abs(unitStep(divisor[i]))); // a zero divisor divides by 1
-                    chunk[i] = chunk[i] + lambda * (sum[i] / d);
+                    sign[i] = signOf(fLast * dLast[i]);
                 }
             } else {
                 for (int i = 0; i < len; i++) {
-                    chunk[i] = chunk[i] + lambda * sum[i];
+                    sign[i] = signOf(sign[i] + fLast * dLast[i]);
                 }
             }
-            System.arraycopy(chunk, 0, mixed, from, len);
+            for (int m = 0; m < deltas.length; m++) {
+                float f = factors[m];
+                float w = weights[m];
+                float[] d = deltas[m];
+                // agreeing >= 0 (or NaN), so |unitStep(agreeing)| is min(agreeing 2^254, 1): w where it agrees (and is not 0)
+                if (m == 0) {
+                    for (int i = 0; i < len; i++) {
+                        float s = sign[i];
+                        float agreeing = Math.max(f * d[i] * s, 0f);
+                        sum[i] = 0f + agreeing * s; // 0 + x, as when summing from 0 (x may be -0.0)
+                        divisor[i] = 0f + Math.min(agreeing * HUGE * HUGE, 1f) * w;
+                    }
+                } else {
+                    for (int i = 0; i < len; i++) {
+                        float s = sign[i];
+                        float agreeing = Math.max(f * d[i] * s, 0f);
+                        sum[i] += agreeing * s;
+                        divisor[i] += Math.min(agreeing * HUGE * HUGE, 1f) * w;
+                    }
+                }
+            }
+            if (normalize) {
+                for (int i = 0; i < len; i++) {
+                    float d = divisor[i] + (1f - Math.abs(unitStep(divisor[i]))); // a zero divisor divides by 1
+                    b[i] = b[i] + lambda * (sum[i] / d);
+                }
+            } else {
+                for (int i = 0; i < len; i++) {
+                    b[i] = b[i] + lambda * sum[i];
+                }
+            }
         });
-        return mixed;
     }
 
     private static final float HUGE = 0x1p127f;
+
+    /** -1 where x is negative, else +1 (0 counts as +), NaN for NaN: the TIES election. */
+    private static float signOf(float x) {
+        float t = unitStep(x);
+        return t + (1f - Math.abs(t)); // -1, 0, +1 -> -1, +1, +1
+    }
 
     /**
      * -1, 0 or +1 as x is negative, zero or positive (Math.signum, in operations that vectorize):

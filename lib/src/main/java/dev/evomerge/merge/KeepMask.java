@@ -1,5 +1,6 @@
 package dev.evomerge.merge;
 
+import dev.evomerge.simd.Simd;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -10,22 +11,25 @@ import java.nio.IntBuffer;
  * decided by a keyed hash of i alone (counter-based, like Philox in JAX and PyTorch's CUDA
  * generator), so any chunk's decisions can be made on any thread, in any order, identically.
  *
- * <p>The hash is SplitMix32's output for counter i (Weyl step, then MurmurHash3's finalizer),
- * finalized once more after xor with a second key, so that two keys do not give shifted copies of
- * one sequence; 31 of its bits are compared with density * 2^31. All of it is 32-bit integer
- * arithmetic at one index, which Java 17 vectorizes: 0.35 ns per entry against 1.9 ns for
- * SplitMix64 draws (64-bit multiplies stay scalar). Java 17 vectorizes no int-to-float bit cast
- * either, so the 0/1 floats come out of a memory round trip: the ints 0 or bits(1f) are copied
- * into a native-order buffer and read back as floats (two bulk copies).
+ * <p>The hash is MurmurHash3's 32-bit finalizer of {@code (i * 0x9e3779b9 + key1) ^ key2}: the
+ * counter on a Weyl sequence, then keyed twice, so that no two keys give shifted copies of one
+ * sequence (an added key alone would: it is a shift of the counter); 31 of its bits are compared
+ * with density * 2^31. Two multiplies per entry: keep decisions are made twice per merge (the
+ * rescale's sums, then the mix), and a second finalizer round measured a third of dare_ties' time.
+ * All of it is 32-bit integer arithmetic at one index, which Java 17 vectorizes; the 0/1 floats
+ * come out of a memory round trip (Java 17 vectorizes no int-to-float bit cast): the ints 0 or
+ * bits(1f) are copied into a native-order buffer and read back as floats. With the Vector API
+ * ({@link Simd#ENABLED}) the same arithmetic runs lane-wise in registers ({@link KeepMaskVectors}).
  */
 final class KeepMask {
-    private static final int WEYL = 0x9e3779b9;
-    private static final int ONE_BITS = Float.floatToRawIntBits(1f);
-    private static final int[] COUNTER = new int[Chunks.SIZE]; // 0, 1, 2, ...: Java 17 vectorizes no use of the loop index as a value
+    static final int WEYL = 0x9e3779b9;
+    static final int ONE_BITS = Float.floatToRawIntBits(1f);
+    /** i * WEYL for i in [0, SIZE): entry from + i's counter is WEYL_COUNTER[i] + from * WEYL (Java 17 vectorizes no use of the loop index as a value). */
+    static final int[] WEYL_COUNTER = new int[Chunks.SIZE];
 
     static {
-        for (int i = 0; i < COUNTER.length; i++) {
-            COUNTER[i] = i;
+        for (int i = 0; i < WEYL_COUNTER.length; i++) {
+            WEYL_COUNTER[i] = i * WEYL;
         }
     }
 
@@ -35,13 +39,14 @@ final class KeepMask {
         final ByteBuffer buffer = ByteBuffer.allocateDirect(Chunks.SIZE * Integer.BYTES).order(ByteOrder.nativeOrder());
         final IntBuffer ints = buffer.asIntBuffer();
         final FloatBuffer floats = buffer.asFloatBuffer();
+        final float[] keep = new float[Chunks.SIZE];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    private final int key1;
-    private final int key2;
-    private final int threshold;
+    final int key1;
+    final int key2;
+    final int threshold;
 
     /** The mask of the generator seeded with {@code seed}, keeping each entry with probability {@code density} in [0, 1). */
     KeepMask(long seed, double density) {
@@ -56,19 +61,19 @@ final class KeepMask {
 
     /** Whether entry {@code index} is kept: the plain form of {@link #fill}'s loop. */
     boolean kept(int index) {
-        return (hash(index, key1, key2) >>> 1) < threshold;
+        return (fmix32((index * WEYL + key1) ^ key2) >>> 1) < threshold;
     }
 
     /** keep[i] = 1f if entry from + i is kept, else 0f, for i in [0, count), count at most {@link Chunks#SIZE}. */
     void fill(float[] keep, int from, int count) {
         Scratch s = SCRATCH.get();
         int[] bits = s.bits;
-        int[] counter = COUNTER;
-        int k1 = key1;
+        int[] counter = WEYL_COUNTER;
+        int origin = from * WEYL + key1;
         int k2 = key2;
         int t = threshold;
         for (int i = 0; i < count; i++) {
-            int z = hash(counter[i] + from, k1, k2);
+            int z = fmix32((counter[i] + origin) ^ k2);
             // (z >>> 1) < t as the sign of their difference (both in [0, 2^31)): no comparison, which would not vectorize
             bits[i] = (((z >>> 1) - t) >> 31) & ONE_BITS;
         }
@@ -76,8 +81,17 @@ final class KeepMask {
         s.floats.get(0, keep, 0, count);
     }
 
-    private static int hash(int index, int key1, int key2) {
-        return fmix32(fmix32(index * WEYL + key1) ^ key2);
+    /**
+     * Zeroes the dropped entries of {@code values[0, count)}, entries from + i: multiplied by 0f
+     * or 1f, as torch multiplies by a Bernoulli mask (a dropped negative entry becomes -0.0).
+     */
+    void apply(float[] values, int from, int count) {
+        int done = Simd.ENABLED ? KeepMaskVectors.apply(this, values, from, count) : 0;
+        float[] keep = SCRATCH.get().keep;
+        fill(keep, from + done, count - done);
+        for (int i = done; i < count; i++) {
+            values[i] *= keep[i - done];
+        }
     }
 
     /** MurmurHash3's 32-bit finalizer. */

@@ -8,12 +8,24 @@ import java.util.Map;
 
 /**
  * Everything a merge method sees for one weight: the base model's tensor (null when the method
- * needs none), each other model's tensor with its already-resolved numbers for this weight
- * (weight, density, gamma, epsilon: gradients and filters are resolved before, elsewhere), the
- * method-wide parameters (normalize, rescale, lambda), and the seed of this tensor's randomness.
+ * needs none; stored bytes too, so an element-wise method reads it a chunk at a time), each
+ * other model's tensor with its already-resolved numbers for this weight (weight, density,
+ * gamma, epsilon: gradients and filters are resolved before, elsewhere), the method-wide
+ * parameters (normalize, rescale, lambda), and the seed of this tensor's randomness.
  */
-public record MergeInput(String tensorName, long[] shape, float[] base, List<ModelTensor> models,
+public record MergeInput(String tensorName, long[] shape, ModelTensor base, List<ModelTensor> models,
                          Map<String, Double> globals, long seed) {
+
+    /** With the base's values given (null for none). */
+    public MergeInput(String tensorName, long[] shape, float[] base, List<ModelTensor> models, Map<String, Double> globals,
+                      long seed) {
+        this(tensorName, shape, base == null ? null : new ModelTensor(base, Map.of()), models, globals, seed);
+    }
+
+    /** The base's values, decoded whole (null without a base). */
+    public float[] baseValues() {
+        return base == null ? null : base.values();
+    }
 
     /**
      * One model's values of this weight and its numbers for it. The values are either given, or
@@ -26,7 +38,7 @@ public record MergeInput(String tensorName, long[] shape, float[] base, List<Mod
         private final ByteBuffer stored;
         private final DType dtype;
         private final int size;
-        private float[] values;
+        private volatile float[] values;
 
         public ModelTensor(float[] values, Map<String, Double> params) {
             this.values = values;
@@ -90,7 +102,7 @@ public record MergeInput(String tensorName, long[] shape, float[] base, List<Mod
         }
 
         /** The values if given or already decoded whole (then read from them), else null (read the bytes). */
-        private synchronized float[] decodedIfAny() {
+        private float[] decodedIfAny() {
             return values;
         }
 
@@ -119,6 +131,6 @@ public record MergeInput(String tensorName, long[] shape, float[] base, List<Mod
     }
 
     public int size() {
-        return models.isEmpty() ? base.length : models.get(0).size();
+        return models.isEmpty() ? base.size() : models.get(0).size();
     }
 }

@@ -172,7 +172,7 @@ public final class Merger {
     private static float[] passthrough(MergeConfig cfg, MergeConfig.Slice slice, Checkpoint source, String sourceName,
                                        TensorSpec spec, double t) {
         Map<String, Double> params = resolve(cfg.method().modelParameters(), slice.parameters(), cfg.parameters(), spec.name(), t);
-        return cfg.method().merge(new MergeInput(spec.name(), spec.shape(), null,
+        return cfg.method().merge(new MergeInput(spec.name(), spec.shape(), (MergeInput.ModelTensor) null,
                 List.of(new MergeInput.ModelTensor(source.floats(sourceName), params)), Map.of(), 0));
     }
 
@@ -188,7 +188,12 @@ public final class Merger {
             inputs.add(MergeInput.ModelTensor.stored(mapped.get(m), stored.dtype(), (int) stored.numel(), params));
         }
         Map<String, Double> globals = resolve(cfg.method().globalParameters(), Map.of(), cfg.parameters(), spec.name(), t);
-        float[] base = cfg.method().usesBase() && cfg.baseModel() != null ? reference.floats(spec.name()) : null;
+        MergeInput.ModelTensor base = null;
+        if (cfg.method().usesBase() && cfg.baseModel() != null) { // decoded by the method, whole or chunk by chunk, as the models
+            TensorInfo stored = reference.tensor(spec.name());
+            mapped.add(reference.bytes(spec.name()));
+            base = MergeInput.ModelTensor.stored(mapped.get(mapped.size() - 1), stored.dtype(), (int) stored.numel(), Map.of());
+        }
         try {
             return cfg.method().merge(new MergeInput(spec.name(), spec.shape(), base, inputs, globals,
                     TensorSeeds.of(cfg.seed(), spec.name())));

@@ -36,7 +36,7 @@ public final class ModelStock implements MergeMethod {
             throw new IllegalArgumentException("model_stock needs the base plus at least two models, got "
                     + in.models().size() + " besides the base");
         }
-        float[] base = in.base();
+        float[] base = in.baseValues();
         float[] out = new float[base.length];
         long[] shape = in.shape();
         if (in.flag("filter_wise", false) && shape.length >= 2) {

@@ -51,7 +51,7 @@ public final class NuSlerp implements MergeMethod {
         double t = Math.abs(w0 + w1) < 1e-6 ? 0.5 : w1 / (w0 + w1);
         float[] a = in.models().get(0).values().clone();
         float[] b = in.models().get(1).values().clone();
-        float[] base = in.base();
+        float[] base = in.baseValues();
         if (base != null) {
             for (int i = 0; i < a.length; i++) {
                 a[i] -= base[i];

@@ -40,7 +40,8 @@ public final class Slerp implements MergeMethod {
         if (t == null) {
             throw new IllegalArgumentException("tensor '" + in.tensorName() + "': parameter 't' is required");
         }
-        return slerp(t, in.base(), in.models().get(0).values(), 0, in.base().length, 1, new float[in.base().length],
+        float[] base = in.baseValues();
+        return slerp(t, base, in.models().get(0).values(), 0, base.length, 1, new float[base.length],
                 DOT_THRESHOLD);
     }
 

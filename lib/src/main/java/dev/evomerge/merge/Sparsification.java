@@ -19,50 +19,29 @@ public enum Sparsification {
     DELLA_MAGPRUNE;
 
     /**
-     * A thinned task vector: its kept entries, chunk by chunk (see {@link Chunks#split}; there may
-     * be more arrays than chunks, and the last chunk may use a prefix of its array), and the
-     * factor that restores its L1 norm (1 without rescale).
+     * The task vector {@code x - base} of {@code model}, thinned. DARE's and the unthinned one
+     * are computed chunk by chunk while mixing (see {@link TaskVector}); the rank-based ones are
+     * thinned whole here, rescaled if asked. DARE's rescale is left to {@link #l1Restoring}, for
+     * all models in one pass.
      */
-    public record Sparse(float[][] chunks, float scale) {
-    }
-
-    /**
-     * Thins the task vector {@code x - base} of {@code model} into the chunk arrays of
-     * {@code slots} (see {@link ChunkPool}; the rank-based methods make their own); the rescale
-     * factor is returned, not applied, so the caller folds it into the model's weight and saves a
-     * pass over the tensor.
-     */
-    public Sparse apply(MergeInput.ModelTensor model, float[] base, long[] shape, double density, double gamma, double epsilon,
-                        boolean rescale, SplittableRandom rng, float[][] slots) {
+    public TaskVector apply(MergeInput.ModelTensor model, MergeInput.ModelTensor base, long[] shape, double density, double gamma,
+                            double epsilon, boolean rescale, SplittableRandom rng) {
         if (this == RANDOM && density < 1) {
-            return bernoulli(model, base, density, rescale, rng.nextLong(), slots); // drawn from x - base in one pass
+            return new TaskVector.Dropped(model, new KeepMask(rng.nextLong(), density));
         }
         if (density >= 1) {
-            return new Sparse(taskVector(model, base, slots), 1f);
+            return TaskVector.dense(model);
         }
-        float[] delta = new float[base.length]; // ranks are over the whole tensor
-        Chunks.forEach(base.length, (c, from, to) -> {
+        float[] delta = new float[base.size()]; // ranks are over the whole tensor
+        Chunks.forEach(base.size(), (c, from, to) -> {
+            float[] b = Chunks.scratch(0);
+            base.read(from, to - from, b, 0);
             model.read(from, to - from, delta, from);
             for (int i = from; i < to; i++) {
-                delta[i] -= base[i];
+                delta[i] -= b[i - from];
             }
         });
-        return new Sparse(Chunks.split(thin(delta, shape, density, gamma, epsilon, rescale, rng)), 1f);
-    }
-
-    /** x - base into the chunk arrays of {@code slots}, x decoded chunk by chunk straight into them (no decoded copy of x is kept). */
-    static float[][] taskVector(MergeInput.ModelTensor model, float[] base, float[][] slots) {
-        Chunks.forEach(base.length, (c, from, to) -> {
-            int len = to - from;
-            float[] d = ChunkPool.array(slots, c);
-            float[] b = Chunks.scratch(0);
-            model.read(from, len, d, 0);
-            System.arraycopy(base, from, b, 0, len); // one index for both arrays: the loop vectorizes
-            for (int i = 0; i < len; i++) {
-                d[i] -= b[i];
-            }
-        });
-        return slots;
+        return TaskVector.held(Chunks.split(thin(delta, shape, density, gamma, epsilon, rescale, rng)));
     }
 
     /** Thins {@code delta} by rank (TIES, Breadcrumbs, DELLA), rescale applied; density is below 1. */
@@ -116,53 +95,58 @@ public enum Sparsification {
     }
 
     /**
-     * DARE's drop on {@code x - base}: each entry kept with probability {@code density} by
-     * {@link KeepMask} (a keyed hash of the entry's index, from {@code seed}), chunk by chunk in
-     * parallel; the L1 sums for the rescale are kept per task and combined in task order.
-     * Deterministic on any number of threads.
+     * For each task vector, the factor that gives it the L1 norm of the unthinned one: for DARE's
+     * ({@link TaskVector.Dropped}) one pass over the tensor for all of them (the base is read
+     * once), chunk by chunk in parallel, computing the kept entries as the mixing will but
+     * keeping only their sums; 1 for the others. Deterministic on any number of threads: the sums
+     * are kept per task and combined in task order.
      *
-     * <p>Every loop runs over one chunk's arrays from index 0, so the JIT vectorizes all of them,
-     * the L1 sums included: Java never vectorizes a float reduction, so each sum is accumulated
-     * lane-wise over the chunks of a task ({@code total[i] += |d[i]|}, a vector add) and folded
-     * only once per task.
+     * <p>Java never vectorizes a float reduction, so each sum is accumulated lane-wise over the
+     * chunks of a task ({@code total[i] += |d[i]|}, a vector add) and folded only once per task.
      */
-    private static Sparse bernoulli(MergeInput.ModelTensor model, float[] base, double density, boolean rescale, long seed,
-                                    float[][] slots) {
-        int n = base.length;
-        KeepMask mask = new KeepMask(seed, density);
-        double[] before = new double[Chunks.tasks(n)];
-        double[] after = new double[Chunks.tasks(n)];
+    static float[] l1Restoring(MergeInput.ModelTensor base, TaskVector[] vectors) {
+        int n = base.size();
+        int count = vectors.length;
+        double[][] before = new double[count][Chunks.tasks(n)];
+        double[][] after = new double[count][Chunks.tasks(n)];
         Chunks.forEachTask(n, (task, first, end) -> {
-            float[] total = Chunks.scratch(2); // lane-wise sums of |delta| and |kept delta| over this task's chunks
-            float[] kept = Chunks.scratch(3);
-            Arrays.fill(total, 0f);
-            Arrays.fill(kept, 0f);
+            for (int k = 2; k < 2 + 2 * count; k++) {
+                Arrays.fill(Chunks.scratch(k), 0f); // per model, lane-wise sums of |delta| and |kept delta| over this task's chunks
+            }
             for (int c = first; c < end; c++) {
                 int from = Chunks.from(c);
                 int len = Chunks.to(c, n) - from;
-                float[] keep = Chunks.scratch(0);
                 float[] b = Chunks.scratch(1);
-                mask.fill(keep, from, len);
-                float[] values = ChunkPool.array(slots, c); // becomes the chunk of the result
-                model.read(from, len, values, 0); // decoded here, chunk by chunk: x is never held whole
-                System.arraycopy(base, from, b, 0, len);
-                for (int i = 0; i < len; i++) {
-                    float d = values[i] - b[i];
-                    // A kept entry is multiplied by 1, a dropped one by 0, as torch multiplies by a
-                    // Bernoulli mask (-0.0 for a dropped negative entry).
-                    float v = d * keep[i];
-                    values[i] = v;
-                    total[i] += Math.abs(d);
-                    kept[i] += Math.abs(v);
+                base.read(from, len, b, 0); // to index 0 like every array of the loops: they vectorize
+                for (int m = 0; m < count; m++) {
+                    if (vectors[m] instanceof TaskVector.Dropped dropped) {
+                        float[] total = Chunks.scratch(2 + 2 * m);
+                        float[] kept = Chunks.scratch(3 + 2 * m);
+                        float[] d = Chunks.scratch(0);
+                        dropped.model().read(from, len, d, 0);
+                        for (int i = 0; i < len; i++) {
+                            d[i] -= b[i]; // TaskVector.difference, fused with the sum
+                            total[i] += Math.abs(d[i]);
+                        }
+                        dropped.mask().apply(d, from, len);
+                        for (int i = 0; i < len; i++) {
+                            kept[i] += Math.abs(d[i]);
+                        }
+                    }
                 }
             }
-            before[task] = sum(total);
-            after[task] = sum(kept);
+            for (int m = 0; m < count; m++) {
+                before[m][task] = sum(Chunks.scratch(2 + 2 * m));
+                after[m][task] = sum(Chunks.scratch(3 + 2 * m));
+            }
         });
-        double total = sum(before);
-        double kept = sum(after);
-        float scale = rescale && total >= 1e-7 && kept >= 1e-7 ? (float) (total / kept) : 1f;
-        return new Sparse(slots, scale);
+        float[] factors = new float[count];
+        for (int m = 0; m < count; m++) {
+            double total = sum(before[m]);
+            double kept = sum(after[m]);
+            factors[m] = total >= 1e-7 && kept >= 1e-7 ? (float) (total / kept) : 1f;
+        }
+        return factors;
     }
 
     /** The sum of {@code lanes}, in double, in index order. */

@@ -34,6 +34,31 @@ class KeepMaskTest {
     }
 
     @Test
+    void applyZeroesExactlyTheDroppedEntries() {
+        // apply runs on SIMD vectors in the tests (Surefire enables the Vector API), its tail and
+        // the fallback on the plain loop; both must decide as the formula and multiply as torch does.
+        SplittableRandom r = new SplittableRandom(3);
+        KeepMask mask = new KeepMask(11, 0.3);
+        for (int from : new int[] {0, 5 * Chunks.SIZE, Integer.MAX_VALUE - Chunks.SIZE}) {
+            for (int count : new int[] {Chunks.SIZE, 1000, 7}) {
+                float[] values = new float[count];
+                for (int i = 0; i < count; i++) {
+                    values[i] = i % 5 == 0 ? -(i + 1f) : (float) r.nextGaussian();
+                }
+                float[] expected = values.clone();
+                for (int i = 0; i < count; i++) {
+                    expected[i] *= reference(11, 0.3, from + i) ? 1f : 0f;
+                }
+                mask.apply(values, from, count);
+                for (int i = 0; i < count; i++) {
+                    assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(values[i]),
+                            "entry " + (from + i) + " of " + count + " (-0.0 for a dropped negative)");
+                }
+            }
+        }
+    }
+
+    @Test
     void keepsAboutDensityOfTheEntriesIndependently() {
         int n = 1 << 20;
         for (double p : new double[] {0.1, 0.5, 0.9}) {
@@ -72,8 +97,8 @@ class KeepMaskTest {
         long keys = new SplittableRandom(seed).nextLong();
         long k1 = keys & 0xffffffffL;
         long k2 = keys >>> 32;
-        long z = (index * 0x9e3779b9L + k1) & 0xffffffffL;
-        z = fmix(fmix(z) ^ k2);
+        long z = ((index * 0x9e3779b9L + k1) & 0xffffffffL) ^ k2;
+        z = fmix(z);
         return (z >>> 1) < Math.floor(density * (1L << 31));
     }
 

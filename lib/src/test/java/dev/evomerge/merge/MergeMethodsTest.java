@@ -172,11 +172,11 @@ class MergeMethodsTest {
         float[] b = {0, 0, 0, 1};
         float s = (float) Math.sqrt(0.5);
         MergeMethod nu = MergeMethods.byName("nuslerp");
-        float[] whole = nu.merge(new MergeInput("w", new long[] {2, 2}, null, List.of(model(a, "weight", 1), model(b, "weight", 1)),
+        float[] whole = nu.merge(new MergeInput("w", new long[] {2, 2}, (float[]) null, List.of(model(a, "weight", 1), model(b, "weight", 1)),
                 Map.of(), 0));
         assertArrayEquals(new float[] {s, 0, 0, s}, whole, 1e-6f);
         // Per row (nuslerp_flatten false): row 0 is [1,0] vs [0,0] (a zero vector: cos 0, sin formula), row 1 [0,0] vs [0,1].
-        float[] rows = nu.merge(new MergeInput("w", new long[] {2, 2}, null, List.of(model(a, "weight", 3), model(b, "weight", 1)),
+        float[] rows = nu.merge(new MergeInput("w", new long[] {2, 2}, (float[]) null, List.of(model(a, "weight", 3), model(b, "weight", 1)),
                 Map.of("nuslerp_flatten", 0.0), 0));
         // t = 1/4; with one side zero each row is sin((1-t) pi/2) v0 + sin(t pi/2) v1
         assertArrayEquals(new float[] {(float) Math.sin(0.75 * Math.PI / 2), 0, 0, (float) Math.sin(0.25 * Math.PI / 2)}, rows, 1e-6f);
