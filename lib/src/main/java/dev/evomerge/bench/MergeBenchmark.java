@@ -34,8 +34,9 @@ public final class MergeBenchmark {
             wholeProcess(args.length > 1 ? java.nio.file.Path.of(args[1]) : java.nio.file.Path.of(System.getProperty("java.io.tmpdir")));
             return;
         }
-        double copy = copyBandwidth();
-        System.out.printf(Locale.ROOT, "memory bandwidth (System.arraycopy of 512 MiB, bytes read): %.2f GB/s%n", copy / 1e9);
+        CopyBaseline copy = new CopyBaseline();
+        System.out.printf(Locale.ROOT, "memory bandwidth (System.arraycopy of 512 MiB, bytes read): %.2f GB/s at the start;"
+                + " each figure below is a ratio to copies timed between its merges%n", copy.best() / 1e9);
         for (long[] shape : new long[][] {{4096, 4096}, {14336, 4096}}) {
             for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
                 int n = (int) (shape[0] * shape[1]);
@@ -51,10 +52,10 @@ public final class MergeBenchmark {
                     inputs.add(b);
                 }
                 for (String method : new String[] {"linear", "dare_ties"}) {
-                    double rate = throughput(method, shape, dtype, inputs);
-                    System.out.printf(Locale.ROOT, "%-9s %-13s %-4s  %6.2f GB/s of input read  = %3.0f%% of copy bandwidth (goal %s)%n",
-                            method, Arrays.toString(shape), dtype, rate / 1e9, 100 * rate / copy,
-                            method.equals("linear") ? ">= 50%" : ">= 25%");
+                    Throughput t = throughput(method, shape, dtype, inputs, copy);
+                    System.out.printf(Locale.ROOT, "%-9s %-13s %-4s  %6.2f GB/s of input read, copy %5.2f GB/s beside it"
+                                    + "  = %3.0f%% of copy bandwidth (goal %s)%n", method, Arrays.toString(shape), dtype, t.rate() / 1e9,
+                            t.copy() / 1e9, 100 * t.ratio(), method.equals("linear") ? ">= 50%" : ">= 25%");
                 }
                 if (dtype == DType.F32) {
                     double djl = linearOnDjl(shape, inputs);
@@ -65,19 +66,29 @@ public final class MergeBenchmark {
         }
     }
 
+    /** Medians over the timed runs: merge rate, copy rate, and the ratio of each run's merge to the copy timed just before it. */
+    private record Throughput(double rate, double copy, double ratio) {
+    }
+
     /**
      * Merges as {@link dev.evomerge.merge.Merger} does: every input (the base too) handed over as
-     * its stored bytes, decoded by the method, whole or chunk by chunk; bytes read per second,
-     * median of 5 after 3 untimed runs (the JIT compiles a method's loops in its first runs).
+     * its stored bytes, decoded by the method, whole or chunk by chunk; bytes read per second, 7
+     * runs after 3 untimed ones (the JIT compiles a method's loops in its first runs). Each run is
+     * preceded by one timed copy: on a shared machine the load drifts within a minute, so a merge
+     * is compared with the bandwidth of the same moment, not with one figure from the start.
      */
-    private static double throughput(String methodName, long[] shape, DType dtype, List<ByteBuffer> inputs) {
+    private static Throughput throughput(String methodName, long[] shape, DType dtype, List<ByteBuffer> inputs,
+                                         CopyBaseline copy) {
         MergeMethod method = MergeMethods.byName(methodName);
         int n = (int) (shape[0] * shape[1]);
         boolean usesBase = method.needsBase();
         int warmUp = 3;
-        double[] times = new double[5];
+        double[] rates = new double[7];
+        double[] copies = new double[rates.length];
+        double[] ratios = new double[rates.length];
         long bytes = 0;
-        for (int rep = -warmUp; rep < times.length; rep++) {
+        for (int rep = -warmUp; rep < rates.length; rep++) {
+            double copyRate = copy.once();
             long t0 = System.nanoTime();
             bytes = 0;
             MergeInput.ModelTensor base = null;
@@ -95,11 +106,18 @@ public final class MergeBenchmark {
                 throw new AssertionError();
             }
             if (rep >= 0) {
-                times[rep] = (System.nanoTime() - t0) / 1e9;
+                rates[rep] = bytes / ((System.nanoTime() - t0) / 1e9);
+                copies[rep] = copyRate;
+                ratios[rep] = rates[rep] / copyRate;
             }
         }
-        Arrays.sort(times);
-        return bytes / times[times.length / 2];
+        return new Throughput(median(rates), median(copies), median(ratios));
+    }
+
+    private static double median(double[] xs) {
+        double[] sorted = xs.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 
     private static double linearOnDjl(long[] shape, List<ByteBuffer> inputs) {
@@ -160,16 +178,27 @@ public final class MergeBenchmark {
         }
     }
 
-    private static double copyBandwidth() {
-        float[] src = new float[128 << 20];
-        float[] dst = new float[src.length];
-        Arrays.fill(src, 1f);
-        double best = Double.MAX_VALUE;
-        for (int rep = 0; rep < 7; rep++) {
+    /** This machine's memory bandwidth: a copy of 512 MiB between two arrays, bytes read per second (one thread). */
+    private static final class CopyBaseline {
+        private final float[] src = new float[128 << 20];
+        private final float[] dst = new float[src.length];
+
+        CopyBaseline() {
+            Arrays.fill(src, 1f);
+        }
+
+        double once() {
             long t0 = System.nanoTime();
             System.arraycopy(src, 0, dst, 0, src.length);
-            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            return src.length * 4.0 / ((System.nanoTime() - t0) / 1e9);
         }
-        return src.length * 4.0 / best;
+
+        double best() {
+            double best = 0;
+            for (int rep = 0; rep < 7; rep++) {
+                best = Math.max(best, once());
+            }
+            return best;
+        }
     }
 }

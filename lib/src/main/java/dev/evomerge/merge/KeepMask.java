@@ -19,7 +19,8 @@ import java.nio.IntBuffer;
  * All of it is 32-bit integer arithmetic at one index, which Java 17 vectorizes; the 0/1 floats
  * come out of a memory round trip (Java 17 vectorizes no int-to-float bit cast): the ints 0 or
  * bits(1f) are copied into a native-order buffer and read back as floats. With the Vector API
- * ({@link Simd#ENABLED}) the same arithmetic runs lane-wise in registers ({@link KeepMaskVectors}).
+ * ({@link Simd#ENABLED}) the same arithmetic runs lane-wise in registers, fused with the
+ * subtraction of the base and the sums in one pass ({@link KeepMaskVectors}).
  */
 final class KeepMask {
     static final int WEYL = 0x9e3779b9;
@@ -82,15 +83,31 @@ final class KeepMask {
     }
 
     /**
-     * Zeroes the dropped entries of {@code values[0, count)}, entries from + i: multiplied by 0f
-     * or 1f, as torch multiplies by a Bernoulli mask (a dropped negative entry becomes -0.0).
+     * {@code x[i] = (x[i] - b[i]) * keep} for i in [0, count), entries from + i: the task vector
+     * with its dropped entries zeroed, multiplied by 0f or 1f as torch multiplies by a Bernoulli
+     * mask (a dropped negative entry becomes -0.0).
      */
-    void apply(float[] values, int from, int count) {
-        int done = Simd.ENABLED ? KeepMaskVectors.apply(this, values, from, count) : 0;
+    void applyToDifference(float[] x, float[] b, int from, int count) {
+        int done = Simd.ENABLED ? KeepMaskVectors.applyToDifference(this, x, b, from, count) : 0;
         float[] keep = SCRATCH.get().keep;
         fill(keep, from + done, count - done);
         for (int i = done; i < count; i++) {
-            values[i] *= keep[i - done];
+            x[i] = (x[i] - b[i]) * keep[i - done];
+        }
+    }
+
+    /**
+     * The L1 sums of DARE's rescale, lane-wise: {@code total[i] += |d|} and {@code kept[i] += |d keep|}
+     * with d = x[i] - b[i], for i in [0, count), entries from + i.
+     */
+    void addSums(float[] x, float[] b, float[] total, float[] kept, int from, int count) {
+        int done = Simd.ENABLED ? KeepMaskVectors.addSums(this, x, b, total, kept, from, count) : 0;
+        float[] keep = SCRATCH.get().keep;
+        fill(keep, from + done, count - done);
+        for (int i = done; i < count; i++) {
+            float d = x[i] - b[i];
+            total[i] += Math.abs(d);
+            kept[i] += Math.abs(d * keep[i - done]);
         }
     }
 

@@ -122,16 +122,9 @@ public enum Sparsification {
                     if (vectors[m] instanceof TaskVector.Dropped dropped) {
                         float[] total = Chunks.scratch(2 + 2 * m);
                         float[] kept = Chunks.scratch(3 + 2 * m);
-                        float[] d = Chunks.scratch(0);
-                        dropped.model().read(from, len, d, 0);
-                        for (int i = 0; i < len; i++) {
-                            d[i] -= b[i]; // TaskVector.difference, fused with the sum
-                            total[i] += Math.abs(d[i]);
-                        }
-                        dropped.mask().apply(d, from, len);
-                        for (int i = 0; i < len; i++) {
-                            kept[i] += Math.abs(d[i]);
-                        }
+                        float[] x = Chunks.scratch(0);
+                        dropped.model().read(from, len, x, 0);
+                        dropped.mask().addSums(x, b, total, kept, from, len); // |x - b| and |kept x - b|, as the mix will keep them
                     }
                 }
             }

@@ -33,7 +33,8 @@ interface TaskVector {
     record Dropped(MergeInput.ModelTensor model, KeepMask mask) implements TaskVector {
         @Override
         public float[] chunk(int c, int len, float[] b, float[] dst) {
-            mask.apply(difference(model, c, len, b, dst), Chunks.from(c), len);
+            model.read(Chunks.from(c), len, dst, 0);
+            mask.applyToDifference(dst, b, Chunks.from(c), len);
             return dst;
         }
     }

@@ -34,25 +34,39 @@ class KeepMaskTest {
     }
 
     @Test
-    void applyZeroesExactlyTheDroppedEntries() {
-        // apply runs on SIMD vectors in the tests (Surefire enables the Vector API), its tail and
-        // the fallback on the plain loop; both must decide as the formula and multiply as torch does.
+    void theDifferenceAndTheSumsKeepExactlyTheKeptEntries() {
+        // Both loops run on SIMD vectors in the tests (Surefire enables the Vector API), their tails
+        // and the fallback on the plain loop; both must decide as the formula and compute as torch does.
         SplittableRandom r = new SplittableRandom(3);
         KeepMask mask = new KeepMask(11, 0.3);
         for (int from : new int[] {0, 5 * Chunks.SIZE, Integer.MAX_VALUE - Chunks.SIZE}) {
             for (int count : new int[] {Chunks.SIZE, 1000, 7}) {
-                float[] values = new float[count];
+                float[] x = new float[count];
+                float[] b = new float[count];
+                float[] total = new float[count];
+                float[] kept = new float[count];
                 for (int i = 0; i < count; i++) {
-                    values[i] = i % 5 == 0 ? -(i + 1f) : (float) r.nextGaussian();
+                    b[i] = (float) r.nextGaussian();
+                    x[i] = i % 5 == 0 ? b[i] - (i + 1f) : (float) r.nextGaussian();
+                    total[i] = i;
+                    kept[i] = -i;
                 }
-                float[] expected = values.clone();
+                float[] expectedTotal = total.clone();
+                float[] expectedKept = kept.clone();
+                float[] expected = new float[count];
                 for (int i = 0; i < count; i++) {
-                    expected[i] *= reference(11, 0.3, from + i) ? 1f : 0f;
+                    float d = x[i] - b[i];
+                    expected[i] = d * (reference(11, 0.3, from + i) ? 1f : 0f);
+                    expectedTotal[i] += Math.abs(d);
+                    expectedKept[i] += Math.abs(expected[i]);
                 }
-                mask.apply(values, from, count);
+                mask.addSums(x, b, total, kept, from, count);
+                mask.applyToDifference(x, b, from, count);
                 for (int i = 0; i < count; i++) {
-                    assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(values[i]),
-                            "entry " + (from + i) + " of " + count + " (-0.0 for a dropped negative)");
+                    String where = "entry " + (from + i) + " of " + count;
+                    assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(x[i]), where + " (-0.0 for a dropped negative)");
+                    assertEquals(expectedTotal[i], total[i], where + ": sum of |delta|");
+                    assertEquals(expectedKept[i], kept[i], where + ": sum of |kept delta|");
                 }
             }
         }
