@@ -19,9 +19,15 @@ interface TaskVector {
      */
     float[] chunk(int c, int len, float[] b, float[] dst);
 
-    /** x - base, with no thinning. */
+    /** x - base, with no thinning: x decoded straight into {@code dst}, then one loop at one index (vectorized). */
     static TaskVector dense(MergeInput.ModelTensor model) {
-        return (c, len, b, dst) -> difference(model, c, len, b, dst);
+        return (c, len, b, dst) -> {
+            model.read(Chunks.from(c), len, dst, 0);
+            for (int i = 0; i < len; i++) {
+                dst[i] -= b[i];
+            }
+            return dst;
+        };
     }
 
     /** A task vector thinned whole, kept as chunk arrays ({@link Chunks#split}). */
@@ -37,14 +43,5 @@ interface TaskVector {
             mask.applyToDifference(dst, b, Chunks.from(c), len);
             return dst;
         }
-    }
-
-    /** x - b for chunk {@code c} into {@code dst}: x decoded straight into it, then one loop at one index (vectorized). */
-    static float[] difference(MergeInput.ModelTensor model, int c, int len, float[] b, float[] dst) {
-        model.read(Chunks.from(c), len, dst, 0);
-        for (int i = 0; i < len; i++) {
-            dst[i] -= b[i];
-        }
-        return dst;
     }
 }
