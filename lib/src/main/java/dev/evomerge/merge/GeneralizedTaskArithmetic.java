@@ -62,9 +62,12 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
                     : sparsification.apply(model, base, in.shape(), model.param("density", 1.0), model.param("gamma", 0.01),
                             model.param("epsilon", 0.15), rescale, rng);
         }
-        float[] factors = rescale ? Sparsification.l1Restoring(base, vectors) : new float[count];
-        for (int m = 0; m < count; m++) {
-            factors[m] = (rescale ? factors[m] : 1f) * weights[m]; // weighted delta = factor * delta: DARE's rescale folds into the weight
+        float[] factors = weights.clone(); // weighted delta = factor * delta: DARE's rescale folds into the weight, no pass of its own
+        if (rescale) {
+            float[] restoring = Sparsification.l1Restoring(base, vectors);
+            for (int m = 0; m < count; m++) {
+                factors[m] = restoring[m] * weights[m];
+            }
         }
         boolean normalize = in.flag("normalize", defaultNormalize);
         float lambda = (float) in.global("lambda", 1.0);

@@ -107,6 +107,11 @@ public enum Sparsification {
     static float[] l1Restoring(MergeInput.ModelTensor base, TaskVector[] vectors) {
         int n = base.size();
         int count = vectors.length;
+        float[] factors = new float[count];
+        Arrays.fill(factors, 1f);
+        if (Arrays.stream(vectors).noneMatch(v -> v instanceof TaskVector.Dropped)) {
+            return factors; // no pass over the tensor for nothing
+        }
         double[][] before = new double[count][Chunks.tasks(n)];
         double[][] after = new double[count][Chunks.tasks(n)];
         Chunks.forEachTask(n, (task, first, end) -> {
@@ -133,11 +138,12 @@ public enum Sparsification {
                 after[m][task] = sum(Chunks.scratch(3 + 2 * m));
             }
         });
-        float[] factors = new float[count];
         for (int m = 0; m < count; m++) {
             double total = sum(before[m]);
             double kept = sum(after[m]);
-            factors[m] = total >= 1e-7 && kept >= 1e-7 ? (float) (total / kept) : 1f;
+            if (total >= 1e-7 && kept >= 1e-7) {
+                factors[m] = (float) (total / kept);
+            }
         }
         return factors;
     }
