@@ -116,6 +116,80 @@ class MergeMethodsTest {
     }
 
     @Test
+    void dareTiesOnStoredBf16TensorsMatchesAPlainPerEntryComputation() {
+        // Several tasks of chunks and a short last chunk; every input (the base too) stored as bf16
+        // bytes, decoded chunk by chunk as the merger hands them over; weights of both signs.
+        int n = 3 * Chunks.PER_TASK * Chunks.SIZE + 123;
+        SplittableRandom r = new SplittableRandom(21);
+        float[] base = new float[n];
+        float[][] xs = new float[3][n];
+        for (int i = 0; i < n; i++) {
+            base[i] = bf16((float) r.nextGaussian());
+            for (float[] x : xs) {
+                x[i] = bf16(base[i] + (float) (0.1 * r.nextGaussian()));
+            }
+        }
+        double[] weights = {0.7, -0.4, 0.5};
+        double[] densities = {0.3, 0.5, 0.9};
+        List<MergeInput.ModelTensor> stored = new ArrayList<>();
+        for (int m = 0; m < 3; m++) {
+            stored.add(MergeInput.ModelTensor.stored(bf16Bytes(xs[m]), dev.evomerge.io.DType.BF16, n,
+                    Map.of("weight", weights[m], "density", densities[m])));
+        }
+        long seed = 99;
+        MergeInput.ModelTensor storedBase = MergeInput.ModelTensor.stored(bf16Bytes(base), dev.evomerge.io.DType.BF16, n, Map.of());
+        Map<String, Double> normalize = Map.of("normalize", 1.0); // dare_ties' default is off, as in mergekit: the divisor tested too
+        float[] got = MergeMethods.byName("dare_ties").merge(new MergeInput("w", new long[] {n}, storedBase, stored, normalize, seed));
+        float[] fromValues = MergeMethods.byName("dare_ties").merge(new MergeInput("w", new long[] {n}, base.clone(), stored, normalize,
+                seed));
+        assertArrayEquals(fromValues, got, "the base as stored bytes or as values: the same merge");
+
+        // The plain form: mask each delta (KeepMask.kept, the keys drawn as the method draws them),
+        // rescale to its L1 norm, elect the sign of the weighted sum, average the agreeing deltas.
+        SplittableRandom root = new SplittableRandom(seed);
+        double[][] kept = new double[3][n];
+        double[] rescale = new double[3];
+        for (int m = 0; m < 3; m++) {
+            KeepMask mask = new KeepMask(root.split().nextLong(), densities[m]);
+            double before = 0;
+            double after = 0;
+            for (int i = 0; i < n; i++) {
+                double d = xs[m][i] - base[i];
+                kept[m][i] = mask.kept(i) ? d : 0;
+                before += Math.abs(d);
+                after += Math.abs(kept[m][i]);
+            }
+            rescale[m] = before / after;
+        }
+        for (int i = 0; i < n; i++) {
+            double total = 0;
+            for (int m = 0; m < 3; m++) {
+                total += weights[m] * rescale[m] * kept[m][i];
+            }
+            double sign = total < 0 ? -1 : 1;
+            double sum = 0;
+            double divisor = 0;
+            for (int m = 0; m < 3; m++) {
+                double v = weights[m] * rescale[m] * kept[m][i];
+                if (v * sign > 0) {
+                    sum += v;
+                    divisor += weights[m];
+                }
+            }
+            double expected = base[i] + (divisor == 0 ? sum : sum / divisor);
+            assertEquals(expected, got[i], 1e-5 * (1 + Math.abs(expected)), "entry " + i);
+        }
+    }
+
+    private static float bf16(float x) {
+        return dev.evomerge.io.HalfFloats.bf16ToF32(dev.evomerge.io.HalfFloats.f32ToBf16(x));
+    }
+
+    private static java.nio.ByteBuffer bf16Bytes(float[] values) {
+        return dev.evomerge.io.TensorBytes.fromFloats(values, dev.evomerge.io.DType.BF16);
+    }
+
+    @Test
     void breadcrumbsDropsTheLargestOutliersThenTheSmallest() {
         // 10 entries |delta| = 1..10; density 0.5 keeps 5; gamma 0.2 drops the 2 largest (10, 9);
         // then the 3 smallest (1, 2, 3) go: kept 4, 5, 6, 7, 8.
