@@ -86,12 +86,28 @@ final class Chunks {
 
     /** Runs {@code body} on every task (chunks [first, end), in order within it), tasks in parallel. */
     static void forEachTask(int n, TaskBody body) {
+        forEachTask(n, body, () -> { });
+    }
+
+    /**
+     * As {@link #forEachTask(int, TaskBody)}, with {@code alongside} run once as one more task:
+     * work that one thread must do (allocating, and so zeroing, a large array) is done while the
+     * other cores run chunks, instead of while they wait.
+     */
+    static void forEachTask(int n, TaskBody body, Runnable alongside) {
         int chunks = count(n);
         int tasks = tasks(n);
         if (tasks == 1) {
+            alongside.run();
             body.run(0, 0, chunks);
             return;
         }
-        IntStream.range(0, tasks).parallel().forEach(t -> body.run(t, t * PER_TASK, Math.min(chunks, (t + 1) * PER_TASK)));
+        IntStream.range(-1, tasks).parallel().forEach(t -> {
+            if (t < 0) {
+                alongside.run();
+            } else {
+                body.run(t, t * PER_TASK, Math.min(chunks, (t + 1) * PER_TASK));
+            }
+        });
     }
 }

@@ -63,16 +63,22 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
                             model.param("epsilon", 0.15), rescale, rng);
         }
         float[] factors = weights.clone(); // weighted delta = factor * delta: DARE's rescale folds into the weight, no pass of its own
+        float[][] merged = new float[1][];
+        Runnable allocate = () -> merged[0] = new float[base.size()];
         if (rescale) {
-            float[] restoring = Sparsification.l1Restoring(base, vectors);
+            // One thread zeroes the output array while the other cores compute the sums.
+            float[] restoring = Sparsification.l1Restoring(base, vectors, allocate);
             for (int m = 0; m < count; m++) {
                 factors[m] = restoring[m] * weights[m];
             }
         }
+        if (merged[0] == null) {
+            allocate.run();
+        }
         boolean normalize = in.flag("normalize", defaultNormalize);
         float lambda = (float) in.global("lambda", 1.0);
-        return consensus == Consensus.NONE ? mixAll(base, vectors, factors, weights, normalize, lambda)
-                : mixAgreeing(base, vectors, factors, weights, normalize, lambda);
+        return consensus == Consensus.NONE ? mixAll(base, merged[0], vectors, factors, weights, normalize, lambda)
+                : mixAgreeing(base, merged[0], vectors, factors, weights, normalize, lambda);
     }
 
     /**
@@ -81,8 +87,7 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
      * from 4 on, or held), leaving scratch arrays 1 to 3 to the mix; the mix overwrites {@code b}
      * with the merged chunk, which is copied out.
      */
-    private static float[] mixChunks(MergeInput.ModelTensor base, TaskVector[] vectors, ChunkMix mix) {
-        float[] merged = new float[base.size()];
+    private static float[] mixChunks(MergeInput.ModelTensor base, float[] merged, TaskVector[] vectors, ChunkMix mix) {
         Chunks.forEach(base.size(), (c, from, to) -> {
             int len = to - from;
             float[] b = Chunks.scratch(0);
@@ -102,14 +107,14 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
     }
 
     /** No consensus: every weighted delta counts; the divisor is the sum of all weights. */
-    private static float[] mixAll(MergeInput.ModelTensor base, TaskVector[] vectors, float[] factors, float[] weights, boolean normalize,
+    private static float[] mixAll(MergeInput.ModelTensor base, float[] merged, TaskVector[] vectors, float[] factors, float[] weights, boolean normalize,
                                   float lambda) {
         double weightSum = 0;
         for (float w : weights) {
             weightSum += w;
         }
         float scale = lambda / (normalize && Math.abs(weightSum) >= 1e-8 ? (float) weightSum : 1f);
-        return mixChunks(base, vectors, (b, deltas, len) -> {
+        return mixChunks(base, merged, vectors, (b, deltas, len) -> {
             float[] sum = Chunks.scratch(1);
             Arrays.fill(sum, 0, len, 0f);
             for (int m = 0; m < deltas.length; m++) {
@@ -135,9 +140,9 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
      * With s the majority's sign (+1 or -1), max(v s, 0) is |v| where v agrees and 0 where it does
      * not, and times s it is v again, exactly.
      */
-    private static float[] mixAgreeing(MergeInput.ModelTensor base, TaskVector[] vectors, float[] factors, float[] weights, boolean normalize,
+    private static float[] mixAgreeing(MergeInput.ModelTensor base, float[] merged, TaskVector[] vectors, float[] factors, float[] weights, boolean normalize,
                                        float lambda) {
-        return mixChunks(base, vectors, (b, deltas, len) -> {
+        return mixChunks(base, merged, vectors, (b, deltas, len) -> {
             float[] sign = Chunks.scratch(1); // the sign of the weighted sum, +1 or -1; 0 counts as +
             float[] divisor = Chunks.scratch(2);
             float[] sum = Chunks.scratch(3);

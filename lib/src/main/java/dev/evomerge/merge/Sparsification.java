@@ -104,12 +104,13 @@ public enum Sparsification {
      * <p>Java never vectorizes a float reduction, so each sum is accumulated lane-wise over the
      * chunks of a task ({@code total[i] += |d[i]|}, a vector add) and folded only once per task.
      */
-    static float[] l1Restoring(MergeInput.ModelTensor base, TaskVector[] vectors) {
+    static float[] l1Restoring(MergeInput.ModelTensor base, TaskVector[] vectors, Runnable alongside) {
         int n = base.size();
         int count = vectors.length;
         float[] factors = new float[count];
         Arrays.fill(factors, 1f);
         if (Arrays.stream(vectors).noneMatch(v -> v instanceof TaskVector.Dropped)) {
+            alongside.run();
             return factors; // no pass over the tensor for nothing
         }
         double[][] before = new double[count][Chunks.tasks(n)];
@@ -137,7 +138,7 @@ public enum Sparsification {
                 before[m][task] = sum(Chunks.scratch(2 + 2 * m));
                 after[m][task] = sum(Chunks.scratch(3 + 2 * m));
             }
-        });
+        }, alongside);
         for (int m = 0; m < count; m++) {
             double total = sum(before[m]);
             double kept = sum(after[m]);
