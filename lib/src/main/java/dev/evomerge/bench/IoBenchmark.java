@@ -105,7 +105,7 @@ public final class IoBenchmark {
         double[] copy = new double[ROUNDS];
         float[] copyDst = new float[n];
         for (int r = 0; r < ROUNDS; r++) {
-            times[r] = timed(() -> HalfFloats.bf16ToF32(src, dst, 0, n));
+            times[r] = timed(() -> HalfFloats.bf16ToF32(src, 0, dst, 0, n));
             copy[r] = timed(() -> src.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(copyDst, 0, n / 2));
         }
         double t = median(times);

@@ -70,15 +70,18 @@ public final class HalfFloats {
     }
 
     /**
-     * Widens {@code count} little-endian bf16 values from {@code src} (from its position) into
-     * {@code dst}: on SIMD vectors where {@link Simd#ENABLED} (3x faster), the rest by the plain
-     * per-element loop (of the plain forms, the fastest measured: chunked bulk copies were slower).
+     * Widens the little-endian bf16 values [from, from + count) of {@code src} (element 0 at its
+     * index 0) into {@code dst} from {@code at}: on SIMD vectors where {@link Simd#ENABLED} (3x
+     * faster), the rest by the plain per-element loop (of the plain forms, the fastest measured:
+     * chunked bulk copies were slower).
      */
-    public static void bf16ToF32(ByteBuffer src, float[] dst, int offset, int count) {
-        int done = Simd.ENABLED ? Bf16Vectors.widen(src, dst, offset, count) : 0;
-        ShortBuffer halves = src.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
-        for (int i = done; i < count; i++) {
-            dst[offset + i] = Float.intBitsToFloat((halves.get(i) & 0xffff) << 16);
+    public static void bf16ToF32(ByteBuffer src, int from, float[] dst, int at, int count) {
+        int done = Simd.ENABLED ? Bf16Vectors.widen(src, from, dst, at, count) : 0;
+        if (done < count) {
+            ShortBuffer halves = halves(src, from);
+            for (int i = done; i < count; i++) {
+                dst[at + i] = Float.intBitsToFloat((halves.get(i) & 0xffff) << 16);
+            }
         }
     }
 
@@ -91,16 +94,23 @@ public final class HalfFloats {
     }
 
     /**
-     * {@code dst[at + i] += w * bf16[i]} for {@code count} little-endian bf16 values from {@code src}:
-     * widening fused into the accumulation, so the widened values never go through memory (a
-     * linear merge of bf16 models measured 20-40% faster than widening into a scratch array first).
-     * On SIMD vectors where {@link Simd#ENABLED}, bit-identically.
+     * {@code dst[at + i] += w * bf16[from + i]} for {@code count} little-endian bf16 values of
+     * {@code src} (element 0 at its index 0): widening fused into the accumulation, so the widened
+     * values never go through memory (a linear merge of bf16 models measured 20-40% faster than
+     * widening into a scratch array first). On SIMD vectors where {@link Simd#ENABLED}, bit-identically.
      */
-    public static void addScaledBf16(ByteBuffer src, float w, float[] dst, int at, int count) {
-        int done = Simd.ENABLED ? Bf16Vectors.addScaled(src, w, dst, at, count) : 0;
-        ShortBuffer halves = src.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
-        for (int i = done; i < count; i++) {
-            dst[at + i] += w * Float.intBitsToFloat((halves.get(i) & 0xffff) << 16);
+    public static void addScaledBf16(ByteBuffer src, int from, float w, float[] dst, int at, int count) {
+        int done = Simd.ENABLED ? Bf16Vectors.addScaled(src, from, w, dst, at, count) : 0;
+        if (done < count) {
+            ShortBuffer halves = halves(src, from);
+            for (int i = done; i < count; i++) {
+                dst[at + i] += w * Float.intBitsToFloat((halves.get(i) & 0xffff) << 16);
+            }
         }
+    }
+
+    /** The 16-bit values of little-endian {@code src} from element {@code from}. */
+    private static ShortBuffer halves(ByteBuffer src, int from) {
+        return src.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(2 * from).slice().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
     }
 }

@@ -40,10 +40,13 @@ public final class TensorBytes {
      * callers that already work chunk by chunk on all cores.
      */
     public static void toFloats(ByteBuffer bytes, DType dtype, int from, int count, float[] dst, int at) {
+        if (dtype == DType.BF16) {
+            HalfFloats.bf16ToF32(bytes, from, dst, at, count); // no view made when the vectors do it all
+            return;
+        }
         ByteBuffer part = bytes.duplicate().position(from * dtype.size()).slice().order(ByteOrder.LITTLE_ENDIAN);
         switch (dtype) {
             case F32 -> part.asFloatBuffer().get(dst, at, count);
-            case BF16 -> HalfFloats.bf16ToF32(part, dst, at, count);
             case F16 -> HalfFloats.f16ToF32(part, dst, at, count);
             case F64 -> {
                 var doubles = part.asDoubleBuffer();
@@ -62,7 +65,7 @@ public final class TensorBytes {
     public static void addScaled(ByteBuffer bytes, DType dtype, int from, int count, float w, float[] dst, int at,
                                  float[] scratch) {
         if (dtype == DType.BF16) {
-            HalfFloats.addScaledBf16(bytes.duplicate().position(from * 2).slice(), w, dst, at, count);
+            HalfFloats.addScaledBf16(bytes, from, w, dst, at, count);
             return;
         }
         toFloats(bytes, dtype, from, count, scratch, 0);

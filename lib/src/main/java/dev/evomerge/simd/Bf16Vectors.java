@@ -23,24 +23,23 @@ public final class Bf16Vectors {
     }
 
     /**
-     * {@code dst[at + i] = bf16[i]} for the little-endian bf16 values of {@code src} from its
-     * position, as many as fill whole vectors; returns how many (the caller does the rest).
+     * {@code dst[at + i] = bf16[from + i]} for the little-endian bf16 values of {@code src}
+     * (element 0 at its index 0, whatever its position), as many as fill whole vectors; returns
+     * how many (the caller does the rest).
      */
-    public static int widen(ByteBuffer src, float[] dst, int at, int count) {
+    public static int widen(ByteBuffer src, int from, float[] dst, int at, int count) {
         int upper = F.loopBound(count);
-        int origin = src.position();
         for (int i = 0; i < upper; i += F.length()) {
-            widened(src, origin + 2 * i).intoArray(dst, at + i);
+            widened(src, 2 * (from + i)).intoArray(dst, at + i);
         }
         return upper;
     }
 
-    /** {@code dst[at + i] += w * bf16[i]}, as {@link #widen}: the product rounded, then the sum (no fused multiply-add, as in Java). */
-    public static int addScaled(ByteBuffer src, float w, float[] dst, int at, int count) {
+    /** {@code dst[at + i] += w * bf16[from + i]}, as {@link #widen}: the product rounded, then the sum (no fused multiply-add, as in Java). */
+    public static int addScaled(ByteBuffer src, int from, float w, float[] dst, int at, int count) {
         int upper = F.loopBound(count);
-        int origin = src.position();
         for (int i = 0; i < upper; i += F.length()) {
-            FloatVector x = widened(src, origin + 2 * i);
+            FloatVector x = widened(src, 2 * (from + i));
             x.mul(w).add(FloatVector.fromArray(F, dst, at + i)).intoArray(dst, at + i);
         }
         return upper;
