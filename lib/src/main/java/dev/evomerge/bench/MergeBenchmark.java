@@ -54,8 +54,8 @@ public final class MergeBenchmark {
                 for (String method : new String[] {"linear", "dare_ties"}) {
                     Throughput t = throughput(method, shape, dtype, inputs, copy);
                     System.out.printf(Locale.ROOT, "%-9s %-13s %-4s  %6.2f GB/s of input read, copy %5.2f GB/s beside it"
-                                    + "  = %3.0f%% of copy bandwidth (goal %s)%n", method, Arrays.toString(shape), dtype, t.rate() / 1e9,
-                            t.copy() / 1e9, 100 * t.ratio(), method.equals("linear") ? ">= 50%" : ">= 25%");
+                                    + "  = %3.0f%% of copy bandwidth (goal %s)%n", method, Arrays.toString(shape), dtype,
+                            t.rate() / 1e9, t.copy() / 1e9, 100 * t.ratio(), method.equals("linear") ? ">= 50%" : ">= 25%");
                 }
                 if (dtype == DType.F32) {
                     double djl = linearOnDjl(shape, inputs);
@@ -163,7 +163,8 @@ public final class MergeBenchmark {
                     + "  - model: " + root.resolve("a") + "\n    parameters: {weight: 0.5, density: 0.5}\n"
                     + "  - model: " + root.resolve("b") + "\n    parameters: {weight: 0.5, density: 0.5}\nseed: 1\n");
             String cp = System.getProperty("java.class.path");
-            Process p = new ProcessBuilder("/usr/bin/time", "-v", "java", "-Xmx6g", "-Dai.djl.offline=true", "--add-modules=jdk.incubator.vector", "-cp", cp,
+            Process p = new ProcessBuilder("/usr/bin/time", "-v", "java", "-Xmx6g", "-Dai.djl.offline=true",
+                    "--add-modules=jdk.incubator.vector", "-cp", cp,
                     "dev.evomerge.cli.Merge", cfg.toString(), root.resolve("out").toString()).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             if (p.waitFor() != 0) {

@@ -111,6 +111,7 @@ public final class HalfFloats {
 
     /** The 16-bit values of little-endian {@code src} from element {@code from}. */
     private static ShortBuffer halves(ByteBuffer src, int from) {
-        return src.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(2 * from).slice().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+        ByteBuffer part = src.duplicate().position(2 * from).slice();
+        return part.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
     }
 }

@@ -62,7 +62,8 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
                     : sparsification.apply(model, base, in.shape(), model.param("density", 1.0), model.param("gamma", 0.01),
                             model.param("epsilon", 0.15), rescale, rng);
         }
-        float[] factors = weights.clone(); // weighted delta = factor * delta: DARE's rescale folds into the weight, no pass of its own
+        // weighted delta = factor * delta: DARE's rescale folds into the weight, no pass of its own
+        float[] factors = weights.clone();
         float[][] merged = new float[1][];
         Runnable allocate = () -> merged[0] = new float[base.size()];
         if (rescale) {
@@ -107,8 +108,8 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
     }
 
     /** No consensus: every weighted delta counts; the divisor is the sum of all weights. */
-    private static float[] mixAll(MergeInput.ModelTensor base, float[] merged, TaskVector[] vectors, float[] factors, float[] weights, boolean normalize,
-                                  float lambda) {
+    private static float[] mixAll(MergeInput.ModelTensor base, float[] merged, TaskVector[] vectors, float[] factors,
+                                  float[] weights, boolean normalize, float lambda) {
         double weightSum = 0;
         for (float w : weights) {
             weightSum += w;
@@ -140,8 +141,8 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
      * With s the majority's sign (+1 or -1), max(v s, 0) is |v| where v agrees and 0 where it does
      * not, and times s it is v again, exactly.
      */
-    private static float[] mixAgreeing(MergeInput.ModelTensor base, float[] merged, TaskVector[] vectors, float[] factors, float[] weights, boolean normalize,
-                                       float lambda) {
+    private static float[] mixAgreeing(MergeInput.ModelTensor base, float[] merged, TaskVector[] vectors, float[] factors,
+                                       float[] weights, boolean normalize, float lambda) {
         return mixChunks(base, merged, vectors, (b, deltas, len) -> {
             float[] sign = Chunks.scratch(1); // the sign of the weighted sum, +1 or -1; 0 counts as +
             float[] divisor = Chunks.scratch(2);

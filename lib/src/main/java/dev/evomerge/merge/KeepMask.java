@@ -25,7 +25,10 @@ import java.nio.IntBuffer;
 final class KeepMask {
     static final int WEYL = 0x9e3779b9;
     static final int ONE_BITS = Float.floatToRawIntBits(1f);
-    /** i * WEYL for i in [0, SIZE): entry from + i's counter is WEYL_COUNTER[i] + from * WEYL (Java 17 vectorizes no use of the loop index as a value). */
+    /**
+     * i * WEYL for i in [0, SIZE): entry from + i's counter is WEYL_COUNTER[i] + from * WEYL (Java 17
+     * vectorizes no use of the loop index as a value).
+     */
     static final int[] WEYL_COUNTER = new int[Chunks.SIZE];
 
     static {

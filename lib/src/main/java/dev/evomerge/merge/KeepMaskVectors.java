@@ -44,7 +44,8 @@ final class KeepMaskVectors {
 
     /** 1f or 0f for the entries of lanes i, i + 1, ...: KeepMask.fill's formula, origin = from * WEYL + key1. */
     private static FloatVector keep(KeepMask mask, int origin, int i) {
-        IntVector z = fmix32(IntVector.fromArray(I, KeepMask.WEYL_COUNTER, i).add(origin).lanewise(VectorOperators.XOR, mask.key2));
+        IntVector counter = IntVector.fromArray(I, KeepMask.WEYL_COUNTER, i).add(origin);
+        IntVector z = fmix32(counter.lanewise(VectorOperators.XOR, mask.key2));
         return z.lanewise(VectorOperators.LSHR, 1).sub(mask.threshold).lanewise(VectorOperators.ASHR, 31).and(KeepMask.ONE_BITS)
                 .reinterpretAsFloats();
     }

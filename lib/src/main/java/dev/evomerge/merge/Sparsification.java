@@ -116,8 +116,9 @@ public enum Sparsification {
         double[][] before = new double[count][Chunks.tasks(n)];
         double[][] after = new double[count][Chunks.tasks(n)];
         Chunks.forEachTask(n, (task, first, end) -> {
+            // Per model, lane-wise sums of |delta| and |kept delta| over this task's chunks.
             for (int k = 2; k < 2 + 2 * count; k++) {
-                Arrays.fill(Chunks.scratch(k), 0f); // per model, lane-wise sums of |delta| and |kept delta| over this task's chunks
+                Arrays.fill(Chunks.scratch(k), 0f);
             }
             for (int c = first; c < end; c++) {
                 int from = Chunks.from(c);
@@ -130,7 +131,8 @@ public enum Sparsification {
                         float[] kept = Chunks.scratch(3 + 2 * m);
                         float[] x = Chunks.scratch(0);
                         dropped.model().read(from, len, x, 0);
-                        dropped.mask().addSums(x, b, total, kept, from, len); // |x - b| and |kept x - b|, as the mix will keep them
+                        // |x - b| and |kept x - b|, as the mix will keep them
+                        dropped.mask().addSums(x, b, total, kept, from, len);
                     }
                 }
             }
