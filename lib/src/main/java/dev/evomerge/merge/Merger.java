@@ -183,23 +183,27 @@ public final class Merger {
         for (int m = 0; m < models.size(); m++) {
             Map<String, Double> params = resolve(cfg.method().modelParameters(), entries.get(m).parameters(), cfg.parameters(),
                     spec.name(), t);
-            TensorInfo stored = models.get(m).tensor(spec.name());
-            mapped.add(models.get(m).bytes(spec.name()));
-            inputs.add(MergeInput.ModelTensor.stored(mapped.get(m), stored.dtype(), (int) stored.numel(), params));
+            inputs.add(mappedTensor(models.get(m), spec.name(), params, mapped));
         }
         Map<String, Double> globals = resolve(cfg.method().globalParameters(), Map.of(), cfg.parameters(), spec.name(), t);
-        MergeInput.ModelTensor base = null;
-        if (cfg.method().usesBase() && cfg.baseModel() != null) { // decoded by the method, whole or chunk by chunk, as the models
-            TensorInfo stored = reference.tensor(spec.name());
-            mapped.add(reference.bytes(spec.name()));
-            base = MergeInput.ModelTensor.stored(mapped.get(mapped.size() - 1), stored.dtype(), (int) stored.numel(), Map.of());
-        }
+        // The base too is decoded by the method, whole or chunk by chunk, as the models are.
+        MergeInput.ModelTensor base = cfg.method().usesBase() && cfg.baseModel() != null
+                ? mappedTensor(reference, spec.name(), Map.of(), mapped) : null;
         try {
             return cfg.method().merge(new MergeInput(spec.name(), spec.shape(), base, inputs, globals,
                     TensorSeeds.of(cfg.seed(), spec.name())));
         } finally {
             mapped.forEach(MappedBuffers::unmap); // the inputs are done with: the result is a new array
         }
+    }
+
+    /** Tensor {@code name} of {@code checkpoint} as its mapped bytes, the mapping added to {@code mapped} (to unmap). */
+    private static MergeInput.ModelTensor mappedTensor(Checkpoint checkpoint, String name, Map<String, Double> params,
+                                                       List<ByteBuffer> mapped) {
+        TensorInfo stored = checkpoint.tensor(name);
+        ByteBuffer bytes = checkpoint.bytes(name);
+        mapped.add(bytes);
+        return MergeInput.ModelTensor.stored(bytes, stored.dtype(), (int) stored.numel(), params);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.evomerge.merge;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /**
  * How a task vector (a model's difference from the base) is thinned before mixing, with
@@ -109,43 +110,41 @@ public enum Sparsification {
         int count = vectors.length;
         float[] factors = new float[count];
         Arrays.fill(factors, 1f);
-        if (Arrays.stream(vectors).noneMatch(v -> v instanceof TaskVector.Dropped)) {
+        int[] which = IntStream.range(0, count).filter(m -> vectors[m] instanceof TaskVector.Dropped).toArray();
+        if (which.length == 0) {
             alongside.run();
             return factors; // no pass over the tensor for nothing
         }
-        double[][] before = new double[count][Chunks.tasks(n)];
-        double[][] after = new double[count][Chunks.tasks(n)];
+        double[][] before = new double[which.length][Chunks.tasks(n)];
+        double[][] after = new double[which.length][Chunks.tasks(n)];
         Chunks.forEachTask(n, (task, first, end) -> {
-            // Per model, lane-wise sums of |delta| and |kept delta| over this task's chunks.
-            for (int k = 2; k < 2 + 2 * count; k++) {
-                Arrays.fill(Chunks.scratch(k), 0f);
+            // Per dropped task vector k, lane-wise sums of |delta| and |kept delta| over this task's chunks.
+            for (int s = 2; s < 2 + 2 * which.length; s++) {
+                Arrays.fill(Chunks.scratch(s), 0f);
             }
             for (int c = first; c < end; c++) {
                 int from = Chunks.from(c);
                 int len = Chunks.to(c, n) - from;
                 float[] b = Chunks.scratch(1);
                 base.read(from, len, b, 0); // to index 0 like every array of the loops: they vectorize
-                for (int m = 0; m < count; m++) {
-                    if (vectors[m] instanceof TaskVector.Dropped dropped) {
-                        float[] total = Chunks.scratch(2 + 2 * m);
-                        float[] kept = Chunks.scratch(3 + 2 * m);
-                        float[] x = Chunks.scratch(0);
-                        dropped.model().read(from, len, x, 0);
-                        // |x - b| and |kept x - b|, as the mix will keep them
-                        dropped.mask().addSums(x, b, total, kept, from, len);
-                    }
+                for (int k = 0; k < which.length; k++) {
+                    TaskVector.Dropped dropped = (TaskVector.Dropped) vectors[which[k]];
+                    float[] x = Chunks.scratch(0);
+                    dropped.model().read(from, len, x, 0);
+                    // |x - b| and |kept x - b|, as the mix will keep them
+                    dropped.mask().addSums(x, b, Chunks.scratch(2 + 2 * k), Chunks.scratch(3 + 2 * k), from, len);
                 }
             }
-            for (int m = 0; m < count; m++) {
-                before[m][task] = sum(Chunks.scratch(2 + 2 * m));
-                after[m][task] = sum(Chunks.scratch(3 + 2 * m));
+            for (int k = 0; k < which.length; k++) {
+                before[k][task] = sum(Chunks.scratch(2 + 2 * k));
+                after[k][task] = sum(Chunks.scratch(3 + 2 * k));
             }
         }, alongside);
-        for (int m = 0; m < count; m++) {
-            double total = sum(before[m]);
-            double kept = sum(after[m]);
+        for (int k = 0; k < which.length; k++) {
+            double total = sum(before[k]);
+            double kept = sum(after[k]);
             if (total >= 1e-7 && kept >= 1e-7) {
-                factors[m] = (float) (total / kept);
+                factors[which[k]] = (float) (total / kept);
             }
         }
         return factors;
