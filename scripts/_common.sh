@@ -36,6 +36,24 @@ evomerge_build() {
 }
 
 evomerge_build_lib() { evomerge_build lib lib/src/main; }
+
+# evomerge_assembly: prints the path of the assembly jar (what spark-submit ships to a cluster), built
+# first when it is missing or older than any source of lib or jobs.
+evomerge_assembly() {
+  local jar; jar="$(ls "$EVOMERGE_ROOT"/jobs/target/evomerge-jobs-*-all.jar 2>/dev/null | head -n 1 || true)"
+  if [[ -z "$jar" ]] || [[ -n "$(cd "$EVOMERGE_ROOT" && find lib/src/main jobs/src/main pom.xml lib/pom.xml jobs/pom.xml -newer "$jar" -print -quit)" ]]; then
+    echo "building the assembly jar (mvn -Passembly -DskipTests package)..." >&2
+    local log; log="$(mktemp)"
+    if ! (cd "$EVOMERGE_ROOT" && mvn -B -q -Passembly -DskipTests package) >"$log" 2>&1; then
+      cat "$log" >&2; rm -f "$log"; exit 1
+    fi
+    rm -f "$log"
+    # the assembly profile copies no Spark jars: scripts/evolve's local build must run again
+    rm -f "$EVOMERGE_ROOT/jobs/target/dependency/.built"
+    jar="$(ls "$EVOMERGE_ROOT"/jobs/target/evomerge-jobs-*-all.jar | head -n 1)"
+  fi
+  echo "$jar"
+}
 evomerge_build_jobs() { evomerge_build jobs lib/src/main lib/pom.xml jobs/src/main; }
 
 # evomerge_run_jobs MAIN_CLASS ARGS...: runs a Spark job in local mode (the embedded default).

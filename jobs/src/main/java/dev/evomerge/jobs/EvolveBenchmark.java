@@ -66,7 +66,7 @@ public final class EvolveBenchmark {
     }
 
     static void scaling(String config) throws Exception {
-        RunConfig base = RunConfig.parse(config, EvolveJob.readText(config));
+        RunConfig base = RunConfig.parse(config, EvolveJob.readText(Storage.withDefaults(), config));
         // Evaluation-heavy: 8 candidates x 4 shards, 120 items per language; generation 2 is measured
         // (generation 1 also pays for JIT warm-up and the parents' first load).
         String yaml = base.yaml().replaceAll("range:0:\\d+", "range:0:120").replaceAll("shards: \\d+", "shards: 4")

@@ -3,6 +3,8 @@ package dev.evomerge.jobs;
 import dev.evomerge.evolve.DryRun;
 import dev.evomerge.evolve.Evolution;
 import dev.evomerge.evolve.RunConfig;
+import dev.evomerge.io.CheckpointCache;
+import dev.evomerge.io.Locations;
 import dev.evomerge.io.Storage;
 import java.io.PrintStream;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -14,8 +16,9 @@ import org.apache.spark.sql.SparkSession;
  * <pre>
  * spark-submit --class dev.evomerge.jobs.EvolveJob evomerge-jobs-all.jar CONFIG.yaml [--out DIR] [--dry-run]
  * </pre>
- * Without CONFIG it runs the embedded default, {@code conf/evolve-stories.yaml}. Rerunning the
- * same command on the same output directory resumes after the last completed generation.
+ * Without CONFIG it runs the embedded default, {@code conf/evolve-stories.yaml}. CONFIG may be
+ * any Hadoop path; the paths inside it are taken from its folder. Rerunning the same command on
+ * the same output directory resumes after the last completed generation.
  */
 public final class EvolveJob {
     static final String DEFAULT_CONFIG = "conf/evolve-stories.yaml";
@@ -53,12 +56,13 @@ public final class EvolveJob {
             }
         }
         try {
-            RunConfig run = RunConfig.parse(config, readText(config));
+            Storage storage = HadoopSettings.beforeSession();
+            RunConfig run = RunConfig.parse(config, readText(storage, config));
             if (out != null) {
                 run = run.withOut(out);
             }
             if (dryRun) {
-                System.out.print(DryRun.plan(run, Storage.withDefaults()));
+                System.out.print(DryRun.plan(run, storage, SparkSessions.masterOf(run.sparkMaster())));
                 return;
             }
             try (SparkSession spark = SparkSessions.getOrCreate("evomerge evolve " + run.runId(), run.sparkMaster(), run.sparkConf())) {
@@ -73,8 +77,9 @@ public final class EvolveJob {
     /** Runs (or resumes, or reports as complete) the run; returns how it ended. */
     public static Evolution.Outcome run(SparkSession spark, RunConfig run, PrintStream out) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        return new Evolution(run, Storage.withDefaults(), ExecutorCache.get(), new SparkShardRunner(sc, run),
-                new ParquetResults(spark, run), out, crashHook()).run();
+        Storage storage = HadoopSettings.driver(spark);
+        return new Evolution(run, storage, new CheckpointCache(storage, CheckpointCache.defaultRoot()), new SparkShardRunner(sc, run),
+                new ParquetResults(spark, run, storage), out, crashHook()).run();
     }
 
     /** Thrown by the {@link #CRASH_AFTER} hook: the driver "dies" here. */
@@ -112,9 +117,9 @@ public final class EvolveJob {
         System.exit(2);
     }
 
-    static String readText(String location) {
+    static String readText(Storage storage, String location) {
         try {
-            return Storage.withDefaults().readString(location);
+            return storage.readString(Locations.absolute(location));
         } catch (java.io.UncheckedIOException e) {
             throw new IllegalArgumentException(location + ": cannot read run config: " + e.getCause().getMessage());
         }

@@ -1,9 +1,12 @@
 package dev.evomerge.jobs;
 
 import dev.evomerge.io.CheckpointSummary;
+import dev.evomerge.io.Locations;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -31,8 +34,9 @@ public final class InspectJob {
     public static List<CheckpointSummary> run(SparkSession spark, List<String> locations) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         sc.setJobDescription("inspect " + locations.size() + " checkpoint(s)");
-        return sc.parallelize(locations, locations.size())
-                .map(location -> CheckpointSummary.of(location, ExecutorCache.get()))
+        Broadcast<SerializableConfiguration> hadoop = HadoopSettings.broadcast(sc);
+        return sc.parallelize(locations.stream().map(Locations::absolute).toList(), locations.size())
+                .map(location -> CheckpointSummary.of(location, ExecutorCache.get(hadoop.value().value())))
                 .collect();
     }
 }

@@ -1,10 +1,13 @@
 package dev.evomerge.jobs;
 
-import dev.evomerge.io.Storage;
+import dev.evomerge.io.CheckpointCache;
+import dev.evomerge.io.Locations;
 import dev.evomerge.merge.MergeConfig;
 import dev.evomerge.merge.MergeRun;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -24,7 +27,8 @@ public final class MergeJob {
             System.exit(2);
         }
         try (SparkSession spark = SparkSessions.getOrCreate("evomerge merge")) {
-            System.out.println(run(spark, args[0], Storage.withDefaults().readString(args[0]), args[1]));
+            String config = Locations.absolute(args[0]);
+            System.out.println(run(spark, args[0], HadoopSettings.driver(spark).readString(config), Locations.absolute(args[1])));
         }
     }
 
@@ -33,8 +37,12 @@ public final class MergeJob {
         MergeConfig.parse(configName, configText); // a bad recipe fails here, before any task starts
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         sc.setJobDescription("merge " + configName + " -> " + out);
+        Broadcast<SerializableConfiguration> hadoop = HadoopSettings.broadcast(sc);
         return sc.parallelize(List.of(configText), 1)
-                .map(text -> MergeRun.run(MergeConfig.parse(configName, text), out, Storage.withDefaults(), ExecutorCache.get()))
+                .map(text -> {
+                    CheckpointCache cache = ExecutorCache.get(hadoop.value().value());
+                    return MergeRun.run(MergeConfig.parse(configName, text), out, cache.storage(), cache);
+                })
                 .collect().get(0);
     }
 }

@@ -54,7 +54,7 @@ final class ParquetResults implements Evolution.ResultSink {
             field("error", DataTypes.StringType, true));
     static final StructType TEST = schema(
             field("run_id", DataTypes.StringType, false), field("model", DataTypes.StringType, false),
-            field("recipe", DataTypes.StringType, true),
+            field("location", DataTypes.StringType, true), field("recipe", DataTypes.StringType, true),
             field("metrics", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType, false), false),
             field("fitness", DataTypes.DoubleType, true), field("items", DataTypes.IntegerType, false),
             field("correct", DataTypes.IntegerType, false), field("tokens", DataTypes.LongType, false),
@@ -65,10 +65,10 @@ final class ParquetResults implements Evolution.ResultSink {
     private final RunStore store;
     private final FileSystem fs;
 
-    ParquetResults(SparkSession spark, RunConfig run) {
+    ParquetResults(SparkSession spark, RunConfig run, Storage storage) {
         this.spark = spark;
         this.run = run;
-        this.store = new RunStore(Storage.withDefaults(), run.out());
+        this.store = new RunStore(storage, run.out());
         this.fs = store.fileSystem();
     }
 
@@ -100,7 +100,8 @@ final class ParquetResults implements Evolution.ResultSink {
     public void writeTest(List<CandidateResult> results) {
         List<Row> rows = new ArrayList<>();
         for (CandidateResult c : results) {
-            rows.add(RowFactory.create(run.runId(), c.spec().label(), c.spec().recipe(), c.metrics(), c.failed() ? null : c.fitness(),
+            rows.add(RowFactory.create(run.runId(), c.spec().label(), c.spec().model(), c.spec().recipe(), c.metrics(),
+                    c.failed() ? null : c.fitness(),
                     c.items(), c.correct(), c.tokens(), c.error()));
         }
         write(rows, TEST, "test", "results.parquet");

@@ -15,6 +15,11 @@ public final class SparkSessions {
         return getOrCreate(appName, "local[*]", Map.of());
     }
 
+    /** The master a job will run on: spark-submit's when under it, else the run config's {@code fallback}. */
+    public static String masterOf(String fallback) {
+        return System.getProperty("spark.master", fallback);
+    }
+
     /**
      * Under spark-submit ({@code spark.master} is set) its settings win; otherwise {@code master}
      * and {@code conf} (a run config's {@code spark:} section) start a local session without a UI.

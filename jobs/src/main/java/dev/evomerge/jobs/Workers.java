@@ -2,10 +2,11 @@ package dev.evomerge.jobs;
 
 import dev.evomerge.evolve.RunConfig;
 import dev.evomerge.evolve.Worker;
-import dev.evomerge.io.Storage;
+import dev.evomerge.io.CheckpointCache;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkEnv;
 
 /**
@@ -34,12 +35,14 @@ final class Workers {
         }
     }
 
-    static synchronized Worker get(String configFile, String configText) {
-        String key = configFile + "\n" + configText;
+    /** The worker of {@code run} (parsed on the driver: its locations are absolute), with the driver's Hadoop settings. */
+    static synchronized Worker get(RunConfig run, Configuration hadoop) {
+        String key = run.sha256() + "\n" + run.out();
         Worker w = WORKERS.get(key);
         if (w == null) {
             useTaskCores();
-            w = new Worker(RunConfig.parse(configFile, configText), Storage.withDefaults(), ExecutorCache.get());
+            CheckpointCache cache = ExecutorCache.get(hadoop);
+            w = new Worker(run, cache.storage(), cache);
             WORKERS.put(key, w);
             for (Iterator<Map.Entry<String, Worker>> it = WORKERS.entrySet().iterator(); WORKERS.size() > KEEP; ) {
                 it.next().getValue().close();

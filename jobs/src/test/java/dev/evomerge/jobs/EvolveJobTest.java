@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import dev.evomerge.evolve.RunConfig;
 import dev.evomerge.io.Checkpoint;
+import dev.evomerge.io.Locations;
 import dev.evomerge.model.Transformer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -81,8 +82,11 @@ class EvolveJobTest {
         for (Row r : shards) {
             assertTrue(r.<Integer>getAs("parent_loads") <= 3, "parent loads " + r.getAs("parent_loads"));
         }
-        Map<String, Integer> loads = Workers.get("small.yaml", CONFIG).parents().loadsByLocation();
-        assertEquals(3, loads.size());
+        Map<String, Integer> loads = Workers.get(RunConfig.parse("small.yaml", CONFIG).withOut(reference.toString()),
+                spark.sparkContext().hadoopConfiguration()).parents().loadsByLocation();
+        // the three parents, and best/ (the test row of the evolved merge is best/ as written), once each
+        assertEquals(4, loads.size());
+        assertTrue(loads.containsKey(Locations.absolute(reference.resolve("best").toString())), loads.toString());
         loads.values().forEach(n -> assertEquals(1, n));
         // the two shards of a candidate ran side by side and one build served both
         long reused = shards.stream().filter(r -> r.<Boolean>getAs("reused")).count();

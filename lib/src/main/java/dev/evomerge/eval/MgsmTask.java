@@ -16,6 +16,9 @@ import java.util.Map;
 public record MgsmTask(String lang, String templateName, String template, String shots, List<String> stopStrings,
                        int maxNewTokens) implements Task {
 
+    /** MGSM's languages (Shi et al. 2022): English and its ten translations. */
+    public static final List<String> LANGUAGES = List.of("bn", "de", "en", "es", "fr", "ja", "ru", "sw", "te", "th", "zh");
+
     /** The paper's Japanese chain-of-thought Alpaca template (SakanaAI evomerge, prompt_templates.py), verbatim. */
     public static final String JA_ALPACA_COT = "以下に、あるタスクを説明する指示があります。"
             + "リクエストを適切に完了するための回答を日本語で記述してください。一歩一歩考えましょう。\n\n"
@@ -33,6 +36,9 @@ public record MgsmTask(String lang, String templateName, String template, String
             "mgsm-en", "Question: {input}\nStep-by-Step Answer:");
 
     public static MgsmTask of(String lang, String templateName, int maxNewTokens) {
+        if (!LANGUAGES.contains(lang)) {
+            throw new IllegalArgumentException("unknown MGSM language '" + lang + "' (" + String.join(", ", LANGUAGES) + ")");
+        }
         String chosen = templateName != null ? templateName : (lang.equals("ja") ? "ja-alpaca-cot" : "en-alpaca-cot");
         String template = TEMPLATES.get(chosen);
         if (template == null) {

@@ -2,6 +2,7 @@ package dev.evomerge.evolve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.evomerge.io.Locations;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -12,15 +13,26 @@ import java.util.TreeSet;
 
 /**
  * One mapping of a run config with its dotted path, reading typed values with defaults. Every
- * problem is a {@link RunConfigException}: the file, the full key, what is wrong.
+ * problem is a {@link RunConfigException}: the file, the full key, what is wrong. Locations are
+ * resolved against the config file's own location ({@code origin}, absolute) and remembered with
+ * the text they were written as ({@link #labels}).
  */
 final class ConfigNode {
     private final String file;
+    private final String origin;
+    private final Map<String, String> labels;
     private final String path;
     private final JsonNode node;
 
-    ConfigNode(String file, String path, JsonNode node) {
+    /** The top level of the config {@code file} (as the user named it), which lies at {@code origin}. */
+    ConfigNode(String file, String origin, JsonNode node) {
+        this(file, origin, new LinkedHashMap<>(), "", node);
+    }
+
+    private ConfigNode(String file, String origin, Map<String, String> labels, String path, JsonNode node) {
         this.file = file;
+        this.origin = origin;
+        this.labels = labels;
         this.path = path;
         this.node = node == null || node.isNull() ? MissingNode.getInstance() : node;
         if (!this.node.isMissingNode() && !this.node.isObject()) {
@@ -53,7 +65,7 @@ final class ConfigNode {
     }
 
     ConfigNode child(String k) {
-        return new ConfigNode(file, key(k), node.get(k));
+        return new ConfigNode(file, origin, labels, key(k), node.get(k));
     }
 
     String string(String k, String fallback) {
@@ -70,22 +82,39 @@ final class ConfigNode {
         return v.asText();
     }
 
-    /** A path or URI (file://, hdfs://, s3a://...): syntax only, nothing is opened here. */
-    String location(String k, String fallback) {
-        String v = string(k, fallback);
-        checkLocation(key(k), v);
-        return v;
+    /**
+     * A path or URI (file:, hdfs://, s3a://...) as an absolute location, a relative path taken from
+     * the config file's folder; syntax only, nothing is opened here.
+     */
+    String location(String k) {
+        return resolve(key(k), string(k, null));
     }
 
-    void checkLocation(String fullKey, String v) {
-        if (v.contains("://")) {
-            try {
-                new java.net.URI(v);
-            } catch (java.net.URISyntaxException e) {
-                throw new RunConfigException(file, fullKey, "'" + v + "' is not a valid location: " + e.getReason()
-                        + " at index " + e.getIndex());
+    private String resolve(String fullKey, String written) {
+        String resolved;
+        try {
+            if (Locations.hasScheme(written)) {
+                new java.net.URI(written); // a URI as written: "s3a://<bucket>/m" is a placeholder left in
             }
+            resolved = Locations.resolve(origin, written);
+        } catch (java.net.URISyntaxException e) {
+            throw new RunConfigException(file, fullKey, "'" + written + "' is not a valid location: " + e.getReason()
+                    + " at index " + e.getIndex());
+        } catch (IllegalArgumentException e) {
+            throw new RunConfigException(file, fullKey, "'" + written + "' is not a valid location: " + e.getMessage());
         }
+        labels.putIfAbsent(resolved, written);
+        return resolved;
+    }
+
+    /** The text a resolved location was written as. */
+    String written(String location) {
+        return labels.getOrDefault(location, location);
+    }
+
+    /** Each resolved location of this config and the text it was written as. */
+    Map<String, String> labels() {
+        return Map.copyOf(labels);
     }
 
     String optionalString(String k) {
@@ -137,15 +166,15 @@ final class ConfigNode {
         return v.booleanValue();
     }
 
-    List<String> strings(String k) {
+    /** A non-empty list of locations, each resolved as {@link #location} does. */
+    List<String> locations(String k) {
         JsonNode v = nonEmptyList(k);
         List<String> out = new ArrayList<>();
         for (int i = 0; i < v.size(); i++) {
             if (!v.get(i).isTextual() || v.get(i).asText().isBlank()) {
                 throw new RunConfigException(file, key(k) + "[" + i + "]", "must be a non-empty string, got " + v.get(i));
             }
-            out.add(v.get(i).asText());
-            checkLocation(key(k) + "[" + i + "]", v.get(i).asText());
+            out.add(resolve(key(k) + "[" + i + "]", v.get(i).asText()));
         }
         return out;
     }
@@ -154,7 +183,7 @@ final class ConfigNode {
         JsonNode v = nonEmptyList(k);
         List<ConfigNode> out = new ArrayList<>();
         for (int i = 0; i < v.size(); i++) {
-            out.add(new ConfigNode(file, key(k) + "[" + i + "]", v.get(i)));
+            out.add(new ConfigNode(file, origin, labels, key(k) + "[" + i + "]", v.get(i)));
         }
         return out;
     }

@@ -27,6 +27,11 @@ public final class DryRun {
     }
 
     public static String plan(RunConfig run, Storage storage) {
+        return plan(run, storage, "local");
+    }
+
+    /** The plan for a run on Spark master {@code master} ({@code local[...]}, {@code spark://...}, {@code yarn}, ...). */
+    public static String plan(RunConfig run, Storage storage, String master) {
         List<CheckpointHeaders> parents = new ArrayList<>();
         for (String p : run.parents()) {
             parents.add(CheckpointHeaders.read(storage, p));
@@ -47,6 +52,9 @@ public final class DryRun {
         store.latest().ifPresent(s -> b.append("  ").append(run.out()).append(store.exists("report.md")
                 ? " holds this run, finished: a rerun only reports" : " holds this run: a rerun resumes after generation " + s.generation())
                 .append('\n'));
+        RunLease.holder(store.fileSystem(), run.out()).ifPresent(h -> b.append("  the run is held by a live ").append(h)
+                .append(": a second driver waits for it to end, then gives up\n"));
+        nodeLocalPaths(run, master).ifPresent(b::append);
         b.append("parents (headers only, no weights read):\n");
         for (CheckpointHeaders h : parents) {
             b.append(String.format(Locale.ROOT, "  %s: %s, %d layers, hidden %d, vocab %d, %,d parameters, %s%n", h.location(),
@@ -76,6 +84,29 @@ public final class DryRun {
                         + "(float16) or %s on a CPU (float32), merge scratch %s; candidate_cache %d%n", bytes(parentBytes),
                 bytes(params * 2), bytes(params * 4), bytes(largest * 4 * (run.parents().size() + 2)), run.candidateCache()));
         return b.toString();
+    }
+
+    /**
+     * On a cluster, {@code file:} locations are read by the executors on their own machines (and
+     * {@code out} written there): they must be the same path on every node (a shared mount).
+     */
+    static java.util.Optional<String> nodeLocalPaths(RunConfig run, String master) {
+        if (master.startsWith("local")) {
+            return java.util.Optional.empty();
+        }
+        List<String> local = new ArrayList<>();
+        run.parents().forEach(p -> local.add(p));
+        run.fitness().tasks().forEach(t -> local.add(t.data()));
+        run.test().tasks().forEach(t -> local.add(t.data()));
+        local.add(run.out());
+        List<String> onDisk = local.stream().distinct().filter(dev.evomerge.io.Storage::isLocal).toList();
+        if (onDisk.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        StringBuilder b = new StringBuilder("on " + master + " these local paths must exist at the same place on every node"
+                + " (a shared mount), or use hdfs:// or s3a://:\n");
+        onDisk.forEach(p -> b.append("  ").append(p).append('\n'));
+        return java.util.Optional.of(b.toString());
     }
 
     private static int describe(StringBuilder b, String file, String what, RunConfig.EvalSet set, Storage storage) {

@@ -2,6 +2,7 @@ package dev.evomerge.evolve;
 
 import dev.evomerge.io.CheckpointCache;
 import dev.evomerge.io.CheckpointHeaders;
+import dev.evomerge.io.DType;
 import dev.evomerge.io.Storage;
 import dev.evomerge.merge.MergeConfig;
 import dev.evomerge.merge.MergeRun;
@@ -13,7 +14,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The driver of an evolve run (DESIGN.md, "Shape of one run"): for each generation, ask CMA-ES
+ * The driver of an evolve run (README, "Design"): for each generation, ask CMA-ES
  * for a population, decode each genome into a merge recipe, have the runner score every
  * (candidate, shard), reduce by candidate, tell the optimizer, write the generation's rows, then
  * the checkpoint. At the end: the best recipe merged into {@code best/}, evaluated on the test
@@ -105,7 +106,17 @@ public final class Evolution {
         return run.generations() > 0 ? run.generations() : (run.evaluations() + population - 1) / population;
     }
 
+    /**
+     * Runs the run: takes its directory's lease (one driver at a time, {@link RunLease}), resumes
+     * or starts, and holds the lease until the run ends or fails.
+     */
     public Outcome run() {
+        try (RunLease lease = RunLease.acquire(store.fileSystem(), run.out(), run.leaseSeconds() * 1000L, out)) {
+            return run(lease);
+        }
+    }
+
+    private Outcome run(RunLease lease) {
         MergeGenome genome = genome(run, storage);
         Optional<RunState> resumed = store.latest();
         CmaEs cma;
@@ -149,6 +160,7 @@ public final class Evolution {
             List<CandidateResult> results = CandidateResult.reduceAll(run.fitness(), shards, genomes);
             double[] fitness = results.stream().mapToDouble(CandidateResult::fitness).toArray();
             cma.tell(pop, fitness);
+            lease.verify();
             sink.writeGeneration(g, results, shards);
             listener.afterResults(g);
             RunState.Best best = state.best();
@@ -172,6 +184,7 @@ public final class Evolution {
                     shards.stream().mapToDouble(ShardResult::buildSeconds).sum(),
                     shards.stream().mapToDouble(ShardResult::evalSeconds).sum(), runner.slots());
             state = state.next(g, cma.state().toJson(), best, stats, stop);
+            lease.verify();
             store.writeCheckpoint(state);
             listener.afterCheckpoint(g);
             double elapsed = (System.nanoTime() - started) / 1e9;
@@ -184,10 +197,10 @@ public final class Evolution {
                 out.println("the optimizer stopped: " + stop);
             }
         }
-        return finish(state, genome);
+        return finish(state, genome, lease);
     }
 
-    private Outcome finish(RunState state, MergeGenome genome) {
+    private Outcome finish(RunState state, MergeGenome genome, RunLease lease) {
         if (store.exists("report.md")) {
             out.println("run " + run.runId() + " is complete: " + store.location("report.md"));
             return new Outcome(state, List.of(), store.readString("report.md"));
@@ -196,20 +209,31 @@ public final class Evolution {
             throw new IllegalStateException("run " + run.runId() + ": no candidate could be evaluated; see the error column of "
                     + store.location("candidates"));
         }
-        if (!store.exists("best")) {
+        String best = store.location("best");
+        if (!storage.isComplete(best)) {
+            lease.verify();
+            storage.delete(best); // what an interrupted end of run left: merged again, never kept half
             out.println(MergeRun.run(MergeConfig.parse(store.location("best/mergekit_config.yml"), state.best().recipe()),
-                    store.location("best"), storage, cache));
+                    best, storage, cache));
         }
         List<CandidateSpec> specs = new ArrayList<>();
         if (run.baseModel() != null) {
-            specs.add(CandidateSpec.checkpoint("base " + run.baseModel(), run.baseModel()));
+            specs.add(CandidateSpec.checkpoint("base " + run.label(run.baseModel()), run.baseModel()));
         }
-        run.models().forEach(m -> specs.add(CandidateSpec.checkpoint(m, m)));
+        run.models().forEach(m -> specs.add(CandidateSpec.checkpoint(run.label(m), m)));
         if (run.models().size() > 1) {
             specs.add(CandidateSpec.merge("linear 1/" + run.models().size(), genome.uniformLinearRecipe()));
         }
-        specs.add(CandidateSpec.merge("evolved (generation " + state.best().generation() + ", candidate "
-                + state.best().candidate() + ")", state.best().recipe()));
+        // The evolved row is best/ as written, the model users take away. The search scored the
+        // merge in memory in the device's precision (float32 on a CPU, float16 on a GPU); a best/
+        // in another dtype (the base's bfloat16, say) is rounded differently, so that row is shown too.
+        String evolved = "evolved (generation " + state.best().generation() + ", candidate " + state.best().candidate() + ")";
+        DType written = CheckpointHeaders.read(storage, best).tensors().values().iterator().next().dtype();
+        if (written != DType.F32) {
+            specs.add(CandidateSpec.merge(evolved + " in memory, as searched", state.best().recipe()));
+            evolved += " best/ " + written.torchName();
+        }
+        specs.add(CandidateSpec.checkpoint(evolved, best));
         List<EvalTask> tasks = new ArrayList<>();
         for (int c = 0; c < specs.size(); c++) {
             for (int s = 0; s < run.test().shards(); s++) {
@@ -218,6 +242,7 @@ public final class Evolution {
         }
         List<CandidateResult> test = CandidateResult.reduceAll(run.test(),
                 runner.run("test: " + specs.size() + " models x " + run.test().shards() + " shards", tasks), null);
+        lease.verify();
         sink.writeTest(test);
         Report report = new Report(run, genome, state, test);
         store.write("fitness.png", FitnessCurve.png(state.history()));

@@ -2,7 +2,9 @@ package dev.evomerge.evolve;
 
 import dev.evomerge.eval.Split;
 import dev.evomerge.eval.Task;
+import dev.evomerge.eval.MgsmTask;
 import dev.evomerge.io.DType;
+import dev.evomerge.io.Locations;
 import dev.evomerge.io.SafeYaml;
 import dev.evomerge.merge.MergeMethod;
 import dev.evomerge.merge.MergeMethods;
@@ -22,14 +24,17 @@ import java.util.Map;
  * An evolve run, as the user wrote it in YAML (see the README's "Run config" section): the
  * parents, the merge method and genome layout, the optimizer, the fitness and test sets, where
  * the outputs go and how Spark runs. Parsed and validated in one place; every problem is one line
- * naming the file and the key. Parsing touches no file system, so executors re-parse the same
- * text the driver broadcast.
+ * naming the file and the key. Parsing opens no file; it makes every location absolute (a
+ * relative path is taken from the config file's folder, {@code location}), so the parsed record
+ * means the same on every executor, whatever its working directory. {@code labels} keeps the text
+ * each location was written as, for tables people read.
  */
-public record RunConfig(String file, String yaml, String runId, String out, String method, String baseModel,
+public record RunConfig(String file, String location, String yaml, String runId, String out, String method, String baseModel,
                         List<String> models, String dtype, String tokenizerSource, int layerGranularity, boolean normalize,
                         boolean allowNegativeWeights, int population, int generations, int evaluations, double sigma0,
                         double x0, long seed, boolean separable, EvalSet fitness, EvalSet test, String device,
-                        int candidateCache, String sparkMaster, Map<String, String> sparkConf) implements Serializable {
+                        int candidateCache, int leaseSeconds, String sparkMaster, Map<String, String> sparkConf,
+                        Map<String, String> labels) implements Serializable {
 
     /** One scored dataset: what is measured ({@code likelihood} or {@code mgsm}), on which items. */
     public record TaskSpec(String name, String task, String data, String split, String lang, String template,
@@ -64,15 +69,22 @@ public record RunConfig(String file, String yaml, String runId, String out, Stri
         }
     }
 
+    /**
+     * Parses the config {@code file} (a path or URI as the user named it; relative paths are taken
+     * against the working directory) whose text is {@code yaml}.
+     */
     public static RunConfig parse(String file, String yaml) {
-        ConfigNode root = new ConfigNode(file, "", SafeYaml.tree(file, yaml))
-                .onlyKeys("run_id", "out", "merge", "genome", "optimizer", "fitness", "test", "device", "candidate_cache", "spark");
-        String defaultId = Path.of(file).getFileName().toString().replaceFirst("\\.ya?ml$", "");
+        String location = Locations.absolute(file);
+        ConfigNode root = new ConfigNode(file, location, SafeYaml.tree(file, yaml))
+                .onlyKeys("run_id", "out", "merge", "genome", "optimizer", "fitness", "test", "device", "candidate_cache",
+                        "lease_seconds", "spark");
+        String defaultId = new org.apache.hadoop.fs.Path(location).getName().replaceFirst("\\.ya?ml$", "");
         String runId = root.string("run_id", defaultId);
         if (!runId.matches("[A-Za-z0-9._-]+")) {
             throw root.error("run_id", "use letters, digits, '.', '_' and '-' only, got '" + runId + "'");
         }
-        String out = root.location("out", "runs/" + runId);
+        // Without out: runs/<run_id> in the working directory, as --out DIR is.
+        String out = root.has("out") ? root.location("out") : Locations.absolute("runs/" + runId);
 
         ConfigNode merge = root.child("merge").onlyKeys("method", "base_model", "models", "dtype", "tokenizer_source");
         String method = merge.string("method", "dare_ties");
@@ -80,16 +92,16 @@ public record RunConfig(String file, String yaml, String runId, String out, Stri
             throw merge.error("method", "'" + method + "' cannot be searched; use one of " + String.join(", ", SEARCHABLE_METHODS));
         }
         MergeMethod m = MergeMethods.byName(method);
-        String base = merge.has("base_model") ? merge.location("base_model", null) : null;
+        String base = merge.has("base_model") ? merge.location("base_model") : null;
         if (m.needsBase() && base == null) {
             throw merge.error("base_model", "missing; " + method + " merges differences from a base model");
         }
-        List<String> models = merge.strings("models");
+        List<String> models = merge.locations("models");
         if (models.size() != models.stream().distinct().count()) {
             throw merge.error("models", "lists a model twice");
         }
         if (base != null && models.contains(base)) {
-            throw merge.error("models", "lists the base model " + base + "; the base is given by base_model only");
+            throw merge.error("models", "lists the base model " + merge.written(base) + "; the base is given by base_model only");
         }
         String dtype = merge.optionalString("dtype");
         if (dtype != null) {
@@ -99,7 +111,8 @@ public record RunConfig(String file, String yaml, String runId, String out, Stri
                 throw merge.error("dtype", e.getMessage());
             }
         }
-        String tokenizerSource = merge.has("tokenizer_source") ? merge.location("tokenizer_source", null) : null;
+        String tokenizerSource = !merge.has("tokenizer_source") ? null
+                : merge.string("tokenizer_source", null).equals("base") ? "base" : merge.location("tokenizer_source");
 
         ConfigNode genome = root.child("genome").onlyKeys("layer_granularity", "normalize", "allow_negative_weights");
         int granularity = genome.integer("layer_granularity", 0, 0);
@@ -128,12 +141,13 @@ public record RunConfig(String file, String yaml, String runId, String out, Stri
             throw root.error("device", "must be auto, cpu, gpu or gpu:N, got '" + device + "'");
         }
         int candidateCache = root.integer("candidate_cache", 2, 1);
+        int leaseSeconds = root.integer("lease_seconds", RunLease.DEFAULT_SECONDS, 5);
         ConfigNode spark = root.child("spark").onlyKeys("master", "conf");
         String master = spark.string("master", "local[*]");
         Map<String, String> conf = spark.stringMap("conf");
-        return new RunConfig(file, yaml, runId, out, method, base, List.copyOf(models), dtype, tokenizerSource, granularity,
+        return new RunConfig(file, location, yaml, runId, out, method, base, List.copyOf(models), dtype, tokenizerSource, granularity,
                 normalize, negative, population, generations, evaluations, sigma0, x0, seed, separable, fitness, test, device,
-                candidateCache, master, Map.copyOf(conf));
+                candidateCache, leaseSeconds, master, Map.copyOf(conf), root.labels());
     }
 
     private static EvalSet evalSet(ConfigNode node, EvalSet defaults) {
@@ -142,23 +156,31 @@ public record RunConfig(String file, String yaml, String runId, String out, Stri
         int batch = node.integer("batch_size", defaults != null ? defaults.batchSize() : 16, 1);
         List<TaskSpec> tasks = new ArrayList<>();
         for (ConfigNode t : node.mappings("tasks")) {
-            t.onlyKeys("name", "task", "data", "split", "lang", "template", "max_new_tokens");
-            String data = t.location("data", null);
             String task = t.string("task", null);
-            String name = t.string("name", Path.of(data).getFileName().toString().replaceFirst("\\.[A-Za-z]+$", ""));
+            switch (task) {
+                // A key that does not apply is refused, not ignored: it says the user expects something that will not happen.
+                case "likelihood" -> t.onlyKeys("name", "task", "data", "split");
+                case "mgsm" -> t.onlyKeys("name", "task", "data", "split", "lang", "template", "max_new_tokens");
+                default -> throw t.error("task", "unknown task '" + task + "' (mgsm, likelihood)");
+            }
+            String data = t.location("data");
+            String name = t.string("name", new org.apache.hadoop.fs.Path(data).getName().replaceFirst("\\.[A-Za-z]+$", ""));
             String split = t.string("split", "all");
             try {
                 Split.parse(split);
             } catch (IllegalArgumentException e) {
                 throw t.error("split", e.getMessage());
             }
-            String lang = task.equals("mgsm") ? t.string("lang", null) : t.optionalString("lang");
+            String lang = task.equals("mgsm") ? t.string("lang", null) : null;
+            if (lang != null && !MgsmTask.LANGUAGES.contains(lang)) {
+                throw t.error("lang", "unknown MGSM language '" + lang + "' (" + String.join(", ", MgsmTask.LANGUAGES) + ")");
+            }
             TaskSpec spec = new TaskSpec(name, task, data, split, lang, t.optionalString("template"),
                     t.integer("max_new_tokens", 256, 1));
             try {
                 spec.toTask();
             } catch (IllegalArgumentException e) {
-                throw t.error(task.equals("mgsm") ? "lang" : "task", e.getMessage());
+                throw t.error("template", e.getMessage());
             }
             if (tasks.stream().anyMatch(o -> o.name().equals(name))) {
                 throw t.error("name", "'" + name + "' is used by two tasks; name them apart");
@@ -187,10 +209,15 @@ public record RunConfig(String file, String yaml, String runId, String out, Stri
         return all;
     }
 
-    /** The same run writing to {@code dir} ({@code --out}). */
+    /** The same run writing to {@code dir} ({@code --out}; a relative path against the working directory). */
     public RunConfig withOut(String dir) {
-        return new RunConfig(file, yaml, runId, dir, method, baseModel, models, dtype, tokenizerSource, layerGranularity, normalize,
-                allowNegativeWeights, population, generations, evaluations, sigma0, x0, seed, separable, fitness, test, device,
-                candidateCache, sparkMaster, sparkConf);
+        return new RunConfig(file, location, yaml, runId, Locations.absolute(dir), method, baseModel, models, dtype, tokenizerSource,
+                layerGranularity, normalize, allowNegativeWeights, population, generations, evaluations, sigma0, x0, seed, separable,
+                fitness, test, device, candidateCache, leaseSeconds, sparkMaster, sparkConf, labels);
+    }
+
+    /** A location of this config as the user wrote it (for tables people read); the absolute form for any other. */
+    public String label(String location) {
+        return labels.getOrDefault(location, location);
     }
 }

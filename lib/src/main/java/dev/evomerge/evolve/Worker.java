@@ -12,6 +12,7 @@ import dev.evomerge.io.CheckpointCache;
 import dev.evomerge.io.Storage;
 import dev.evomerge.merge.MergeConfig;
 import dev.evomerge.merge.Merger;
+import dev.evomerge.model.AllocatorSettings;
 import dev.evomerge.model.Devices;
 import dev.evomerge.model.Tokenizer;
 import dev.evomerge.model.Transformer;
@@ -51,6 +52,10 @@ public final class Worker implements AutoCloseable {
         this.parents = new ParentPool(cache);
         this.candidates = new CandidatePool<>(run.candidateCache());
         this.device = Devices.parse(run.device());
+        if (device.isGpu()) {
+            return;
+        }
+        AllocatorSettings.warnOnceIfMissing();
     }
 
     public ParentPool parents() {

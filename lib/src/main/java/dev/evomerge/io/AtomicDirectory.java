@@ -14,6 +14,8 @@ import java.util.stream.Stream;
  * A directory that appears complete or not at all: everything is written into a hidden
  * staging directory beside the target, which is renamed into place by {@link #commit}.
  * Closing without committing removes the staging directory, so a failed write leaves nothing.
+ * A committed directory holds {@link Storage#SUCCESS}, as outputs on other file systems do
+ * ({@link Storage#publish}).
  */
 public final class AtomicDirectory implements AutoCloseable {
     private final Path target;
@@ -71,8 +73,10 @@ public final class AtomicDirectory implements AutoCloseable {
         return target;
     }
 
+    /** Moves the directory into place, marked complete ({@link Storage#SUCCESS}) as every directory output is. */
     public void commit() {
         try {
+            Files.write(staging.resolve(Storage.SUCCESS), new byte[0]);
             if (replacing && Files.exists(target)) {
                 Path old = target.resolveSibling("." + target.getFileName() + ".old-" + UUID.randomUUID());
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);

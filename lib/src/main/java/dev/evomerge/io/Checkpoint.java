@@ -44,6 +44,14 @@ public final class Checkpoint implements AutoCloseable {
         this.tensors = Collections.unmodifiableMap(tensors);
     }
 
+    /** A directory output that is still being written, or whose writer died: never read as a model. */
+    static void refuseIfIncomplete(String where, List<String> names) {
+        if (names.contains(Storage.INCOMPLETE)) {
+            throw new CheckpointException(where, "incomplete: its writer has not finished (" + Storage.INCOMPLETE
+                    + " is there); rerun what writes it");
+        }
+    }
+
     public static Checkpoint open(Path dir) {
         String where = dir.toString();
         if (!Files.isDirectory(dir)) {
@@ -54,6 +62,7 @@ public final class Checkpoint implements AutoCloseable {
                     : "no such checkpoint directory");
         }
         List<String> names = listFiles(dir);
+        refuseIfIncomplete(where, names);
         PickleGuard.refuseIfOnlyPickles(where, names);
         Path configJson = dir.resolve("config.json");
         if (!Files.isRegularFile(configJson)) {

@@ -49,6 +49,11 @@ public final class CheckpointCache {
                 : Path.of(System.getProperty("user.home"), ".cache", "evomerge");
     }
 
+    /** The storage remote checkpoints are copied from. */
+    public Storage storage() {
+        return storage;
+    }
+
     /** How many remote directories this cache has copied (a repeated ask costs none). */
     public int downloads() {
         return downloads.get();
@@ -60,6 +65,7 @@ public final class CheckpointCache {
             return Storage.localPath(location);
         }
         List<FileStatus> files = storage.listFiles(location);
+        Checkpoint.refuseIfIncomplete(location, files.stream().map(f -> f.getPath().getName()).toList());
         PickleGuard.refuseIfOnlyPickles(location, files.stream().map(f -> f.getPath().getName()).toList());
         List<FileStatus> wanted = files.stream().filter(f -> !PickleGuard.isForeignWeights(f.getPath().getName())).toList();
         String key = key(location, wanted);

@@ -39,27 +39,22 @@ public final class Storage {
 
     /** A location without a scheme, or with {@code file:}, is on local disk. */
     public static boolean isLocal(String location) {
-        String scheme = scheme(location);
-        return scheme == null || scheme.equals("file");
+        return !Locations.hasScheme(location) || location.startsWith("file:");
     }
 
     /** The local path of a local location. */
     public static Path localPath(String location) {
-        return scheme(location) == null ? Paths.get(location) : Paths.get(URI.create(location));
+        return Locations.hasScheme(location) ? Paths.get(uri(location)) : Paths.get(location);
     }
 
-    private static String scheme(String location) {
-        int colon = location.indexOf(':');
-        int slash = location.indexOf('/');
-        if (colon <= 1 || (slash >= 0 && slash < colon)) {
-            return null; // "models/x", "/abs", or a Windows drive letter
-        }
-        return location.substring(0, colon);
+    /** A location as a URI, its characters escaped where a URI needs it (a space in a local path). */
+    private static URI uri(String location) {
+        return new org.apache.hadoop.fs.Path(location).toUri();
     }
 
     public FileSystem fileSystem(String location) {
         try {
-            return FileSystem.get(URI.create(location), conf);
+            return FileSystem.get(uri(location), conf);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot reach " + location + ": " + e.getMessage(), e);
         }
@@ -108,22 +103,74 @@ public final class Storage {
         }
     }
 
-    /**
-     * Copies every file of a local directory into {@code location} (a directory URI). On object
-     * stores the files appear one by one; callers write a marker last when they need to know
-     * the upload finished.
-     */
+    /** Copies every plain file of a local directory into {@code location} (a directory), one by one. */
     public void upload(Path localDir, String location) {
         FileSystem fs = fileSystem(location);
         try (var files = Files.list(localDir)) {
             for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
-                org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(location, f.getFileName().toString());
-                try (OutputStream out = fs.create(target, true)) {
-                    Files.copy(f, out);
+                String name = f.getFileName().toString();
+                if (!name.equals(SUCCESS) && !name.equals(INCOMPLETE)) {
+                    try (OutputStream out = fs.create(new org.apache.hadoop.fs.Path(location, name), true)) {
+                        Files.copy(f, out);
+                    }
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot upload " + localDir + " to " + location + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Written last into a directory output: the directory is complete (Hadoop's and Spark's convention). */
+    public static final String SUCCESS = "_SUCCESS";
+    /** Written first into a directory output on a file system without atomic renames, removed last: readers refuse it meanwhile. */
+    public static final String INCOMPLETE = "_INCOMPLETE";
+
+    /**
+     * Publishes a local directory at a location off local disk (S3, where a rename is a copy;
+     * HDFS) so that it is complete or visibly not: {@value #INCOMPLETE} written first, the files,
+     * {@value #SUCCESS}, then {@value #INCOMPLETE} removed. (On local disk the writer renames a
+     * finished directory into place: {@link AtomicDirectory}.) A partial directory left by an
+     * interrupted publish is replaced; any other existing directory is refused.
+     */
+    public void publish(Path localDir, String location) {
+        org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(location);
+        FileSystem fs = fileSystem(location);
+        try {
+            if (fs.exists(target)) {
+                if (!fs.exists(new org.apache.hadoop.fs.Path(target, INCOMPLETE))) {
+                    throw new IOException("it already exists");
+                }
+                fs.delete(target, true);
+            }
+            fs.mkdirs(target);
+            fs.create(new org.apache.hadoop.fs.Path(target, INCOMPLETE), true).close();
+            upload(localDir, location);
+            fs.create(new org.apache.hadoop.fs.Path(target, SUCCESS), true).close();
+            fs.delete(new org.apache.hadoop.fs.Path(target, INCOMPLETE), false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot publish " + localDir + " as " + location + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the directory output at {@code location} is complete: its {@value #SUCCESS} marker exists. */
+    public boolean isComplete(String location) {
+        return exists(location + "/" + SUCCESS) && !exists(location + "/" + INCOMPLETE);
+    }
+
+    public boolean exists(String location) {
+        try {
+            return fileSystem(location).exists(new org.apache.hadoop.fs.Path(location));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot reach " + location + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes a file or a whole directory; nothing there is fine. */
+    public void delete(String location) {
+        try {
+            fileSystem(location).delete(new org.apache.hadoop.fs.Path(location), true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + location + ": " + e.getMessage(), e);
         }
     }
 }

@@ -10,8 +10,9 @@ import java.nio.file.Path;
 
 /**
  * One merge from a recipe to an output location on any Hadoop path: what both
- * {@code scripts/merge} and the Spark merge job run. A remote output is built in a local
- * temporary directory and uploaded when complete.
+ * {@code scripts/merge} and the Spark merge job run. A local output appears by an atomic rename;
+ * a remote one is built in a local temporary directory and published when complete
+ * ({@link Storage#publish}: marked complete last, so readers and reruns never take half of it).
  */
 public final class MergeRun {
     private MergeRun() {
@@ -32,7 +33,7 @@ public final class MergeRun {
             try {
                 Path built = scratch.resolve("model");
                 Merger.merge(cfg, built, cache);
-                storage.upload(built, outLocation);
+                storage.publish(built, outLocation);
             } finally {
                 AtomicDirectory.deleteRecursively(scratch);
             }

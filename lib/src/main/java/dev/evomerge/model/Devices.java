@@ -5,6 +5,10 @@ import ai.djl.engine.Engine;
 
 /** The device a model runs on: a GPU when the engine sees one, else the CPU; overridable by name. */
 public final class Devices {
+    static {
+        Djl.init(); // offline before DJL's engine loads
+    }
+
     private Devices() {
     }
 

@@ -18,6 +18,10 @@ import java.util.Map;
  * family gets exactly one BOS or none.
  */
 public final class Tokenizer implements AutoCloseable {
+    static {
+        Djl.init(); // offline before DJL's engine loads
+    }
+
     private final HuggingFaceTokenizer tokenizer;
     private final Integer bosId;
     private final boolean addBos;

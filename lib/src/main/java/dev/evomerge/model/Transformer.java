@@ -44,6 +44,10 @@ import java.util.List;
  * {@code NDScope} (see {@link KvCache}), which frees every intermediate array of the step.
  */
 public final class Transformer implements AutoCloseable {
+    static {
+        Djl.init(); // offline before DJL's engine loads
+    }
+
     private final ModelConfig config;
     private final NDManager manager;
     private final DataType dtype;

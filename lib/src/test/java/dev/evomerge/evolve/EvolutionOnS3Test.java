@@ -71,7 +71,8 @@ class EvolutionOnS3Test {
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             Evolution.Outcome first = new Evolution(run, storage, cache, inThisThread, nowhere,
                     new PrintStream(log, true, StandardCharsets.UTF_8), InProcess.QUIET).run();
-            assertEquals(3, cache.downloads(), "each parent localized once");
+            // each parent localized once, and best/ once more: the test row of the evolved merge is best/ as written
+            assertEquals(4, cache.downloads(), "each parent localized once, then best/");
             RunStore store = new RunStore(storage, run.out());
             assertEquals(2, store.latest().orElseThrow().generation());
             assertTrue(store.exists("best/model.safetensors") && store.exists("best/mergekit_config.yml"));

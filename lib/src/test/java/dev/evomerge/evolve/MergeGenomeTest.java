@@ -107,7 +107,7 @@ class MergeGenomeTest {
         Merger.merge(MergeConfig.parse("genome", g.recipe(x, 5)), tmp.resolve("a"), cache);
         Merger.merge(MergeConfig.parse("gradient", gradient.toString()), tmp.resolve("b"), cache);
         assertArrayEquals(Files.readAllBytes(tmp.resolve("a/model.safetensors")), Files.readAllBytes(tmp.resolve("b/model.safetensors")));
-        try (Checkpoint a = Checkpoint.open(tmp.resolve("a")); Checkpoint base = Checkpoint.open(Path.of(r.baseModel()))) {
+        try (Checkpoint a = Checkpoint.open(tmp.resolve("a")); Checkpoint base = Checkpoint.open(Storage.localPath(r.baseModel()))) {
             // and the merge did something: it is not the base
             float[] merged = a.floats("model.layers.3.mlp.down_proj.weight");
             float[] original = base.floats("model.layers.3.mlp.down_proj.weight");

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.evomerge.Fixtures;
+import dev.evomerge.io.Locations;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RunConfigTest {
@@ -35,7 +37,7 @@ class RunConfigTest {
     void defaultsFollowMergekitEvolveAndThePaper() {
         RunConfig run = RunConfig.parse("runs/my-run.yaml", MINIMAL);
         assertEquals("my-run", run.runId()); // from the file name
-        assertEquals("runs/my-run", run.out());
+        assertEquals(Locations.absolute("runs/my-run"), run.out()); // in the working directory, as --out is
         assertEquals("dare_ties", run.method());
         assertTrue(run.normalize());
         assertEquals(1.0 / 6, run.sigma0());
@@ -69,6 +71,42 @@ class RunConfigTest {
         assertBad("merge: [1]\n", "r.yaml: key 'merge': must be a mapping");
         assertBad(MINIMAL.replace("[m1, m2]", "[m1, 's3a://<bucket>/m2']"),
                 "r.yaml: key 'merge.models[1]': 's3a://<bucket>/m2' is not a valid location: Illegal character in authority at index 6");
+    }
+
+    @Test
+    void locationsAreTakenFromTheConfigFilesFolderAndMadeAbsolute() {
+        // As users expect of a config file, and so that what travels to executors means the same in any working directory.
+        RunConfig run = RunConfig.parse("/team/confs/run.yaml", MINIMAL.replace("base_model: b", "base_model: ../models/b")
+                .replace("[m1, m2]", "[/abs/m1, 's3a://bucket/m2']") + "out: out/run\n");
+        assertEquals("file:/team/models/b", run.baseModel());
+        assertEquals(List.of("file:/abs/m1", "s3a://bucket/m2"), run.models());
+        assertEquals("file:/team/confs/d/mgsm_en.tsv", run.fitness().tasks().get(0).data());
+        assertEquals("file:/team/confs/out/run", run.out());
+        assertEquals("file:/team/confs/run.yaml", run.location());
+        assertEquals("../models/b", run.label(run.baseModel())); // tables show what the user wrote
+        assertEquals("s3a://bucket/m2", run.label("s3a://bucket/m2"));
+        // --out on the command line: against the working directory
+        assertEquals(Locations.absolute("elsewhere"), run.withOut("elsewhere").out());
+        // a config on HDFS: its relative paths are on HDFS beside it, its absolute paths on the same file system
+        RunConfig hdfs = RunConfig.parse("hdfs://nn:8020/confs/run.yaml", MINIMAL.replace("[m1, m2]", "[m1, /models/m2]"));
+        assertEquals(List.of("hdfs://nn:8020/confs/m1", "hdfs://nn:8020/models/m2"), hdfs.models());
+        assertEquals("hdfs-run", RunConfig.parse("hdfs://nn:8020/confs/hdfs-run.yml", MINIMAL).runId());
+    }
+
+    @Test
+    void keysThatDoNotApplyToATaskAndUnknownValuesAreRefused() {
+        assertBad(MINIMAL.replace("task: likelihood,", "task: likelihood, lang: ja,"),
+                "r.yaml: key 'fitness.tasks[0].lang': unknown key (known here: data, name, split, task)");
+        assertBad(MINIMAL.replace("task: likelihood,", "task: likelihood, template: ja-alpaca-cot,"),
+                "r.yaml: key 'fitness.tasks[0].template': unknown key");
+        assertBad(MINIMAL.replace("task: likelihood,", "task: likelihood, max_new_tokens: 64,"),
+                "r.yaml: key 'fitness.tasks[0].max_new_tokens': unknown key");
+        assertBad(MINIMAL.replace("task: likelihood,", "task: mgsm, lang: jp,"),
+                "r.yaml: key 'fitness.tasks[0].lang': unknown MGSM language 'jp' (bn, de, en, es, fr, ja, ru, sw, te, th, zh)");
+        assertBad(MINIMAL.replace("task: likelihood,", "task: mgsm, lang: ja, template: ja-cot,"),
+                "r.yaml: key 'fitness.tasks[0].template': unknown template 'ja-cot'");
+        RunConfig ok = RunConfig.parse("r.yaml", MINIMAL.replace("task: likelihood,", "task: mgsm, lang: ja, max_new_tokens: 64,"));
+        assertEquals(64, ok.fitness().tasks().get(0).maxNewTokens());
     }
 
     private static void assertBad(String yaml, String expectedStart) {

@@ -57,6 +57,42 @@ class CheckpointCacheTest {
     }
 
     @Test
+    void aDirectoryPublishedToS3IsCompleteOrRefusedAsIncomplete() throws Exception {
+        Path built = Files.createDirectories(tmp.resolve("built"));
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) {
+            Files.copy(Fixtures.model("stories260K-ja").resolve(f), built.resolve(f));
+        }
+        String location = "s3a://models/published/ja";
+        storage.publish(built, location);
+        assertTrue(storage.isComplete(location));
+        assertFalse(storage.exists(location + "/" + Storage.INCOMPLETE));
+        try (Checkpoint c = Checkpoint.open(new CheckpointCache(storage, tmp.resolve("cache")).localize(location))) {
+            assertEquals(260_032, c.parameterCount());
+        }
+        assertTrue(assertThrows(java.io.UncheckedIOException.class, () -> storage.publish(built, location)).getMessage()
+                .endsWith("it already exists"), "a complete output is never overwritten");
+
+        // What a writer that died half-way leaves: the marker it wrote first, some files, no _SUCCESS.
+        String partial = "s3a://models/published/partial";
+        Path half = Files.createDirectories(tmp.resolve("half"));
+        Files.copy(Fixtures.model("stories260K-ja").resolve("config.json"), half.resolve("config.json"));
+        Files.write(half.resolve(Storage.INCOMPLETE), new byte[0]);
+        storage.fileSystem(partial).mkdirs(new org.apache.hadoop.fs.Path(partial));
+        storage.fileSystem(partial).create(new org.apache.hadoop.fs.Path(partial, Storage.INCOMPLETE)).close();
+        storage.upload(half, partial);
+        assertFalse(storage.isComplete(partial));
+        CheckpointException refused = assertThrows(CheckpointException.class,
+                () -> new CheckpointCache(storage, tmp.resolve("cache")).localize(partial));
+        assertEquals(partial + ": incomplete: its writer has not finished (_INCOMPLETE is there); rerun what writes it",
+                refused.getMessage());
+        // a rerun of the writer replaces it whole
+        storage.publish(built, partial);
+        assertTrue(storage.isComplete(partial));
+        assertEquals(storage.listFiles(location).stream().map(f -> f.getPath().getName()).toList(),
+                storage.listFiles(partial).stream().map(f -> f.getPath().getName()).toList());
+    }
+
+    @Test
     void aCheckpointOnS3IsDownloadedOnceAndReadLikeALocalOne() throws Exception {
         String location = uploadStories("stories260K", "team/stories260K", true);
         CheckpointCache cache = new CheckpointCache(storage, tmp.resolve("cache"));

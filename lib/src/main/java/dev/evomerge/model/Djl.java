@@ -1,0 +1,22 @@
+package dev.evomerge.model;
+
+/**
+ * DJL as evomerge runs it: offline, whatever the launch flags say. DJL reads
+ * {@code ai.djl.offline} when its engine and tokenizers load, and would otherwise fetch missing
+ * natives from the internet; evomerge's natives come from the build (the PyTorch CPU jar) or from
+ * {@code PYTORCH_LIBRARY_PATH} on GPU nodes. Every class of evomerge that can load DJL first
+ * touches this one ({@link #init()} in its static initializer), so the setting is in place on
+ * every JVM, executors included, before DJL starts.
+ */
+final class Djl {
+    static {
+        System.setProperty("ai.djl.offline", "true");
+    }
+
+    private Djl() {
+    }
+
+    /** Runs the static initializer above (once per JVM); does nothing else. */
+    static void init() {
+    }
+}
