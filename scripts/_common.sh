@@ -35,7 +35,7 @@ evomerge_build() {
   fi
 }
 
-evomerge_build_lib() { evomerge_build lib lib/src/main; }
+evomerge_build_tools() { evomerge_build tools lib/src/main lib/src/test lib/pom.xml jobs/src/main jobs/pom.xml tools/src/main; }
 
 # evomerge_assembly: prints the path of the assembly jar (what spark-submit ships to a cluster), built
 # first when it is missing or older than any source of lib or jobs.
@@ -54,7 +54,7 @@ evomerge_assembly() {
   fi
   echo "$jar"
 }
-evomerge_build_jobs() { evomerge_build jobs lib/src/main lib/pom.xml jobs/src/main; }
+evomerge_build_jobs() { evomerge_build jobs lib/src/main lib/src/test lib/pom.xml jobs/src/main; }
 
 # evomerge_run_jobs MAIN_CLASS ARGS...: runs a Spark job in local mode (the embedded default).
 evomerge_run_jobs() {
@@ -65,10 +65,11 @@ evomerge_run_jobs() {
     -cp "$EVOMERGE_ROOT/jobs/target/classes:$EVOMERGE_ROOT/jobs/target/dependency/*" "$main" "$@"
 }
 
-# evomerge_run_lib MAIN_CLASS ARGS...: runs a lib command line tool.
-evomerge_run_lib() {
-  evomerge_build_lib
+# evomerge_run_tools MAIN_CLASS ARGS...: runs a command line tool or benchmark (the tools module).
+evomerge_run_tools() {
+  evomerge_build_tools
   local main="$1"; shift
-  exec java "${EVOMERGE_JAVA_OPTS[@]}" ${EVOMERGE_JVM_ARGS:-} \
-    -cp "$EVOMERGE_ROOT/lib/target/classes:$EVOMERGE_ROOT/lib/target/dependency/*" "$main" "$@"
+  exec java "${EVOMERGE_JAVA_OPTS[@]}" -Djava.awt.headless=true ${EVOMERGE_JVM_ARGS:-} \
+    -Dlog4j2.configurationFile="$EVOMERGE_ROOT/conf/log4j2.properties" \
+    -cp "$EVOMERGE_ROOT/tools/target/classes:$EVOMERGE_ROOT/tools/target/dependency/*" "$main" "$@"
 }

@@ -21,7 +21,7 @@ import org.apache.spark.sql.SparkSession;
  * the same output directory resumes after the last completed generation.
  */
 public final class EvolveJob {
-    static final String DEFAULT_CONFIG = "conf/evolve-stories.yaml";
+    public static final String DEFAULT_CONFIG = "conf/evolve-stories.yaml";
     /** Test hook: "generation:results" or "generation:checkpoint" stops the driver right after that step. */
     static final String CRASH_AFTER = "evomerge.test.crashAfter";
 
@@ -117,7 +117,7 @@ public final class EvolveJob {
         System.exit(2);
     }
 
-    static String readText(Storage storage, String location) {
+    public static String readText(Storage storage, String location) {
         try {
             return storage.readString(Locations.absolute(location));
         } catch (java.io.UncheckedIOException e) {

@@ -15,7 +15,7 @@ import scala.Tuple2;
  * endpoints, path-style access), on the driver and, broadcast, on the executors. A plain
  * {@code new Configuration()} sees none of the {@code spark.hadoop.*} settings.
  */
-final class HadoopSettings {
+public final class HadoopSettings {
     private static final String PREFIX = "spark.hadoop.";
 
     private HadoopSettings() {
@@ -25,7 +25,7 @@ final class HadoopSettings {
      * Before a SparkSession exists (reading the run config, which says how to start one): the
      * defaults plus the {@code spark.hadoop.*} settings spark-submit passed to this JVM.
      */
-    static Storage beforeSession() {
+    public static Storage beforeSession() {
         Configuration conf = new Configuration();
         for (Tuple2<String, String> kv : new SparkConf().getAll()) {
             if (kv._1().startsWith(PREFIX)) {
@@ -36,12 +36,12 @@ final class HadoopSettings {
     }
 
     /** The driver's storage: the session's Hadoop configuration. */
-    static Storage driver(SparkSession spark) {
+    public static Storage driver(SparkSession spark) {
         return new Storage(spark.sparkContext().hadoopConfiguration());
     }
 
     /** The session's Hadoop configuration for the executors, sent once per job runner. */
-    static Broadcast<SerializableConfiguration> broadcast(JavaSparkContext sc) {
+    public static Broadcast<SerializableConfiguration> broadcast(JavaSparkContext sc) {
         return sc.broadcast(new SerializableConfiguration(sc.hadoopConfiguration()));
     }
 }

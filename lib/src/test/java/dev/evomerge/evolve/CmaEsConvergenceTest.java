@@ -2,7 +2,7 @@ package dev.evomerge.evolve;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.evomerge.bench.TestProblems;
+import dev.evomerge.TestProblems;
 import java.util.Arrays;
 import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
-import dev.evomerge.bench.TestProblems;
+import dev.evomerge.TestProblems;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.ToDoubleFunction;

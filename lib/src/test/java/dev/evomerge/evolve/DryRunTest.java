@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.evomerge.Fixtures;
-import dev.evomerge.bench.SyntheticCheckpoints;
+import dev.evomerge.SyntheticCheckpoints;
 import dev.evomerge.io.CheckpointException;
 import dev.evomerge.io.Storage;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.evomerge.model;
 
 import dev.evomerge.Fixtures;
-import dev.evomerge.bench.SyntheticCheckpoints;
+import dev.evomerge.SyntheticCheckpoints;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.evomerge.model;
 
-import dev.evomerge.bench.SyntheticCheckpoints;
+import dev.evomerge.SyntheticCheckpoints;
 import java.io.IOException;
 import java.nio.file.Path;
 

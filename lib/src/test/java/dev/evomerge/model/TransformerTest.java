@@ -1,6 +1,6 @@
 package dev.evomerge.model;
 
-import dev.evomerge.bench.SyntheticCheckpoints;
+import dev.evomerge.SyntheticCheckpoints;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

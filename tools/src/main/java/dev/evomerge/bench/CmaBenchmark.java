@@ -1,5 +1,6 @@
 package dev.evomerge.bench;
 
+import dev.evomerge.TestProblems;
 import dev.evomerge.evolve.CmaEs;
 import dev.evomerge.evolve.CmaOptions;
 import dev.evomerge.evolve.CmaParameters;

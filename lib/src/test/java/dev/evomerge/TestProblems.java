@@ -1,4 +1,4 @@
-package dev.evomerge.bench;
+package dev.evomerge;
 
 import dev.evomerge.evolve.AskTell;
 import dev.evomerge.evolve.Population;

@@ -1,6 +1,8 @@
-package dev.evomerge.jobs;
+package dev.evomerge.cli;
 
 import dev.evomerge.io.Locations;
+import dev.evomerge.jobs.HadoopSettings;
+import dev.evomerge.jobs.SparkSessions;
 import dev.evomerge.io.Storage;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,9 +1,10 @@
-package dev.evomerge.jobs;
+package dev.evomerge.bench;
 
 import dev.evomerge.evolve.RunConfig;
 import dev.evomerge.evolve.RunState;
 import dev.evomerge.evolve.RunStore;
 import dev.evomerge.io.Storage;
+import dev.evomerge.jobs.EvolveJob;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.evomerge.bench;
+package dev.evomerge;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,6 @@
 package dev.evomerge.bench;
 
+import dev.evomerge.SyntheticCheckpoints;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
