@@ -1,7 +1,7 @@
 package dev.evomerge;
 
-import dev.evomerge.evolve.AskTell;
-import dev.evomerge.evolve.Population;
+import dev.evomerge.optim.Optimizer;
+import dev.evomerge.optim.Population;
 import java.util.function.ToDoubleFunction;
 
 /** The standard optimizer test functions (minimum 0) and the evaluations-to-target count, for benchmarks and tests. */
@@ -47,7 +47,7 @@ public final class TestProblems {
      * Runs ask/tell until an evaluation reaches f < target, the optimizer finishes or the budget
      * is spent; returns the evaluations used, or -1 when the target was not reached.
      */
-    public static int evaluationsToTarget(AskTell optimizer, ToDoubleFunction<double[]> f, double target, int budget) {
+    public static int evaluationsToTarget(Optimizer optimizer, ToDoubleFunction<double[]> f, double target, int budget) {
         int evals = 0;
         while (evals < budget && !optimizer.finished()) {
             Population pop = optimizer.ask();

@@ -1,8 +1,8 @@
 package dev.evomerge.jobs;
 
-import dev.evomerge.evolve.DryRun;
-import dev.evomerge.evolve.Evolution;
-import dev.evomerge.evolve.RunConfig;
+import dev.evomerge.driver.DryRun;
+import dev.evomerge.driver.Evolution;
+import dev.evomerge.driver.RunConfig;
 import dev.evomerge.io.CheckpointCache;
 import dev.evomerge.io.Locations;
 import dev.evomerge.io.Storage;

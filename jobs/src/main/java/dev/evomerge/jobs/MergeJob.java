@@ -7,8 +7,8 @@ import dev.evomerge.merge.MergeRun;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.SerializableConfiguration;
 
 /**
  * Runs a merge on an executor (a GPU node of the cluster, next to the checkpoints' cache) instead

@@ -1,10 +1,10 @@
 package dev.evomerge.jobs;
 
-import dev.evomerge.evolve.CandidateResult;
-import dev.evomerge.evolve.Evolution;
-import dev.evomerge.evolve.RunConfig;
-import dev.evomerge.evolve.RunStore;
-import dev.evomerge.evolve.ShardResult;
+import dev.evomerge.driver.CandidateResult;
+import dev.evomerge.driver.Evolution;
+import dev.evomerge.driver.RunConfig;
+import dev.evomerge.driver.RunStore;
+import dev.evomerge.executor.ShardResult;
 import dev.evomerge.io.Storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;

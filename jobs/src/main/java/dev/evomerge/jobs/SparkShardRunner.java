@@ -1,9 +1,9 @@
 package dev.evomerge.jobs;
 
-import dev.evomerge.evolve.EvalTask;
-import dev.evomerge.evolve.Evolution;
-import dev.evomerge.evolve.RunConfig;
-import dev.evomerge.evolve.ShardResult;
+import dev.evomerge.driver.Evolution;
+import dev.evomerge.driver.RunConfig;
+import dev.evomerge.executor.EvalTask;
+import dev.evomerge.executor.ShardResult;
 import java.util.List;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;

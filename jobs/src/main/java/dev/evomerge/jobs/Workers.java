@@ -1,7 +1,7 @@
 package dev.evomerge.jobs;
 
-import dev.evomerge.evolve.RunConfig;
-import dev.evomerge.evolve.Worker;
+import dev.evomerge.driver.RunConfig;
+import dev.evomerge.executor.Worker;
 import dev.evomerge.io.CheckpointCache;
 import java.util.Iterator;
 import java.util.LinkedHashMap;

@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+
 import ai.djl.Device;
-import dev.evomerge.evolve.RunConfig;
+import dev.evomerge.driver.RunConfig;
 import dev.evomerge.io.Checkpoint;
 import dev.evomerge.io.Locations;
 import dev.evomerge.model.Transformer;

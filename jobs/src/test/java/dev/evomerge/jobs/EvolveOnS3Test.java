@@ -3,8 +3,9 @@ package dev.evomerge.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+
 import dev.evomerge.Fixtures;
-import dev.evomerge.evolve.RunConfig;
+import dev.evomerge.driver.RunConfig;
 import dev.evomerge.io.LocalS3Server;
 import dev.evomerge.io.Storage;
 import java.io.ByteArrayOutputStream;

@@ -2,6 +2,7 @@ package dev.evomerge.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+
 import dev.evomerge.io.CheckpointCache;
 import dev.evomerge.io.CheckpointSummary;
 import dev.evomerge.io.Locations;

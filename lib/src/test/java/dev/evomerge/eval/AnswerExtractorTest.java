@@ -2,6 +2,7 @@ package dev.evomerge.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+
 import java.math.BigDecimal;
 import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;

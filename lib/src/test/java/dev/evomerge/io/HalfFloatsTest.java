@@ -3,6 +3,7 @@ package dev.evomerge.io;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 

@@ -2,6 +2,7 @@ package dev.evomerge.merge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;

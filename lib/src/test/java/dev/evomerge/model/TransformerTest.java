@@ -1,10 +1,10 @@
 package dev.evomerge.model;
 
-import dev.evomerge.SyntheticCheckpoints;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -13,6 +13,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 import dev.evomerge.Fixtures;
+import dev.evomerge.SyntheticCheckpoints;
 import dev.evomerge.io.Checkpoint;
 import dev.evomerge.io.CheckpointException;
 import java.io.IOException;

@@ -3,6 +3,7 @@ package dev.evomerge.simd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+
 import dev.evomerge.io.HalfFloats;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

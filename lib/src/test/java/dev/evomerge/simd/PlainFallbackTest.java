@@ -3,6 +3,7 @@ package dev.evomerge.simd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+
 import dev.evomerge.io.DType;
 import dev.evomerge.io.TensorBytes;
 import dev.evomerge.merge.MergeInput;

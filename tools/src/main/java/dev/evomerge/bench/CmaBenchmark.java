@@ -1,10 +1,10 @@
 package dev.evomerge.bench;
 
 import dev.evomerge.TestProblems;
-import dev.evomerge.evolve.CmaEs;
-import dev.evomerge.evolve.CmaOptions;
-import dev.evomerge.evolve.CmaParameters;
-import dev.evomerge.evolve.Population;
+import dev.evomerge.optim.CmaEs;
+import dev.evomerge.optim.CmaOptions;
+import dev.evomerge.optim.CmaParameters;
+import dev.evomerge.optim.Population;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
@@ -57,8 +57,8 @@ public final class CmaBenchmark {
                         mo, failures(ours), mt, failures(theirs), mo / mt);
             }
         }
-        timeAskTell(100, false, 600);
-        timeAskTell(5000, true, 150);
+        timeOptimizer(100, false, 600);
+        timeOptimizer(5000, true, 150);
     }
 
     private static int ours(Problem pr, int n, int lambda, long seed, int budget) {
@@ -101,7 +101,7 @@ public final class CmaBenchmark {
         return Integer.MAX_VALUE; // stopped by its own criteria before the target
     }
 
-    private static void timeAskTell(int n, boolean separable, int generations) {
+    private static void timeOptimizer(int n, boolean separable, int generations) {
         double[] x0 = new double[n];
         Arrays.fill(x0, 1);
         CmaEs cma = new CmaEs(CmaOptions.of(x0, 0.5).withSeed(1).withSeparable(separable));

@@ -1,8 +1,8 @@
 package dev.evomerge.bench;
 
-import dev.evomerge.evolve.RunConfig;
-import dev.evomerge.evolve.RunState;
-import dev.evomerge.evolve.RunStore;
+import dev.evomerge.driver.RunConfig;
+import dev.evomerge.driver.RunState;
+import dev.evomerge.driver.RunStore;
 import dev.evomerge.io.Storage;
 import dev.evomerge.jobs.EvolveJob;
 import java.io.OutputStream;

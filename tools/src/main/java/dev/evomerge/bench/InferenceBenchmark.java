@@ -1,11 +1,11 @@
 package dev.evomerge.bench;
 
-import dev.evomerge.SyntheticCheckpoints;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import dev.evomerge.SyntheticCheckpoints;
 import dev.evomerge.io.AtomicDirectory;
 import dev.evomerge.io.Checkpoint;
 import dev.evomerge.io.ModelConfig;

@@ -1,9 +1,9 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.io.Locations;
+import dev.evomerge.io.Storage;
 import dev.evomerge.jobs.HadoopSettings;
 import dev.evomerge.jobs.SparkSessions;
-import dev.evomerge.io.Storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -5,10 +5,10 @@ import dev.evomerge.io.DType;
 import dev.evomerge.io.SafetensorsWriter;
 import dev.evomerge.io.TensorBytes;
 import dev.evomerge.io.TensorSpec;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.io.PrintStream;
 import java.util.Set;
 
 /**

@@ -1,8 +1,8 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.model.Generator;
-import java.util.List;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Set;
 
 /** {@code scripts/generate --model DIR --prompt TEXT [--max-new-tokens N] [--stop S]... [--device D]}: prints the greedy completion. */

@@ -1,0 +1,218 @@
+package dev.evomerge.driver;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.evomerge.io.Locations;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * One mapping of a run config with its dotted path, reading typed values with defaults. Every
+ * problem is a {@link RunConfigException}: the file, the full key, what is wrong. Locations are
+ * resolved against the config file's own location ({@code origin}, absolute) and remembered with
+ * the text they were written as ({@link #labels}).
+ */
+final class ConfigNode {
+    private final String file;
+    private final String origin;
+    private final Map<String, String> labels;
+    private final String path;
+    private final JsonNode node;
+
+    /** The top level of the config {@code file} (as the user named it), which lies at {@code origin}. */
+    ConfigNode(String file, String origin, JsonNode node) {
+        this(file, origin, new LinkedHashMap<>(), "", node);
+    }
+
+    private ConfigNode(String file, String origin, Map<String, String> labels, String path, JsonNode node) {
+        this.file = file;
+        this.origin = origin;
+        this.labels = labels;
+        this.path = path;
+        this.node = node == null || node.isNull() ? MissingNode.getInstance() : node;
+        if (!this.node.isMissingNode() && !this.node.isObject()) {
+            throw new RunConfigException(file, path.isEmpty() ? "(top level)" : path, "must be a mapping");
+        }
+    }
+
+    String key(String k) {
+        return path.isEmpty() ? k : path + "." + k;
+    }
+
+    RunConfigException error(String k, String problem) {
+        return new RunConfigException(file, key(k), problem);
+    }
+
+    /** Refuses keys this mapping does not know (a typo would otherwise be silently ignored). */
+    ConfigNode onlyKeys(String... known) {
+        Set<String> allowed = Set.of(known);
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!allowed.contains(k)) {
+                throw error(k, "unknown key (known here: " + String.join(", ", new TreeSet<>(allowed)) + ")");
+            }
+        }
+        return this;
+    }
+
+    boolean has(String k) {
+        return node.hasNonNull(k);
+    }
+
+    ConfigNode child(String k) {
+        return new ConfigNode(file, origin, labels, key(k), node.get(k));
+    }
+
+    String string(String k, String fallback) {
+        JsonNode v = node.get(k);
+        if (v == null || v.isNull()) {
+            if (fallback == null) {
+                throw error(k, "missing");
+            }
+            return fallback;
+        }
+        if (!v.isTextual() || v.asText().isBlank()) {
+            throw error(k, "must be a non-empty string, got " + v);
+        }
+        return v.asText();
+    }
+
+    /**
+     * A path or URI (file:, hdfs://, s3a://...) as an absolute location, a relative path taken from
+     * the config file's folder; syntax only, nothing is opened here.
+     */
+    String location(String k) {
+        return resolve(key(k), string(k, null));
+    }
+
+    private String resolve(String fullKey, String written) {
+        String resolved;
+        try {
+            if (Locations.hasScheme(written)) {
+                new java.net.URI(written); // a URI as written: "s3a://<bucket>/m" is a placeholder left in
+            }
+            resolved = Locations.resolve(origin, written);
+        } catch (java.net.URISyntaxException e) {
+            throw new RunConfigException(file, fullKey, "'" + written + "' is not a valid location: " + e.getReason()
+                    + " at index " + e.getIndex());
+        } catch (IllegalArgumentException e) {
+            throw new RunConfigException(file, fullKey, "'" + written + "' is not a valid location: " + e.getMessage());
+        }
+        labels.putIfAbsent(resolved, written);
+        return resolved;
+    }
+
+    /** The text a resolved location was written as. */
+    String written(String location) {
+        return labels.getOrDefault(location, location);
+    }
+
+    /** Each resolved location of this config and the text it was written as. */
+    Map<String, String> labels() {
+        return Map.copyOf(labels);
+    }
+
+    String optionalString(String k) {
+        return has(k) ? string(k, null) : null;
+    }
+
+    int integer(String k, int fallback, int min) {
+        JsonNode v = node.get(k);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < min) {
+            throw error(k, "must be an integer >= " + min + ", got " + v);
+        }
+        return v.intValue();
+    }
+
+    long longValue(String k, long fallback) {
+        JsonNode v = node.get(k);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw error(k, "must be an integer, got " + v);
+        }
+        return v.longValue();
+    }
+
+    /** A finite number in [min, max]. */
+    double number(String k, double fallback, double min, double max) {
+        JsonNode v = node.get(k);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isNumber() || !Double.isFinite(v.doubleValue()) || v.doubleValue() < min || v.doubleValue() > max) {
+            throw error(k, "must be a finite number in [" + min + ", " + max + "], got " + v);
+        }
+        return v.doubleValue();
+    }
+
+    boolean bool(String k, boolean fallback) {
+        JsonNode v = node.get(k);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isBoolean()) {
+            throw error(k, "must be true or false, got " + v);
+        }
+        return v.booleanValue();
+    }
+
+    /** A non-empty list of locations, each resolved as {@link #location} does. */
+    List<String> locations(String k) {
+        JsonNode v = nonEmptyList(k);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            if (!v.get(i).isTextual() || v.get(i).asText().isBlank()) {
+                throw new RunConfigException(file, key(k) + "[" + i + "]", "must be a non-empty string, got " + v.get(i));
+            }
+            out.add(resolve(key(k) + "[" + i + "]", v.get(i).asText()));
+        }
+        return out;
+    }
+
+    List<ConfigNode> mappings(String k) {
+        JsonNode v = nonEmptyList(k);
+        List<ConfigNode> out = new ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            out.add(new ConfigNode(file, origin, labels, key(k) + "[" + i + "]", v.get(i)));
+        }
+        return out;
+    }
+
+    private JsonNode nonEmptyList(String k) {
+        JsonNode v = node.get(k);
+        if (v == null || !v.isArray() || v.isEmpty()) {
+            throw error(k, "must be a non-empty list");
+        }
+        return v;
+    }
+
+    /** A flat mapping of names to scalar values, as strings (Spark settings). */
+    Map<String, String> stringMap(String k) {
+        Map<String, String> out = new LinkedHashMap<>();
+        JsonNode v = node.get(k);
+        if (v == null || v.isNull()) {
+            return out;
+        }
+        if (!v.isObject()) {
+            throw error(k, "must be a mapping of names to values");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+                throw new RunConfigException(file, key(k) + "." + e.getKey(), "must be a scalar value");
+            }
+            out.put(e.getKey(), e.getValue().asText());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,159 @@
+package dev.evomerge.driver;
+
+import dev.evomerge.eval.Datasets;
+import dev.evomerge.eval.EvalItem;
+import dev.evomerge.eval.Split;
+import dev.evomerge.io.CheckpointException;
+import dev.evomerge.io.CheckpointHeaders;
+import dev.evomerge.io.ModelConfig;
+import dev.evomerge.io.Storage;
+import dev.evomerge.io.TensorInfo;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * {@code --dry-run}: everything that can be checked before GPU hours are spent, without loading a
+ * weight. The config is valid; every parent exists and its headers agree with the base's
+ * (architecture, layers, widths, vocabulary, every tensor's name and shape); every data file
+ * reads and its split is not empty. Then the plan: how many tasks, how big the genome, how much
+ * memory an executor needs, how much evaluation a generation is.
+ */
+public final class DryRun {
+    private DryRun() {
+    }
+
+    public static String plan(RunConfig run, Storage storage) {
+        return plan(run, storage, "local");
+    }
+
+    /** The plan for a run on Spark master {@code master} ({@code local[...]}, {@code spark://...}, {@code yarn}, ...). */
+    public static String plan(RunConfig run, Storage storage, String master) {
+        List<CheckpointHeaders> parents = new ArrayList<>();
+        for (String p : run.parents()) {
+            parents.add(CheckpointHeaders.read(storage, p));
+        }
+        CheckpointHeaders reference = parents.get(0);
+        for (CheckpointHeaders h : parents.subList(1, parents.size())) {
+            agree(reference, h);
+        }
+        if (run.tokenizerSource() != null && !run.tokenizerSource().equals("base")) {
+            storage.listFiles(run.tokenizerSource()); // exists
+        }
+        MergeGenome genome = new MergeGenome(run, reference.config().numHiddenLayers());
+        int population = Evolution.optimizer(run, genome).populationSize();
+        int generations = Evolution.generations(run, population);
+        StringBuilder b = new StringBuilder();
+        b.append("config ").append(run.file()).append(": valid; run ").append(run.runId()).append(" -> ").append(run.out()).append('\n');
+        RunStore store = new RunStore(storage, run.out());
+        store.latest().ifPresent(s -> b.append("  ").append(run.out()).append(store.exists("report.md")
+                ? " holds this run, finished: a rerun only reports" : " holds this run: a rerun resumes after generation " + s.generation())
+                .append('\n'));
+        RunLease.holder(store.fileSystem(), run.out()).ifPresent(h -> b.append("  the run is held by a live ").append(h)
+                .append(": a second driver waits for it to end, then gives up\n"));
+        nodeLocalPaths(run, master).ifPresent(b::append);
+        b.append("parents (headers only, no weights read):\n");
+        for (CheckpointHeaders h : parents) {
+            b.append(String.format(Locale.ROOT, "  %s: %s, %d layers, hidden %d, vocab %d, %,d parameters, %s%n", h.location(),
+                    h.config().modelType(), h.config().numHiddenLayers(), h.config().hiddenSize(), h.config().vocabSize(),
+                    h.parameters(), bytes(h.weightBytes())));
+        }
+        b.append(String.format(Locale.ROOT, "genome: %d genes = %d layer group(s) x %d model(s) x %s; merge method %s%n",
+                genome.size(), genome.groups(), run.models().size(),
+                "(" + String.join(", ", genome.parameters()) + ")", run.method()));
+        b.append(String.format(Locale.ROOT, "optimizer: CMA-ES%s, population %d, %d generation(s) = %d candidates, sigma0 %.4g, x0 %.3g, seed %d%n",
+                run.separable() ? " (separable)" : "", population, generations, population * generations, run.sigma0(), run.x0(),
+                run.seed()));
+        int fitnessItems = describe(b, run.file(), "fitness", run.fitness(), storage);
+        int testItems = describe(b, run.file(), "test", run.test(), storage);
+        int tasksPerGeneration = population * run.fitness().shards();
+        b.append(String.format(Locale.ROOT, "tasks: %d generation(s) x %d candidates x %d shards = %d tasks (%d per generation)%n",
+                generations, population, run.fitness().shards(), generations * tasksPerGeneration, tasksPerGeneration));
+        b.append(String.format(Locale.ROOT, "evaluation per generation: %d candidates x %d items = %,d item evaluations%s%n",
+                population, fitnessItems, (long) population * fitnessItems,
+                run.fitness().tasks().stream().anyMatch(t -> !t.isLikelihood()) ? " (generation: up to max_new_tokens each)" : ""));
+        int testModels = run.parents().size() + (run.models().size() > 1 ? 1 : 0) + 1;
+        b.append(String.format(Locale.ROOT, "end of run: merge best/, then %d models x %d test items%n", testModels, testItems));
+        long parentBytes = parents.stream().mapToLong(CheckpointHeaders::weightBytes).sum();
+        long params = reference.parameters();
+        long largest = reference.tensors().values().stream().mapToLong(TensorInfo::numel).max().orElse(0);
+        b.append(String.format(Locale.ROOT, "memory per executor: parents %s (memory-mapped, page cache), one candidate %s on a GPU "
+                        + "(float16) or %s on a CPU (float32), merge scratch %s; candidate_cache %d%n", bytes(parentBytes),
+                bytes(params * 2), bytes(params * 4), bytes(largest * 4 * (run.parents().size() + 2)), run.candidateCache()));
+        return b.toString();
+    }
+
+    /**
+     * On a cluster, {@code file:} locations are read by the executors on their own machines (and
+     * {@code out} written there): they must be the same path on every node (a shared mount).
+     */
+    static java.util.Optional<String> nodeLocalPaths(RunConfig run, String master) {
+        if (master.startsWith("local")) {
+            return java.util.Optional.empty();
+        }
+        List<String> local = new ArrayList<>();
+        run.parents().forEach(p -> local.add(p));
+        run.fitness().tasks().forEach(t -> local.add(t.data()));
+        run.test().tasks().forEach(t -> local.add(t.data()));
+        local.add(run.out());
+        List<String> onDisk = local.stream().distinct().filter(dev.evomerge.io.Storage::isLocal).toList();
+        if (onDisk.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        StringBuilder b = new StringBuilder("on " + master + " these local paths must exist at the same place on every node"
+                + " (a shared mount), or use hdfs:// or s3a://:\n");
+        onDisk.forEach(p -> b.append("  ").append(p).append('\n'));
+        return java.util.Optional.of(b.toString());
+    }
+
+    private static int describe(StringBuilder b, String file, String what, RunConfig.EvalSet set, Storage storage) {
+        int total = 0;
+        for (RunConfig.TaskSpec t : set.tasks()) {
+            List<EvalItem> all = Datasets.read(storage, t.data());
+            int n = Split.parse(t.split()).select(all).size();
+            if (n < set.shards()) {
+                throw new RunConfigException(file, what + ".tasks[" + t.name() + "].split", "'" + t.split() + "' selects " + n
+                        + " items of " + t.data() + ", fewer than the " + set.shards() + " shards");
+            }
+            b.append(String.format(Locale.ROOT, "%s: %s (%s) on %s %s: %d of %d items, %d shards of ~%d%n", what, t.name(),
+                    t.task(), t.data(), t.split(), n, all.size(), set.shards(), n / set.shards()));
+            total += n;
+        }
+        return total;
+    }
+
+    /** Parents must be the same architecture with the same tensors, or no merge of them makes sense. */
+    static void agree(CheckpointHeaders base, CheckpointHeaders other) {
+        ModelConfig a = base.config();
+        ModelConfig o = other.config();
+        Object[][] fields = {
+            {"model_type", a.modelType(), o.modelType()}, {"num_hidden_layers", a.numHiddenLayers(), o.numHiddenLayers()},
+            {"hidden_size", a.hiddenSize(), o.hiddenSize()}, {"intermediate_size", a.intermediateSize(), o.intermediateSize()},
+            {"num_attention_heads", a.numAttentionHeads(), o.numAttentionHeads()},
+            {"num_key_value_heads", a.numKeyValueHeads(), o.numKeyValueHeads()}, {"vocab_size", a.vocabSize(), o.vocabSize()}};
+        for (Object[] f : fields) {
+            if (!Objects.equals(f[1], f[2])) {
+                throw new CheckpointException(other.location(), "config.json key '" + f[0] + "': " + f[2] + " but " + base.location()
+                        + " has " + f[1]);
+            }
+        }
+        for (Map.Entry<String, TensorInfo> e : base.tensors().entrySet()) {
+            TensorInfo t = other.tensors().get(e.getKey());
+            if (t == null) {
+                throw new CheckpointException(other.location(), "tensor '" + e.getKey() + "': missing (" + base.location() + " has it)");
+            }
+            if (!Arrays.equals(t.shape(), e.getValue().shape())) {
+                throw new CheckpointException(other.location(), "tensor '" + e.getKey() + "': shape " + t.shapeString()
+                        + " but " + base.location() + " has " + e.getValue().shapeString());
+            }
+        }
+    }
+
+    static String bytes(long n) {
+        return n >= 1L << 30 ? String.format(Locale.ROOT, "%.2f GiB", n / (double) (1L << 30))
+                : String.format(Locale.ROOT, "%.1f MiB", n / (double) (1L << 20));
+    }
+}

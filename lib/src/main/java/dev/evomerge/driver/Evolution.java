@@ -1,0 +1,262 @@
+package dev.evomerge.driver;
+
+import dev.evomerge.executor.CandidateSpec;
+import dev.evomerge.executor.EvalTask;
+import dev.evomerge.executor.ShardResult;
+import dev.evomerge.io.CheckpointCache;
+import dev.evomerge.io.CheckpointHeaders;
+import dev.evomerge.io.DType;
+import dev.evomerge.io.Storage;
+import dev.evomerge.merge.MergeConfig;
+import dev.evomerge.merge.MergeRun;
+import dev.evomerge.optim.CmaEs;
+import dev.evomerge.optim.CmaOptions;
+import dev.evomerge.optim.CmaState;
+import dev.evomerge.optim.Population;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The driver of an evolve run (README, "Design"): for each generation, ask CMA-ES
+ * for a population, decode each genome into a merge recipe, have the runner score every
+ * (candidate, shard), reduce by candidate, tell the optimizer, write the generation's rows, then
+ * the checkpoint. At the end: the best recipe merged into {@code best/}, evaluated on the test
+ * split beside every parent and the plain linear merge, and {@code report.md}.
+ *
+ * <p>Where the scoring runs is the runner's business (Spark in {@code jobs}, a loop in tests), so
+ * this class never sees Spark. Resuming: rerunning on the same output directory continues after
+ * the last checkpoint; results written after it (a generation the driver died in) are dropped
+ * and redone.
+ */
+public final class Evolution {
+
+    /** Scores tasks somewhere and returns every task's result (any order). */
+    public interface ShardRunner {
+        List<ShardResult> run(String description, List<EvalTask> tasks);
+
+        /** How many tasks run at once (for the time split). */
+        int slots();
+    }
+
+    /** Where per-generation rows go (Parquet in {@code jobs}). */
+    public interface ResultSink {
+        void writeGeneration(int generation, List<CandidateResult> candidates, List<ShardResult> shards);
+
+        void writeTest(List<CandidateResult> results);
+
+        /** Removes the rows of generations after {@code generation}: written, never checkpointed. */
+        void dropAfter(int generation);
+    }
+
+    /** Test hooks: called after a generation's rows and after its checkpoint are written. */
+    public interface Listener {
+        default void afterResults(int generation) {
+        }
+
+        default void afterCheckpoint(int generation) {
+        }
+    }
+
+    /** How the run ended: the state, and the test table (empty when the run was already complete). */
+    public record Outcome(RunState state, List<CandidateResult> test, String report) {
+    }
+
+    private final RunConfig run;
+    private final Storage storage;
+    private final CheckpointCache cache;
+    private final ShardRunner runner;
+    private final ResultSink sink;
+    private final PrintStream out;
+    private final Listener listener;
+    private final RunStore store;
+
+    public Evolution(RunConfig run, Storage storage, CheckpointCache cache, ShardRunner runner, ResultSink sink,
+                     PrintStream out, Listener listener) {
+        this.run = run;
+        this.storage = storage;
+        this.cache = cache;
+        this.runner = runner;
+        this.sink = sink;
+        this.out = out;
+        this.listener = listener;
+        this.store = new RunStore(storage, run.out());
+    }
+
+    /** The genome layout, from the base's (else the first model's) config.json: no weights read. */
+    public static MergeGenome genome(RunConfig run, Storage storage) {
+        String reference = run.baseModel() != null ? run.baseModel() : run.models().get(0);
+        return new MergeGenome(run, CheckpointHeaders.read(storage, reference).config().numHiddenLayers());
+    }
+
+    /** The optimizer a fresh run starts with: x0 everywhere, sigma0, inside [0, 1] (weights in [-1, 1] when negative). */
+    public static CmaEs optimizer(RunConfig run, MergeGenome genome) {
+        int n = genome.size();
+        double[] mean = new double[n];
+        Arrays.fill(mean, run.x0());
+        double[] lo = new double[n];
+        double[] hi = new double[n];
+        Arrays.fill(hi, 1);
+        List<String> names = genome.geneNames();
+        for (int i = 0; i < n; i++) {
+            lo[i] = run.allowNegativeWeights() && names.get(i).endsWith(".weight") ? -1 : 0;
+        }
+        CmaOptions o = CmaOptions.of(mean, run.sigma0()).withSeed(run.seed()).withBounds(lo, hi).withMaximize(true)
+                .withSeparable(run.separable());
+        return new CmaEs(run.population() > 0 ? o.withPopulationSize(run.population()) : o);
+    }
+
+    public static int generations(RunConfig run, int population) {
+        return run.generations() > 0 ? run.generations() : (run.evaluations() + population - 1) / population;
+    }
+
+    /**
+     * Runs the run: takes its directory's lease (one driver at a time, {@link RunLease}), resumes
+     * or starts, and holds the lease until the run ends or fails.
+     */
+    public Outcome run() {
+        try (RunLease lease = RunLease.acquire(store.fileSystem(), run.out(), run.leaseSeconds() * 1000L, out)) {
+            return run(lease);
+        }
+    }
+
+    private Outcome run(RunLease lease) {
+        MergeGenome genome = genome(run, storage);
+        Optional<RunState> resumed = store.latest();
+        CmaEs cma;
+        RunState state;
+        if (resumed.isPresent()) {
+            state = resumed.get();
+            if (!state.configSha256().equals(run.sha256())) {
+                throw new RunConfigException(run.file(), "(whole file)", "differs from the config that started the run in "
+                        + run.out() + " (checkpoint/ has sha256 " + state.configSha256().substring(0, 12)
+                        + "); give a new --out, or rerun with the original config");
+            }
+            cma = CmaEs.fromState(CmaState.fromJson(state.cma()));
+            if (state.generation() < generations(run, cma.populationSize()) && state.stopReason() == null) {
+                out.printf(Locale.ROOT, "resuming %s after generation %d%n", run.runId(), state.generation());
+            }
+        } else {
+            cma = optimizer(run, genome);
+            state = RunState.fresh(run, cma.state().toJson());
+        }
+        int total = generations(run, cma.populationSize());
+        sink.dropAfter(state.generation()); // a generation written but not checkpointed is redone, never duplicated
+        long started = System.nanoTime();
+        double before = state.history().stream().mapToDouble(RunState.GenerationStats::seconds).sum();
+        for (int g = state.generation() + 1; g <= total && state.stopReason() == null; g++) {
+            long t0 = System.nanoTime();
+            Population pop = cma.ask();
+            List<double[]> genomes = new ArrayList<>();
+            List<EvalTask> tasks = new ArrayList<>();
+            for (int c = 0; c < pop.size(); c++) {
+                double[] x = pop.candidate(c);
+                genomes.add(x);
+                CandidateSpec spec = CandidateSpec.merge("generation " + g + " candidate " + c, genome.recipe(x, run.seed()));
+                for (int s = 0; s < run.fitness().shards(); s++) {
+                    tasks.add(new EvalTask(g, c, s, spec, false));
+                }
+            }
+            long jobStart = System.nanoTime();
+            List<ShardResult> shards = runner.run(String.format(Locale.ROOT, "generation %d/%d: %d candidates x %d shards", g, total,
+                    pop.size(), run.fitness().shards()), tasks);
+            double jobSeconds = (System.nanoTime() - jobStart) / 1e9;
+            List<CandidateResult> results = CandidateResult.reduceAll(run.fitness(), shards, genomes);
+            double[] fitness = results.stream().mapToDouble(CandidateResult::fitness).toArray();
+            cma.tell(pop, fitness);
+            lease.verify();
+            sink.writeGeneration(g, results, shards);
+            listener.afterResults(g);
+            RunState.Best best = state.best();
+            double sum = 0;
+            int ok = 0;
+            double genBest = Double.NaN;
+            for (CandidateResult r : results) {
+                if (r.failed()) {
+                    continue;
+                }
+                sum += r.fitness();
+                ok++;
+                genBest = Double.isNaN(genBest) ? r.fitness() : Math.max(genBest, r.fitness());
+                if (best == null || r.fitness() > best.fitness()) {
+                    best = new RunState.Best(g, r.candidate(), r.fitness(), r.genome(), r.spec().recipe());
+                }
+            }
+            String stop = cma.shouldStop().map(Enum::name).orElse(null);
+            RunState.GenerationStats stats = new RunState.GenerationStats(g, genBest, ok == 0 ? Double.NaN : sum / ok,
+                    results.size() - ok, (System.nanoTime() - t0) / 1e9, jobSeconds,
+                    shards.stream().mapToDouble(ShardResult::buildSeconds).sum(),
+                    shards.stream().mapToDouble(ShardResult::evalSeconds).sum(), runner.slots());
+            state = state.next(g, cma.state().toJson(), best, stats, stop);
+            lease.verify();
+            store.writeCheckpoint(state);
+            listener.afterCheckpoint(g);
+            double elapsed = (System.nanoTime() - started) / 1e9;
+            int done = g - resumed.map(RunState::generation).orElse(0);
+            double eta = elapsed / done * (total - g);
+            out.printf(Locale.ROOT, "generation %d/%d: best %.4f  mean %.4f  best so far %.4f%s  (%.1f s, elapsed %.0f s, ETA %.0f s)%n",
+                    g, total, genBest, stats.mean(), best == null ? Double.NaN : best.fitness(),
+                    stats.failed() > 0 ? "  failed " + stats.failed() : "", stats.seconds(), before + elapsed, eta);
+            if (stop != null) {
+                out.println("the optimizer stopped: " + stop);
+            }
+        }
+        return finish(state, genome, lease);
+    }
+
+    private Outcome finish(RunState state, MergeGenome genome, RunLease lease) {
+        if (store.exists("report.md")) {
+            out.println("run " + run.runId() + " is complete: " + store.location("report.md"));
+            return new Outcome(state, List.of(), store.readString("report.md"));
+        }
+        if (state.best() == null) {
+            throw new IllegalStateException("run " + run.runId() + ": no candidate could be evaluated; see the error column of "
+                    + store.location("candidates"));
+        }
+        String best = store.location("best");
+        if (!storage.isComplete(best)) {
+            lease.verify();
+            storage.delete(best); // what an interrupted end of run left: merged again, never kept half
+            out.println(MergeRun.run(MergeConfig.parse(store.location("best/mergekit_config.yml"), state.best().recipe()),
+                    best, storage, cache));
+        }
+        List<CandidateSpec> specs = new ArrayList<>();
+        if (run.baseModel() != null) {
+            specs.add(CandidateSpec.checkpoint("base " + run.label(run.baseModel()), run.baseModel()));
+        }
+        run.models().forEach(m -> specs.add(CandidateSpec.checkpoint(run.label(m), m)));
+        if (run.models().size() > 1) {
+            specs.add(CandidateSpec.merge("linear 1/" + run.models().size(), genome.uniformLinearRecipe()));
+        }
+        // The evolved row is best/ as written, the model users take away. The search scored the
+        // merge in memory in the device's precision (float32 on a CPU, float16 on a GPU); a best/
+        // in another dtype (the base's bfloat16, say) is rounded differently, so that row is shown too.
+        String evolved = "evolved (generation " + state.best().generation() + ", candidate " + state.best().candidate() + ")";
+        DType written = CheckpointHeaders.read(storage, best).tensors().values().iterator().next().dtype();
+        if (written != DType.F32) {
+            specs.add(CandidateSpec.merge(evolved + " in memory, as searched", state.best().recipe()));
+            evolved += " best/ " + written.torchName();
+        }
+        specs.add(CandidateSpec.checkpoint(evolved, best));
+        List<EvalTask> tasks = new ArrayList<>();
+        for (int c = 0; c < specs.size(); c++) {
+            for (int s = 0; s < run.test().shards(); s++) {
+                tasks.add(new EvalTask(0, c, s, specs.get(c), true));
+            }
+        }
+        List<CandidateResult> test = CandidateResult.reduceAll(run.test(),
+                runner.run("test: " + specs.size() + " models x " + run.test().shards() + " shards", tasks), null);
+        lease.verify();
+        sink.writeTest(test);
+        Report report = new Report(run, genome, state, test);
+        store.write("fitness.png", FitnessCurve.png(state.history()));
+        String markdown = report.markdown();
+        store.write("report.md", markdown.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        out.println(report.table());
+        out.println("report: " + store.location("report.md") + "; best model: " + store.location("best"));
+        return new Outcome(state, test, markdown);
+    }
+}

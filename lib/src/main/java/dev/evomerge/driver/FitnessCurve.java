@@ -1,0 +1,116 @@
+package dev.evomerge.driver;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+
+/** The fitness-curve picture of a run: best and mean fitness per generation, as a PNG. */
+public final class FitnessCurve {
+    private static final int W = 720;
+    private static final int H = 420;
+    private static final int LEFT = 80;
+    private static final int RIGHT = 24;
+    private static final int TOP = 40;
+    private static final int BOTTOM = 56;
+
+    private FitnessCurve() {
+    }
+
+    public static byte[] png(List<RunState.GenerationStats> history) {
+        System.setProperty("java.awt.headless", "true"); // a driver has no display
+        BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, W, H);
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (RunState.GenerationStats s : history) {
+            for (double v : new double[] {s.best(), s.mean()}) {
+                if (Double.isFinite(v)) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+            }
+        }
+        if (!Double.isFinite(lo)) {
+            lo = 0;
+            hi = 1;
+        }
+        if (hi - lo < 1e-12) {
+            lo -= 0.5;
+            hi += 0.5;
+        }
+        double pad = (hi - lo) * 0.05;
+        lo -= pad;
+        hi += pad;
+        int n = Math.max(history.size(), 1);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        g.setColor(new Color(225, 225, 225));
+        for (int i = 0; i <= 4; i++) {
+            int y = TOP + (H - TOP - BOTTOM) * i / 4;
+            g.drawLine(LEFT, y, W - RIGHT, y);
+            g.setColor(Color.DARK_GRAY);
+            g.drawString(String.format(Locale.ROOT, "%.3f", hi - (hi - lo) * i / 4), 8, y + 4);
+            g.setColor(new Color(225, 225, 225));
+        }
+        g.setColor(Color.DARK_GRAY);
+        g.drawRect(LEFT, TOP, W - LEFT - RIGHT, H - TOP - BOTTOM);
+        for (int i = 0; i < history.size(); i++) {
+            if (history.size() <= 20 || i % (history.size() / 10) == 0) {
+                g.drawString(Integer.toString(history.get(i).generation()), x(i, n) - 4, H - BOTTOM + 16);
+            }
+        }
+        g.drawString("generation", W / 2 - 30, H - 12);
+        g.drawString("fitness per generation (higher is better)", LEFT, 24);
+        line(g, history, n, lo, hi, true, new Color(31, 119, 180), "best");
+        line(g, history, n, lo, hi, false, new Color(255, 127, 14), "mean");
+        g.dispose();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(img, "png", bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void line(Graphics2D g, List<RunState.GenerationStats> history, int n, double lo, double hi, boolean best,
+                             Color color, String label) {
+        g.setColor(color);
+        g.setStroke(new BasicStroke(2f));
+        int px = -1;
+        int py = -1;
+        for (int i = 0; i < history.size(); i++) {
+            double v = best ? history.get(i).best() : history.get(i).mean();
+            if (!Double.isFinite(v)) {
+                px = -1;
+                continue;
+            }
+            int x = x(i, n);
+            int y = TOP + (int) Math.round((hi - v) / (hi - lo) * (H - TOP - BOTTOM));
+            g.fillOval(x - 3, y - 3, 6, 6);
+            if (px >= 0) {
+                g.drawLine(px, py, x, y);
+            }
+            px = x;
+            py = y;
+        }
+        int lx = W - RIGHT - (best ? 160 : 80); // the legend sits above the plot, never on the data
+        g.drawLine(lx, 20, lx + 24, 20);
+        g.drawString(label, lx + 30, 24);
+    }
+
+    private static int x(int i, int n) {
+        return n == 1 ? (LEFT + W - RIGHT) / 2 : LEFT + 12 + (W - LEFT - RIGHT - 24) * i / (n - 1);
+    }
+}

@@ -1,0 +1,87 @@
+package dev.evomerge.driver;
+
+import dev.evomerge.optim.CmaState;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code report.md}: the paper's table in small (every parent, the plain linear merge and the
+ * evolved merge on the test split), the fitness curve, and the best recipe.
+ */
+public final class Report {
+    private final RunConfig run;
+    private final MergeGenome genome;
+    private final RunState state;
+    private final List<CandidateResult> test;
+
+    public Report(RunConfig run, MergeGenome genome, RunState state, List<CandidateResult> test) {
+        this.run = run;
+        this.genome = genome;
+        this.state = state;
+        this.test = test;
+    }
+
+    /** The test table as Markdown: one row per model, one column per task metric, then fitness. */
+    public String table() {
+        StringBuilder b = new StringBuilder("| model |");
+        StringBuilder rule = new StringBuilder("|---|");
+        for (RunConfig.TaskSpec t : run.test().tasks()) {
+            b.append(' ').append(t.metric()).append(" |");
+            rule.append("---:|");
+        }
+        b.append(" fitness |\n").append(rule).append("---:|\n");
+        for (CandidateResult r : test) {
+            b.append("| ").append(r.spec().label()).append(" |");
+            for (RunConfig.TaskSpec t : run.test().tasks()) {
+                Double v = r.metrics().get(t.metric());
+                b.append(' ').append(v == null ? "error" : String.format(Locale.ROOT, "%.4f", v)).append(" |");
+            }
+            b.append(' ').append(r.failed() ? "error: " + r.error() : String.format(Locale.ROOT, "%.4f", r.fitness())).append(" |\n");
+        }
+        return b.toString();
+    }
+
+    /** Whether the evolved merge (the last row) has a higher test fitness than every other row. */
+    public boolean evolvedWins() {
+        CandidateResult evolved = test.get(test.size() - 1);
+        return !evolved.failed() && test.subList(0, test.size() - 1).stream()
+                .allMatch(r -> r.failed() || r.fitness() < evolved.fitness());
+    }
+
+    public String markdown() {
+        StringBuilder b = new StringBuilder();
+        b.append("# evomerge run `").append(run.runId()).append("`\n\n");
+        b.append(String.format(Locale.ROOT, "Config `%s` (sha256 %s). Merge method **%s**", run.file(), run.sha256().substring(0, 12),
+                run.method()));
+        if (run.baseModel() != null) {
+            b.append(" over `").append(run.baseModel()).append('`');
+        }
+        b.append(String.format(Locale.ROOT, "; genome of %d genes (%d layer group(s) x %d model(s) x %s); CMA-ES, %d generation(s)"
+                        + " of %d, sigma0 %.4g, seed %d.%n%n", genome.size(), genome.groups(), run.models().size(),
+                String.join(", ", genome.parameters()), state.history().size(), CmaState.fromJson(state.cma()).lambda(),
+                run.sigma0(), run.seed()));
+        b.append("## Test split\n\n");
+        b.append("Tasks: ");
+        run.test().tasks().forEach(t -> b.append('`').append(t.name()).append("` (").append(t.task()).append(", ")
+                .append(t.split()).append(") "));
+        b.append("\n\nLoss is mean nats per token (lower is better); fitness is the mean over tasks of accuracy or of minus "
+                + "the loss (higher is better).\n\n");
+        b.append(table()).append('\n');
+        b.append(evolvedWins() ? "The evolved merge is ahead of every parent and of the linear merge.\n\n"
+                : "The evolved merge is **not** ahead of every other row.\n\n");
+        b.append("## Fitness per generation (fitness split)\n\n![fitness per generation](fitness.png)\n\n");
+        b.append("| generation | best | mean | failed | seconds |\n|---:|---:|---:|---:|---:|\n");
+        for (RunState.GenerationStats s : state.history()) {
+            b.append(String.format(Locale.ROOT, "| %d | %.4f | %.4f | %d | %.1f |%n", s.generation(), s.best(), s.mean(), s.failed(),
+                    s.seconds()));
+        }
+        if (state.stopReason() != null) {
+            b.append("\nThe optimizer stopped early: ").append(state.stopReason()).append(".\n");
+        }
+        RunState.Best best = state.best();
+        b.append(String.format(Locale.ROOT, "%n## Best recipe%n%nGeneration %d, candidate %d, fitness %.4f; merged into `best/`.%n%n",
+                best.generation(), best.candidate(), best.fitness()));
+        b.append("```yaml\n").append(best.recipe()).append("```\n");
+        return b.toString();
+    }
+}

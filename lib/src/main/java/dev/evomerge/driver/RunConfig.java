@@ -1,0 +1,223 @@
+package dev.evomerge.driver;
+
+import dev.evomerge.eval.MgsmTask;
+import dev.evomerge.eval.Split;
+import dev.evomerge.eval.Task;
+import dev.evomerge.io.DType;
+import dev.evomerge.io.Locations;
+import dev.evomerge.io.SafeYaml;
+import dev.evomerge.merge.MergeMethod;
+import dev.evomerge.merge.MergeMethods;
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An evolve run, as the user wrote it in YAML (see the README's "Run config" section): the
+ * parents, the merge method and genome layout, the optimizer, the fitness and test sets, where
+ * the outputs go and how Spark runs. Parsed and validated in one place; every problem is one line
+ * naming the file and the key. Parsing opens no file; it makes every location absolute (a
+ * relative path is taken from the config file's folder, {@code location}), so the parsed record
+ * means the same on every executor, whatever its working directory. {@code labels} keeps the text
+ * each location was written as, for tables people read.
+ */
+public record RunConfig(String file, String location, String yaml, String runId, String out, String method, String baseModel,
+                        List<String> models, String dtype, String tokenizerSource, int layerGranularity, boolean normalize,
+                        boolean allowNegativeWeights, int population, int generations, int evaluations, double sigma0,
+                        double x0, long seed, boolean separable, EvalSet fitness, EvalSet test, String device,
+                        int candidateCache, int leaseSeconds, String sparkMaster, Map<String, String> sparkConf,
+                        Map<String, String> labels) implements Serializable {
+
+    /** One scored dataset: what is measured ({@code likelihood} or {@code mgsm}), on which items. */
+    public record TaskSpec(String name, String task, String data, String split, String lang, String template,
+                           int maxNewTokens) implements Serializable {
+        public Task toTask() {
+            return Task.parse(task, lang, template, maxNewTokens);
+        }
+
+        public boolean isLikelihood() {
+            return task.equals("likelihood");
+        }
+
+        /** The metric's column name: {@code <name>.loss} (nats per token) or {@code <name>.accuracy}. */
+        public String metric() {
+            return name + (isLikelihood() ? ".loss" : ".accuracy");
+        }
+    }
+
+    /** The tasks of a fitness or test evaluation, cut into {@code shards} per task. */
+    public record EvalSet(List<TaskSpec> tasks, int shards, int batchSize) implements Serializable {
+    }
+
+    /** The merge methods whose per-model parameters the genome can carry (weight, and density where read). */
+    public static final List<String> SEARCHABLE_METHODS = List.of("linear", "task_arithmetic", "ties", "dare_ties",
+            "dare_linear", "breadcrumbs", "breadcrumbs_ties");
+
+    public static RunConfig read(Path path) {
+        try {
+            return parse(path.toString(), Files.readString(path));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(path + ": cannot read run config: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Parses the config {@code file} (a path or URI as the user named it; relative paths are taken
+     * against the working directory) whose text is {@code yaml}.
+     */
+    public static RunConfig parse(String file, String yaml) {
+        String location = Locations.absolute(file);
+        ConfigNode root = new ConfigNode(file, location, SafeYaml.tree(file, yaml))
+                .onlyKeys("run_id", "out", "merge", "genome", "optimizer", "fitness", "test", "device", "candidate_cache",
+                        "lease_seconds", "spark");
+        String defaultId = new org.apache.hadoop.fs.Path(location).getName().replaceFirst("\\.ya?ml$", "");
+        String runId = root.string("run_id", defaultId);
+        if (!runId.matches("[A-Za-z0-9._-]+")) {
+            throw root.error("run_id", "use letters, digits, '.', '_' and '-' only, got '" + runId + "'");
+        }
+        // Without out: runs/<run_id> in the working directory, as --out DIR is.
+        String out = root.has("out") ? root.location("out") : Locations.absolute("runs/" + runId);
+
+        ConfigNode merge = root.child("merge").onlyKeys("method", "base_model", "models", "dtype", "tokenizer_source");
+        String method = merge.string("method", "dare_ties");
+        if (!SEARCHABLE_METHODS.contains(method)) {
+            throw merge.error("method", "'" + method + "' cannot be searched; use one of " + String.join(", ", SEARCHABLE_METHODS));
+        }
+        MergeMethod m = MergeMethods.byName(method);
+        String base = merge.has("base_model") ? merge.location("base_model") : null;
+        if (m.needsBase() && base == null) {
+            throw merge.error("base_model", "missing; " + method + " merges differences from a base model");
+        }
+        List<String> models = merge.locations("models");
+        if (models.size() != models.stream().distinct().count()) {
+            throw merge.error("models", "lists a model twice");
+        }
+        if (base != null && models.contains(base)) {
+            throw merge.error("models", "lists the base model " + merge.written(base) + "; the base is given by base_model only");
+        }
+        String dtype = merge.optionalString("dtype");
+        if (dtype != null) {
+            try {
+                DType.fromTorchName(dtype);
+            } catch (IllegalArgumentException e) {
+                throw merge.error("dtype", e.getMessage());
+            }
+        }
+        String tokenizerSource = !merge.has("tokenizer_source") ? null
+                : merge.string("tokenizer_source", null).equals("base") ? "base" : merge.location("tokenizer_source");
+
+        ConfigNode genome = root.child("genome").onlyKeys("layer_granularity", "normalize", "allow_negative_weights");
+        int granularity = genome.integer("layer_granularity", 0, 0);
+        // mergekit-evolve's default: normalize the weights for the methods that weigh models against each other.
+        boolean normalize = genome.bool("normalize", List.of("linear", "ties", "dare_ties").contains(method));
+        boolean negative = genome.bool("allow_negative_weights", false);
+
+        ConfigNode opt = root.child("optimizer").onlyKeys("population", "generations", "evaluations", "sigma0", "x0", "seed",
+                "separable");
+        if (opt.has("generations") == opt.has("evaluations")) {
+            throw opt.error("generations", "give exactly one of generations or evaluations (the budget)");
+        }
+        int population = opt.integer("population", 0, 2);
+        int generations = opt.integer("generations", 0, 1);
+        int evaluations = opt.integer("evaluations", 0, 1);
+        // The paper's Optuna setup: every gene starts at 0.5 with step size 1/6, inside [0, 1].
+        double sigma0 = opt.number("sigma0", 1.0 / 6, 1e-12, 10);
+        double x0 = opt.number("x0", 0.5, 0, 1);
+        long seed = opt.longValue("seed", 0);
+        boolean separable = opt.bool("separable", false);
+
+        EvalSet fitness = evalSet(root.child("fitness"), null);
+        EvalSet test = root.has("test") ? evalSet(root.child("test"), fitness) : fitness;
+        String device = root.string("device", "auto");
+        if (!device.matches("auto|cpu|gpu(:\\d+)?")) {
+            throw root.error("device", "must be auto, cpu, gpu or gpu:N, got '" + device + "'");
+        }
+        int candidateCache = root.integer("candidate_cache", 2, 1);
+        int leaseSeconds = root.integer("lease_seconds", RunLease.DEFAULT_SECONDS, 5);
+        ConfigNode spark = root.child("spark").onlyKeys("master", "conf");
+        String master = spark.string("master", "local[*]");
+        Map<String, String> conf = spark.stringMap("conf");
+        return new RunConfig(file, location, yaml, runId, out, method, base, List.copyOf(models), dtype, tokenizerSource, granularity,
+                normalize, negative, population, generations, evaluations, sigma0, x0, seed, separable, fitness, test, device,
+                candidateCache, leaseSeconds, master, Map.copyOf(conf), root.labels());
+    }
+
+    private static EvalSet evalSet(ConfigNode node, EvalSet defaults) {
+        node.onlyKeys("tasks", "shards", "batch_size");
+        int shards = node.integer("shards", defaults != null ? defaults.shards() : 1, 1);
+        int batch = node.integer("batch_size", defaults != null ? defaults.batchSize() : 16, 1);
+        List<TaskSpec> tasks = new ArrayList<>();
+        for (ConfigNode t : node.mappings("tasks")) {
+            String task = t.string("task", null);
+            switch (task) {
+                // A key that does not apply is refused, not ignored: it says the user expects something that will not happen.
+                case "likelihood" -> t.onlyKeys("name", "task", "data", "split");
+                case "mgsm" -> t.onlyKeys("name", "task", "data", "split", "lang", "template", "max_new_tokens");
+                default -> throw t.error("task", "unknown task '" + task + "' (mgsm, likelihood)");
+            }
+            String data = t.location("data");
+            String name = t.string("name", new org.apache.hadoop.fs.Path(data).getName().replaceFirst("\\.[A-Za-z]+$", ""));
+            String split = t.string("split", "all");
+            try {
+                Split.parse(split);
+            } catch (IllegalArgumentException e) {
+                throw t.error("split", e.getMessage());
+            }
+            String lang = task.equals("mgsm") ? t.string("lang", null) : null;
+            if (lang != null && !MgsmTask.LANGUAGES.contains(lang)) {
+                throw t.error("lang", "unknown MGSM language '" + lang + "' (" + String.join(", ", MgsmTask.LANGUAGES) + ")");
+            }
+            TaskSpec spec = new TaskSpec(name, task, data, split, lang, t.optionalString("template"),
+                    t.integer("max_new_tokens", 256, 1));
+            try {
+                spec.toTask();
+            } catch (IllegalArgumentException e) {
+                throw t.error("template", e.getMessage());
+            }
+            if (tasks.stream().anyMatch(o -> o.name().equals(name))) {
+                throw t.error("name", "'" + name + "' is used by two tasks; name them apart");
+            }
+            tasks.add(spec);
+        }
+        return new EvalSet(List.copyOf(tasks), shards, batch);
+    }
+
+    /** Identifies the run's config: a resumed run must have been started by the same one. */
+    public String sha256() {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(yaml.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Every parent location: the base first (when there is one), then the models. */
+    public List<String> parents() {
+        List<String> all = new ArrayList<>();
+        if (baseModel != null) {
+            all.add(baseModel);
+        }
+        all.addAll(models);
+        return all;
+    }
+
+    /** The same run writing to {@code dir} ({@code --out}; a relative path against the working directory). */
+    public RunConfig withOut(String dir) {
+        return new RunConfig(file, location, yaml, runId, Locations.absolute(dir), method, baseModel, models, dtype, tokenizerSource,
+                layerGranularity, normalize, allowNegativeWeights, population, generations, evaluations, sigma0, x0, seed, separable,
+                fitness, test, device, candidateCache, leaseSeconds, sparkMaster, sparkConf, labels);
+    }
+
+    /** A location of this config as the user wrote it (for tables people read); the absolute form for any other. */
+    public String label(String location) {
+        return labels.getOrDefault(location, location);
+    }
+}

@@ -1,0 +1,143 @@
+package dev.evomerge.executor;
+
+import ai.djl.Device;
+import dev.evomerge.driver.RunConfig;
+import dev.evomerge.eval.Datasets;
+import dev.evomerge.eval.EvalItem;
+import dev.evomerge.eval.Evaluator;
+import dev.evomerge.eval.Shards;
+import dev.evomerge.eval.Split;
+import dev.evomerge.eval.Summary;
+import dev.evomerge.io.Checkpoint;
+import dev.evomerge.io.CheckpointCache;
+import dev.evomerge.io.Storage;
+import dev.evomerge.merge.MergeConfig;
+import dev.evomerge.merge.Merger;
+import dev.evomerge.model.AllocatorSettings;
+import dev.evomerge.model.Devices;
+import dev.evomerge.model.Tokenizer;
+import dev.evomerge.model.Transformer;
+import dev.evomerge.model.WeightSource;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one executor JVM does for a run: holds the parents (once for the whole run), the
+ * evaluation items, and its recently built candidates, and scores (candidate, shard) tasks. The
+ * same code serves Spark tasks and the in-process runs of the tests.
+ */
+public final class Worker implements AutoCloseable {
+
+    /** A built candidate: the model on its device and a tokenizer. */
+    record Built(Transformer model, Tokenizer tokenizer) implements AutoCloseable {
+        @Override
+        public void close() {
+            model.close();
+            tokenizer.close();
+        }
+    }
+
+    private final RunConfig run;
+    private final Storage storage;
+    private final ParentPool parents;
+    private final CandidatePool<Built> candidates;
+    private final Device device;
+    private final Map<String, List<EvalItem>> items = new HashMap<>();
+
+    public Worker(RunConfig run, Storage storage, CheckpointCache cache) {
+        this.run = run;
+        this.storage = storage;
+        this.parents = new ParentPool(cache);
+        this.candidates = new CandidatePool<>(run.candidateCache());
+        this.device = Devices.parse(run.device());
+        if (device.isGpu()) {
+            return;
+        }
+        AllocatorSettings.warnOnceIfMissing();
+    }
+
+    public ParentPool parents() {
+        return parents;
+    }
+
+    /**
+     * Scores the task's shard of every task in its evaluation set. A candidate that cannot be built
+     * or evaluated is reported with its error; a failure of the machinery (storage I/O) is thrown,
+     * so Spark retries the task.
+     */
+    public ShardResult run(EvalTask task) {
+        RunConfig.EvalSet set = task.test() ? run.test() : run.fitness();
+        CandidatePool.Lease<Built> lease;
+        try {
+            lease = candidates.acquire(task.spec().key(), key -> build(task.spec()));
+        } catch (UncheckedIOException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            return failed(task, set, 0, e);
+        }
+        long t0 = System.nanoTime();
+        try {
+            List<Summary> perTask = new ArrayList<>();
+            Evaluator evaluator = new Evaluator(lease.value().model(), lease.value().tokenizer(), set.batchSize());
+            for (RunConfig.TaskSpec spec : set.tasks()) {
+                List<EvalItem> shard = Shards.of(items(spec), set.shards()).get(task.shard());
+                Summary s = Summary.of(evaluator.run(spec.toTask(), shard));
+                if (spec.isLikelihood() && !Double.isFinite(s.loss())) {
+                    throw new CandidateException(task.spec().label() + ": non-finite loss on " + spec.name());
+                }
+                perTask.add(s);
+            }
+            return new ShardResult(task, perTask, lease.buildSeconds(), (System.nanoTime() - t0) / 1e9, !lease.built(), null,
+                    parents.loads(), null);
+        } catch (UncheckedIOException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            return failed(task, set, lease.buildSeconds(), e);
+        } finally {
+            candidates.release(lease.entry());
+        }
+    }
+
+    private ShardResult failed(EvalTask task, RunConfig.EvalSet set, double buildSeconds, RuntimeException e) {
+        List<Summary> empty = set.tasks().stream().map(t -> new Summary(0, 0, 0, 0, 0)).toList();
+        String message = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getSimpleName());
+        return new ShardResult(task, empty, buildSeconds, 0, false, null, parents.loads(), message);
+    }
+
+    private Built build(CandidateSpec spec) {
+        Transformer model;
+        Checkpoint tokenizerFrom;
+        if (spec.recipe() != null) {
+            MergeConfig cfg = MergeConfig.parse("recipe of " + spec.label(), spec.recipe());
+            var plan = Merger.plan(cfg, parents::get);
+            model = Transformer.load(new CandidateWeights(plan, spec.label()), device);
+            tokenizerFrom = cfg.tokenizerSource() != null && !cfg.tokenizerSource().equals("base")
+                    ? parents.get(cfg.tokenizerSource()) : plan.reference();
+        } else {
+            tokenizerFrom = parents.get(spec.model());
+            model = Transformer.load(WeightSource.of(tokenizerFrom), device);
+        }
+        try {
+            return new Built(model, Tokenizer.load(tokenizerFrom.dir(), tokenizerFrom.config()));
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** The task's items (its split of its data set), read once per executor. */
+    private synchronized List<EvalItem> items(RunConfig.TaskSpec spec) {
+        return items.computeIfAbsent(spec.data() + "|" + spec.split(),
+                k -> Split.parse(spec.split()).select(Datasets.read(storage, spec.data())));
+    }
+
+    @Override
+    public void close() {
+        candidates.close();
+        parents.close();
+    }
+
+}
