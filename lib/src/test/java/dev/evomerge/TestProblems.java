@@ -59,7 +59,11 @@ public final class TestProblems {
                     return evals;
                 }
             }
-            optimizer.tell(pop, fit);
+            double[][] objectives = new double[fit.length][];
+            for (int k = 0; k < fit.length; k++) {
+                objectives[k] = new double[] {fit[k]};
+            }
+            optimizer.tell(pop, objectives);
         }
         return -1;
     }

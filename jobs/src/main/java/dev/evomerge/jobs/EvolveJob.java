@@ -22,9 +22,6 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class EvolveJob {
     public static final String DEFAULT_CONFIG = "conf/evolve-stories.yaml";
-    /** Test hook: "generation:results" or "generation:checkpoint" stops the driver right after that step. */
-    static final String CRASH_AFTER = "evomerge.test.crashAfter";
-
     private static final String USAGE = "usage: evolve [CONFIG.yaml] [--out DIR] [--dry-run]   (no CONFIG: " + DEFAULT_CONFIG + ")";
 
     private EvolveJob() {
@@ -76,40 +73,16 @@ public final class EvolveJob {
 
     /** Runs (or resumes, or reports as complete) the run; returns how it ended. */
     public static Evolution.Outcome run(SparkSession spark, RunConfig run, PrintStream out) {
+        return run(spark, run, out, Evolution.QUIET, SparkShardRunner.NONE);
+    }
+
+    /** The same, telling {@code listener} of each generation and running {@code hook} in each task (tests inject faults so). */
+    static Evolution.Outcome run(SparkSession spark, RunConfig run, PrintStream out, Evolution.Listener listener,
+                                 SparkShardRunner.TaskHook hook) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Storage storage = HadoopSettings.driver(spark);
-        return new Evolution(run, storage, new CheckpointCache(storage, CheckpointCache.defaultRoot()), new SparkShardRunner(sc, run),
-                new ParquetResults(spark, run, storage), out, crashHook()).run();
-    }
-
-    /** Thrown by the {@link #CRASH_AFTER} hook: the driver "dies" here. */
-    static final class SimulatedCrash extends RuntimeException {
-        SimulatedCrash(String where) {
-            super("simulated driver crash after " + where);
-        }
-    }
-
-    private static Evolution.Listener crashHook() {
-        String spec = System.getProperty(CRASH_AFTER);
-        if (spec == null) {
-            return new Evolution.Listener() {
-            };
-        }
-        return new Evolution.Listener() {
-            @Override
-            public void afterResults(int generation) {
-                if (spec.equals(generation + ":results")) {
-                    throw new SimulatedCrash(spec);
-                }
-            }
-
-            @Override
-            public void afterCheckpoint(int generation) {
-                if (spec.equals(generation + ":checkpoint")) {
-                    throw new SimulatedCrash(spec);
-                }
-            }
-        };
+        return new Evolution(run, storage, new CheckpointCache(storage, CheckpointCache.defaultRoot()),
+                new SparkShardRunner(sc, run.workerSpec(), hook), new ParquetResults(spark, run, storage), out, listener).run();
     }
 
     private static void usage(String problem) {

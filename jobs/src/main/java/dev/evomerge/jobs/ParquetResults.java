@@ -2,10 +2,12 @@ package dev.evomerge.jobs;
 
 import dev.evomerge.driver.CandidateResult;
 import dev.evomerge.driver.Evolution;
+import dev.evomerge.driver.Objectives;
 import dev.evomerge.driver.RunConfig;
 import dev.evomerge.driver.RunStore;
 import dev.evomerge.executor.ShardResult;
 import dev.evomerge.io.Storage;
+import dev.evomerge.merge.AsIs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -33,12 +35,14 @@ import org.apache.spark.sql.types.StructType;
  * place, so a reader sees whole generations only.
  */
 final class ParquetResults implements Evolution.ResultSink {
+    /** A map of names to numbers: a candidate's objectives, its metrics. */
+    private static final DataType DOUBLES = DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType, false);
     static final StructType CANDIDATES = schema(
             field("run_id", DataTypes.StringType, false), field("generation", DataTypes.IntegerType, false),
             field("candidate", DataTypes.IntegerType, false),
             field("genome", DataTypes.createArrayType(DataTypes.DoubleType, false), false),
             field("recipe", DataTypes.StringType, false), field("fitness", DataTypes.DoubleType, true),
-            field("metrics", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType, false), false),
+            field("objectives", DOUBLES, false), field("metrics", DOUBLES, false),
             field("items", DataTypes.IntegerType, false), field("correct", DataTypes.IntegerType, false),
             field("tokens", DataTypes.LongType, false), field("build_seconds", DataTypes.DoubleType, false),
             field("eval_seconds", DataTypes.DoubleType, false), field("executor", DataTypes.StringType, true),
@@ -46,7 +50,7 @@ final class ParquetResults implements Evolution.ResultSink {
     static final StructType SHARDS = schema(
             field("run_id", DataTypes.StringType, false), field("generation", DataTypes.IntegerType, false),
             field("candidate", DataTypes.IntegerType, false), field("shard", DataTypes.IntegerType, false),
-            field("metrics", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType, false), false),
+            field("objectives", DOUBLES, false), field("metrics", DOUBLES, false),
             field("items", DataTypes.IntegerType, false), field("correct", DataTypes.IntegerType, false),
             field("tokens", DataTypes.LongType, false), field("build_seconds", DataTypes.DoubleType, false),
             field("eval_seconds", DataTypes.DoubleType, false), field("reused", DataTypes.BooleanType, false),
@@ -55,7 +59,7 @@ final class ParquetResults implements Evolution.ResultSink {
     static final StructType TEST = schema(
             field("run_id", DataTypes.StringType, false), field("model", DataTypes.StringType, false),
             field("location", DataTypes.StringType, true), field("recipe", DataTypes.StringType, true),
-            field("metrics", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType, false), false),
+            field("objectives", DOUBLES, false), field("metrics", DOUBLES, false),
             field("fitness", DataTypes.DoubleType, true), field("items", DataTypes.IntegerType, false),
             field("correct", DataTypes.IntegerType, false), field("tokens", DataTypes.LongType, false),
             field("error", DataTypes.StringType, true));
@@ -77,8 +81,8 @@ final class ParquetResults implements Evolution.ResultSink {
         List<Row> rows = new ArrayList<>();
         for (CandidateResult c : candidates) {
             rows.add(RowFactory.create(run.runId(), generation, c.candidate(), Arrays.stream(c.genome()).boxed().toList(),
-                    c.spec().recipe(), c.failed() ? null : c.fitness(), c.metrics(), c.items(), c.correct(), c.tokens(),
-                    c.buildSeconds(), c.evalSeconds(), c.executors(), c.error()));
+                    c.spec().recipe().toYaml(), c.failed() ? null : c.fitness(), c.objectives().values(), c.metrics(), c.items(),
+                    c.correct(), c.tokens(), c.buildSeconds(), c.evalSeconds(), c.executors(), c.error()));
         }
         write(rows, CANDIDATES, "candidates", RunStore.generationFile(generation, "parquet"));
         List<ShardResult> ordered = new ArrayList<>(shards);
@@ -87,6 +91,7 @@ final class ParquetResults implements Evolution.ResultSink {
         rows = new ArrayList<>();
         for (ShardResult s : ordered) {
             rows.add(RowFactory.create(run.runId(), generation, s.task().candidate(), s.task().shard(),
+                    s.error() != null ? Map.of() : finite(Objectives.of(run.fitness(), s.perTask()).values()),
                     finite(CandidateResult.metrics(run.fitness(), s.perTask())),
                     s.perTask().stream().mapToInt(x -> x.items()).sum(),
                     s.perTask().stream().mapToInt(x -> x.correctInJapanese()).sum(),
@@ -100,9 +105,10 @@ final class ParquetResults implements Evolution.ResultSink {
     public void writeTest(List<CandidateResult> results) {
         List<Row> rows = new ArrayList<>();
         for (CandidateResult c : results) {
-            rows.add(RowFactory.create(run.runId(), c.spec().label(), c.spec().model(), c.spec().recipe(), c.metrics(),
-                    c.failed() ? null : c.fitness(),
-                    c.items(), c.correct(), c.tokens(), c.error()));
+            String location = c.spec().recipe() instanceof AsIs asIs ? asIs.location() : null;
+            String recipe = location == null ? c.spec().recipe().toYaml() : null;
+            rows.add(RowFactory.create(run.runId(), c.spec().label(), location, recipe, c.objectives().values(), c.metrics(),
+                    c.failed() ? null : c.fitness(), c.items(), c.correct(), c.tokens(), c.error()));
         }
         write(rows, TEST, "test", "results.parquet");
     }

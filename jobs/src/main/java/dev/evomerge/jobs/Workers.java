@@ -1,7 +1,7 @@
 package dev.evomerge.jobs;
 
-import dev.evomerge.driver.RunConfig;
 import dev.evomerge.executor.Worker;
+import dev.evomerge.executor.WorkerSpec;
 import dev.evomerge.io.CheckpointCache;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -35,15 +35,14 @@ final class Workers {
         }
     }
 
-    /** The worker of {@code run} (parsed on the driver: its locations are absolute), with the driver's Hadoop settings. */
-    static synchronized Worker get(RunConfig run, Configuration hadoop) {
-        String key = run.sha256() + "\n" + run.out();
-        Worker w = WORKERS.get(key);
+    /** The worker of the run {@code spec} describes, with the driver's Hadoop settings. */
+    static synchronized Worker get(WorkerSpec spec, Configuration hadoop) {
+        Worker w = WORKERS.get(spec.run());
         if (w == null) {
             useTaskCores();
             CheckpointCache cache = ExecutorCache.get(hadoop);
-            w = new Worker(run, cache.storage(), cache);
-            WORKERS.put(key, w);
+            w = new Worker(spec, cache.storage(), cache);
+            WORKERS.put(spec.run(), w);
             for (Iterator<Map.Entry<String, Worker>> it = WORKERS.entrySet().iterator(); WORKERS.size() > KEEP; ) {
                 it.next().getValue().close();
                 it.remove();

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 
 import ai.djl.Device;
+import dev.evomerge.driver.Evolution;
 import dev.evomerge.driver.RunConfig;
 import dev.evomerge.io.Checkpoint;
 import dev.evomerge.io.Locations;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -51,15 +53,53 @@ class EvolveJobTest {
 
     @AfterAll
     static void stop() {
-        System.clearProperty(EvolveJob.CRASH_AFTER);
-        System.clearProperty(SparkShardRunner.FAIL_FIRST_ATTEMPT);
         spark.stop();
     }
 
     private static String run(String config, Path out) {
+        return run(config, out, Evolution.QUIET, SparkShardRunner.NONE);
+    }
+
+    /** Thrown by a listener: the driver "dies" there. */
+    static final class SimulatedCrash extends RuntimeException {
+        SimulatedCrash(String where) {
+            super("simulated driver crash after " + where);
+        }
+    }
+
+    /** A driver that dies right after generation {@code generation}'s results or its checkpoint are written. */
+    private static Evolution.Listener crashAfter(int generation, boolean checkpoint) {
+        return new Evolution.Listener() {
+            @Override
+            public void afterResults(int g) {
+                if (g == generation && !checkpoint) {
+                    throw new SimulatedCrash(g + ":results");
+                }
+            }
+
+            @Override
+            public void afterCheckpoint(int g) {
+                if (g == generation && checkpoint) {
+                    throw new SimulatedCrash(g + ":checkpoint");
+                }
+            }
+        };
+    }
+
+    /** Fails the first attempt of one (generation, candidate, shard) task; Spark then retries it. */
+    private static SparkShardRunner.TaskHook failFirstAttempt(int generation, int candidate, int shard) {
+        return t -> {
+            if (TaskContext.get().attemptNumber() == 0 && t.generation() == generation && t.candidate() == candidate
+                    && t.shard() == shard) {
+                throw new IllegalStateException("injected fault in task " + generation + ":" + candidate + ":" + shard);
+            }
+        };
+    }
+
+    private static String run(String config, Path out, Evolution.Listener listener, SparkShardRunner.TaskHook hook) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         EvolveJob.run(spark, RunConfig.parse("small.yaml", config).withOut(out.toString()),
-                new PrintStream(bytes, true, StandardCharsets.UTF_8));
+                new PrintStream(bytes, true, StandardCharsets.UTF_8), listener, hook);
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
@@ -83,7 +123,7 @@ class EvolveJobTest {
         for (Row r : shards) {
             assertTrue(r.<Integer>getAs("parent_loads") <= 3, "parent loads " + r.getAs("parent_loads"));
         }
-        Map<String, Integer> loads = Workers.get(RunConfig.parse("small.yaml", CONFIG).withOut(reference.toString()),
+        Map<String, Integer> loads = Workers.get(RunConfig.parse("small.yaml", CONFIG).withOut(reference.toString()).workerSpec(),
                 spark.sparkContext().hadoopConfiguration()).parents().loadsByLocation();
         // the three parents, and best/ (the test row of the evolved merge is best/ as written), once each
         assertEquals(4, loads.size());
@@ -108,11 +148,10 @@ class EvolveJobTest {
 
     @Test
     void aDriverKilledMidRunResumesToTheSameResults() throws Exception {
-        for (String crash : List.of("2:results", "1:checkpoint")) {
-            Path out = tmp.resolve("crash-" + crash.replace(':', '-'));
-            System.setProperty(EvolveJob.CRASH_AFTER, crash);
-            assertThrows(EvolveJob.SimulatedCrash.class, () -> run(CONFIG, out));
-            System.clearProperty(EvolveJob.CRASH_AFTER);
+        for (boolean checkpoint : List.of(false, true)) {
+            int generation = checkpoint ? 1 : 2; // after 2's rows (no checkpoint yet), or after 1's checkpoint
+            Path out = tmp.resolve("crash-" + generation + "-" + checkpoint);
+            assertThrows(SimulatedCrash.class, () -> run(CONFIG, out, crashAfter(generation, checkpoint), SparkShardRunner.NONE));
             assertFalse(Files.exists(out.resolve("report.md")));
             String log = run(CONFIG, out);
             // after "2:results" generation 2's rows exist without its checkpoint: redone, not duplicated
@@ -125,12 +164,7 @@ class EvolveJobTest {
     @Test
     void aTaskThatFailsOnceIsRetriedAndScoresTheSame() throws Exception {
         Path out = tmp.resolve("fault");
-        System.setProperty(SparkShardRunner.FAIL_FIRST_ATTEMPT, "2:1:0");
-        try {
-            run(CONFIG, out);
-        } finally {
-            System.clearProperty(SparkShardRunner.FAIL_FIRST_ATTEMPT);
-        }
+        run(CONFIG, out, Evolution.QUIET, failFirstAttempt(2, 1, 0));
         assertSameResults(reference, out);
     }
 

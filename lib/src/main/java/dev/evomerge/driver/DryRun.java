@@ -2,7 +2,9 @@ package dev.evomerge.driver;
 
 import dev.evomerge.eval.Datasets;
 import dev.evomerge.eval.EvalItem;
+import dev.evomerge.eval.EvalSet;
 import dev.evomerge.eval.Split;
+import dev.evomerge.eval.TaskSpec;
 import dev.evomerge.io.CheckpointException;
 import dev.evomerge.io.CheckpointHeaders;
 import dev.evomerge.io.ModelConfig;
@@ -43,7 +45,7 @@ public final class DryRun {
         if (run.tokenizerSource() != null && !run.tokenizerSource().equals("base")) {
             storage.listFiles(run.tokenizerSource()); // exists
         }
-        MergeGenome genome = new MergeGenome(run, reference.config().numHiddenLayers());
+        Genome genome = new MergeGenome(run, reference.config().numHiddenLayers());
         int population = Evolution.optimizer(run, genome).populationSize();
         int generations = Evolution.generations(run, population);
         StringBuilder b = new StringBuilder();
@@ -61,9 +63,7 @@ public final class DryRun {
                     h.config().modelType(), h.config().numHiddenLayers(), h.config().hiddenSize(), h.config().vocabSize(),
                     h.parameters(), bytes(h.weightBytes())));
         }
-        b.append(String.format(Locale.ROOT, "genome: %d genes = %d layer group(s) x %d model(s) x %s; merge method %s%n",
-                genome.size(), genome.groups(), run.models().size(),
-                "(" + String.join(", ", genome.parameters()) + ")", run.method()));
+        b.append(String.format(Locale.ROOT, "genome: %s; merge method %s%n", genome.describe(), run.method()));
         b.append(String.format(Locale.ROOT, "optimizer: CMA-ES%s, population %d, %d generation(s) = %d candidates, sigma0 %.4g, x0 %.3g, seed %d%n",
                 run.separable() ? " (separable)" : "", population, generations, population * generations, run.sigma0(), run.x0(),
                 run.seed()));
@@ -109,9 +109,9 @@ public final class DryRun {
         return java.util.Optional.of(b.toString());
     }
 
-    private static int describe(StringBuilder b, String file, String what, RunConfig.EvalSet set, Storage storage) {
+    private static int describe(StringBuilder b, String file, String what, EvalSet set, Storage storage) {
         int total = 0;
-        for (RunConfig.TaskSpec t : set.tasks()) {
+        for (TaskSpec t : set.tasks()) {
             List<EvalItem> all = Datasets.read(storage, t.data());
             int n = Split.parse(t.split()).select(all).size();
             if (n < set.shards()) {

@@ -11,26 +11,25 @@ import dev.evomerge.merge.MergeConfig;
 import dev.evomerge.merge.MergeRun;
 import dev.evomerge.optim.CmaEs;
 import dev.evomerge.optim.CmaOptions;
-import dev.evomerge.optim.CmaState;
+import dev.evomerge.optim.Optimizer;
 import dev.evomerge.optim.Population;
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The driver of an evolve run (README, "Design"): for each generation, ask CMA-ES
- * for a population, decode each genome into a merge recipe, have the runner score every
- * (candidate, shard), reduce by candidate, tell the optimizer, write the generation's rows, then
- * the checkpoint. At the end: the best recipe merged into {@code best/}, evaluated on the test
- * split beside every parent and the plain linear merge, and {@code report.md}.
+ * The driver of an evolve run (README, "Design"): for each generation, ask the optimizer for a
+ * population, decode each genome into a typed recipe, have the runner score every (candidate,
+ * shard), reduce the shards into each candidate's objectives, tell the optimizer, write the
+ * generation's rows, then the checkpoint. At the end: the best recipe merged into {@code best/},
+ * evaluated on the test split beside every parent and the plain linear merge, and {@code report.md}.
  *
- * <p>Where the scoring runs is the runner's business (Spark in {@code jobs}, a loop in tests), so
- * this class never sees Spark. Resuming: rerunning on the same output directory continues after
- * the last checkpoint; results written after it (a generation the driver died in) are dropped
- * and redone.
+ * <p>The driver holds an {@link Optimizer} and a {@link Genome} without knowing which they are,
+ * and never sees Spark: where the scoring runs is the runner's business (Spark in {@code jobs}, a
+ * loop in tests). Resuming: rerunning on the same output directory continues after the last
+ * checkpoint; results written after it (a generation the driver died in) are dropped and redone.
  */
 public final class Evolution {
 
@@ -52,7 +51,7 @@ public final class Evolution {
         void dropAfter(int generation);
     }
 
-    /** Test hooks: called after a generation's rows and after its checkpoint are written. */
+    /** Told after a generation's rows and after its checkpoint are written (progress displays; tests stop a driver here). */
     public interface Listener {
         default void afterResults(int generation) {
         }
@@ -60,6 +59,10 @@ public final class Evolution {
         default void afterCheckpoint(int generation) {
         }
     }
+
+    /** A listener that does nothing. */
+    public static final Listener QUIET = new Listener() {
+    };
 
     /** How the run ended: the state, and the test table (empty when the run was already complete). */
     public record Outcome(RunState state, List<CandidateResult> test, String report) {
@@ -86,26 +89,16 @@ public final class Evolution {
         this.store = new RunStore(storage, run.out());
     }
 
-    /** The genome layout, from the base's (else the first model's) config.json: no weights read. */
-    public static MergeGenome genome(RunConfig run, Storage storage) {
+    /** The genome of the run, its layout from the base's (else the first model's) config.json: no weights read. */
+    public static Genome genome(RunConfig run, Storage storage) {
         String reference = run.baseModel() != null ? run.baseModel() : run.models().get(0);
         return new MergeGenome(run, CheckpointHeaders.read(storage, reference).config().numHiddenLayers());
     }
 
-    /** The optimizer a fresh run starts with: x0 everywhere, sigma0, inside [0, 1] (weights in [-1, 1] when negative). */
-    public static CmaEs optimizer(RunConfig run, MergeGenome genome) {
-        int n = genome.size();
-        double[] mean = new double[n];
-        Arrays.fill(mean, run.x0());
-        double[] lo = new double[n];
-        double[] hi = new double[n];
-        Arrays.fill(hi, 1);
-        List<String> names = genome.geneNames();
-        for (int i = 0; i < n; i++) {
-            lo[i] = run.allowNegativeWeights() && names.get(i).endsWith(".weight") ? -1 : 0;
-        }
-        CmaOptions o = CmaOptions.of(mean, run.sigma0()).withSeed(run.seed()).withBounds(lo, hi).withMaximize(true)
-                .withSeparable(run.separable());
+    /** The optimizer a fresh run starts with: CMA-ES from the genome's starting point, inside its bounds. */
+    public static Optimizer optimizer(RunConfig run, Genome genome) {
+        CmaOptions o = CmaOptions.of(genome.initial(), run.sigma0()).withSeed(run.seed()).withBounds(genome.lower(), genome.upper())
+                .withMaximize(true).withSeparable(run.separable());
         return new CmaEs(run.population() > 0 ? o.withPopulationSize(run.population()) : o);
     }
 
@@ -124,9 +117,9 @@ public final class Evolution {
     }
 
     private Outcome run(RunLease lease) {
-        MergeGenome genome = genome(run, storage);
+        Genome genome = genome(run, storage);
         Optional<RunState> resumed = store.latest();
-        CmaEs cma;
+        Optimizer optimizer;
         RunState state;
         if (resumed.isPresent()) {
             state = resumed.get();
@@ -135,27 +128,27 @@ public final class Evolution {
                         + run.out() + " (checkpoint/ has sha256 " + state.configSha256().substring(0, 12)
                         + "); give a new --out, or rerun with the original config");
             }
-            cma = CmaEs.fromState(CmaState.fromJson(state.cma()));
-            if (state.generation() < generations(run, cma.populationSize()) && state.stopReason() == null) {
+            optimizer = state.optimizer().restore();
+            if (state.generation() < generations(run, optimizer.populationSize()) && state.stopReason() == null) {
                 out.printf(Locale.ROOT, "resuming %s after generation %d%n", run.runId(), state.generation());
             }
         } else {
-            cma = optimizer(run, genome);
-            state = RunState.fresh(run, cma.state().toJson());
+            optimizer = optimizer(run, genome);
+            state = RunState.fresh(run, optimizer.state());
         }
-        int total = generations(run, cma.populationSize());
+        int total = generations(run, optimizer.populationSize());
         sink.dropAfter(state.generation()); // a generation written but not checkpointed is redone, never duplicated
         long started = System.nanoTime();
         double before = state.history().stream().mapToDouble(RunState.GenerationStats::seconds).sum();
         for (int g = state.generation() + 1; g <= total && state.stopReason() == null; g++) {
             long t0 = System.nanoTime();
-            Population pop = cma.ask();
+            Population pop = optimizer.ask();
             List<double[]> genomes = new ArrayList<>();
             List<EvalTask> tasks = new ArrayList<>();
             for (int c = 0; c < pop.size(); c++) {
                 double[] x = pop.candidate(c);
                 genomes.add(x);
-                CandidateSpec spec = CandidateSpec.merge("generation " + g + " candidate " + c, genome.recipe(x, run.seed()));
+                CandidateSpec spec = new CandidateSpec("generation " + g + " candidate " + c, genome.decode(x));
                 for (int s = 0; s < run.fitness().shards(); s++) {
                     tasks.add(new EvalTask(g, c, s, spec, false));
                 }
@@ -165,8 +158,7 @@ public final class Evolution {
                     pop.size(), run.fitness().shards()), tasks);
             double jobSeconds = (System.nanoTime() - jobStart) / 1e9;
             List<CandidateResult> results = CandidateResult.reduceAll(run.fitness(), shards, genomes);
-            double[] fitness = results.stream().mapToDouble(CandidateResult::fitness).toArray();
-            cma.tell(pop, fitness);
+            optimizer.tell(pop, results.stream().map(r -> r.objectives().forOptimizer()).toArray(double[][]::new));
             lease.verify();
             sink.writeGeneration(g, results, shards);
             listener.afterResults(g);
@@ -175,22 +167,19 @@ public final class Evolution {
             int ok = 0;
             double genBest = Double.NaN;
             for (CandidateResult r : results) {
-                if (r.failed()) {
-                    continue;
-                }
-                sum += r.fitness();
-                ok++;
-                genBest = Double.isNaN(genBest) ? r.fitness() : Math.max(genBest, r.fitness());
-                if (best == null || r.fitness() > best.fitness()) {
-                    best = new RunState.Best(g, r.candidate(), r.fitness(), r.genome(), r.spec().recipe());
+                best = RunState.Best.better(best, g, r);
+                if (!r.failed()) {
+                    sum += r.fitness();
+                    ok++;
+                    genBest = Double.isNaN(genBest) ? r.fitness() : Math.max(genBest, r.fitness());
                 }
             }
-            String stop = cma.shouldStop().map(Enum::name).orElse(null);
+            String stop = optimizer.stopReason().orElse(null);
             RunState.GenerationStats stats = new RunState.GenerationStats(g, genBest, ok == 0 ? Double.NaN : sum / ok,
                     results.size() - ok, (System.nanoTime() - t0) / 1e9, jobSeconds,
                     shards.stream().mapToDouble(ShardResult::buildSeconds).sum(),
                     shards.stream().mapToDouble(ShardResult::evalSeconds).sum(), runner.slots());
-            state = state.next(g, cma.state().toJson(), best, stats, stop);
+            state = state.next(g, optimizer.state(), best, stats, stop);
             lease.verify();
             store.writeCheckpoint(state);
             listener.afterCheckpoint(g);
@@ -204,10 +193,10 @@ public final class Evolution {
                 out.println("the optimizer stopped: " + stop);
             }
         }
-        return finish(state, genome, lease);
+        return finish(state, genome, optimizer, lease);
     }
 
-    private Outcome finish(RunState state, MergeGenome genome, RunLease lease) {
+    private Outcome finish(RunState state, Genome genome, Optimizer optimizer, RunLease lease) {
         if (store.exists("report.md")) {
             out.println("run " + run.runId() + " is complete: " + store.location("report.md"));
             return new Outcome(state, List.of(), store.readString("report.md"));
@@ -216,31 +205,29 @@ public final class Evolution {
             throw new IllegalStateException("run " + run.runId() + ": no candidate could be evaluated; see the error column of "
                     + store.location("candidates"));
         }
+        MergeConfig bestRecipe = MergeConfig.parse(store.location("best/mergekit_config.yml"), state.best().recipe());
         String best = store.location("best");
         if (!storage.isComplete(best)) {
             lease.verify();
             storage.delete(best); // what an interrupted end of run left: merged again, never kept half
-            out.println(MergeRun.run(MergeConfig.parse(store.location("best/mergekit_config.yml"), state.best().recipe()),
-                    best, storage, cache));
+            out.println(MergeRun.run(bestRecipe, best, storage, cache));
         }
         List<CandidateSpec> specs = new ArrayList<>();
         if (run.baseModel() != null) {
-            specs.add(CandidateSpec.checkpoint("base " + run.label(run.baseModel()), run.baseModel()));
+            specs.add(CandidateSpec.asIs("base " + run.label(run.baseModel()), run.baseModel()));
         }
-        run.models().forEach(m -> specs.add(CandidateSpec.checkpoint(run.label(m), m)));
-        if (run.models().size() > 1) {
-            specs.add(CandidateSpec.merge("linear 1/" + run.models().size(), genome.uniformLinearRecipe()));
-        }
+        run.models().forEach(m -> specs.add(CandidateSpec.asIs(run.label(m), m)));
+        genome.baselines().forEach((label, recipe) -> specs.add(new CandidateSpec(label, recipe)));
         // The evolved row is best/ as written, the model users take away. The search scored the
         // merge in memory in the device's precision (float32 on a CPU, float16 on a GPU); a best/
         // in another dtype (the base's bfloat16, say) is rounded differently, so that row is shown too.
         String evolved = "evolved (generation " + state.best().generation() + ", candidate " + state.best().candidate() + ")";
         DType written = CheckpointHeaders.read(storage, best).tensors().values().iterator().next().dtype();
         if (written != DType.F32) {
-            specs.add(CandidateSpec.merge(evolved + " in memory, as searched", state.best().recipe()));
+            specs.add(new CandidateSpec(evolved + " in memory, as searched", bestRecipe));
             evolved += " best/ " + written.torchName();
         }
-        specs.add(CandidateSpec.checkpoint(evolved, best));
+        specs.add(CandidateSpec.asIs(evolved, best));
         List<EvalTask> tasks = new ArrayList<>();
         for (int c = 0; c < specs.size(); c++) {
             for (int s = 0; s < run.test().shards(); s++) {
@@ -251,7 +238,7 @@ public final class Evolution {
                 runner.run("test: " + specs.size() + " models x " + run.test().shards() + " shards", tasks), null);
         lease.verify();
         sink.writeTest(test);
-        Report report = new Report(run, genome, state, test);
+        Report report = new Report(run, genome, state, optimizer.populationSize(), test);
         store.write("fitness.png", FitnessCurve.png(state.history()));
         String markdown = report.markdown();
         store.write("report.md", markdown.getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -1,15 +1,21 @@
 package dev.evomerge.driver;
 
+import dev.evomerge.io.TensorNames;
+import dev.evomerge.merge.MergeConfig;
 import dev.evomerge.merge.MergeMethods;
+import dev.evomerge.merge.ParameterValue;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 
 /**
  * The genome of a parameter-space merge and its decoding into a mergekit recipe, as in
  * mergekit-evolve and the paper: for each layer group ({@code layer_granularity} consecutive
  * layers; 0 = the whole model is one group), for each model, a weight and (for the methods that
- * read it) a density. The genome is laid out [group][model][parameter], row-major.
+ * read it) a density. The genome is laid out [group][model][parameter], row-major; every gene
+ * starts at {@code x0} and lives in [0, 1] (weights in [-1, 1] with {@code allow_negative_weights}).
  *
  * <p>Decoding follows mergekit-evolve: a weight is |x| (x itself with {@code allow_negative_weights}),
  * a density is |x| clamped to [0, 1]. A group's values reach its layers through
@@ -17,7 +23,7 @@ import java.util.Locale;
  * embeddings take the first group's values and the final norm and head the last group's (an
  * unfiltered entry), as mergekit's slices do.
  */
-public final class MergeGenome {
+public final class MergeGenome implements Genome {
     private final RunConfig run;
     private final int layers;
     private final int groups;
@@ -35,6 +41,7 @@ public final class MergeGenome {
                 ? List.of("weight", "density") : List.of("weight");
     }
 
+    @Override
     public int size() {
         return groups * run.models().size() * parameters.size();
     }
@@ -49,6 +56,7 @@ public final class MergeGenome {
     }
 
     /** The gene names, in genome order: {@code g0.m1.density} is group 0, model 1, density. */
+    @Override
     public List<String> geneNames() {
         List<String> names = new ArrayList<>();
         for (int g = 0; g < groups; g++) {
@@ -59,6 +67,37 @@ public final class MergeGenome {
             }
         }
         return names;
+    }
+
+    @Override
+    public double[] lower() {
+        double[] lo = new double[size()];
+        List<String> names = geneNames();
+        for (int i = 0; i < lo.length; i++) {
+            lo[i] = run.allowNegativeWeights() && names.get(i).endsWith(".weight") ? -1 : 0;
+        }
+        return lo;
+    }
+
+    @Override
+    public double[] upper() {
+        double[] hi = new double[size()];
+        Arrays.fill(hi, 1);
+        return hi;
+    }
+
+    /** The paper's Optuna setup: every gene at x0 (0.5). */
+    @Override
+    public double[] initial() {
+        double[] x = new double[size()];
+        Arrays.fill(x, run.x0());
+        return x;
+    }
+
+    @Override
+    public String describe() {
+        return String.format(java.util.Locale.ROOT, "%d genes = %d layer group(s) x %d model(s) x (%s)", size(), groups,
+                run.models().size(), String.join(", ", parameters));
     }
 
     private int index(int group, int model, int parameter) {
@@ -74,66 +113,61 @@ public final class MergeGenome {
         };
     }
 
-    /** The mergekit YAML recipe of a genome; {@code seed} fixes the DARE masks. */
-    public String recipe(double[] genome, long seed) {
+    /** The recipe of a genome, with the run's seed (which fixes the DARE masks). */
+    @Override
+    public MergeConfig decode(double[] genome) {
+        return decode(genome, run.seed());
+    }
+
+    /** The recipe of a genome; {@code seed} fixes the DARE masks. */
+    public MergeConfig decode(double[] genome, long seed) {
         if (genome.length != size()) {
             throw new IllegalArgumentException("genome of " + genome.length + " genes, the layout has " + size());
         }
-        StringBuilder y = new StringBuilder();
-        y.append("merge_method: ").append(run.method()).append('\n');
-        if (run.baseModel() != null) {
-            y.append("base_model: ").append(quote(run.baseModel())).append('\n');
-        }
-        y.append("models:\n");
+        List<MergeConfig.ModelEntry> models = new ArrayList<>();
         for (int m = 0; m < run.models().size(); m++) {
-            y.append("  - model: ").append(quote(run.models().get(m))).append("\n    parameters:\n");
+            Map<String, ParameterValue> params = new LinkedHashMap<>();
             for (int p = 0; p < parameters.size(); p++) {
-                y.append("      ").append(parameters.get(p)).append(':');
-                if (groups == 1) {
-                    y.append(' ').append(number(decode(genome, 0, m, p))).append('\n');
-                    continue;
-                }
-                y.append('\n');
-                y.append("        - {filter: model.embed_tokens., value: ").append(number(decode(genome, 0, m, p))).append("}\n");
-                int per = layers / groups;
-                for (int layer = 0; layer < layers; layer++) {
-                    y.append("        - {filter: model.layers.").append(layer).append(".").append(", value: ")
-                            .append(number(decode(genome, layer / per, m, p))).append("}\n");
-                }
-                y.append("        - {value: ").append(number(decode(genome, groups - 1, m, p))).append("}\n");
+                params.put(parameters.get(p), groups == 1 ? new ParameterValue.Constant(decode(genome, 0, m, p)) : byGroup(genome, m, p));
             }
+            models.add(new MergeConfig.ModelEntry(run.models().get(m), params));
         }
-        y.append("parameters:\n  normalize: ").append(run.normalize()).append('\n');
-        if (run.dtype() != null) {
-            y.append("dtype: ").append(run.dtype()).append('\n');
+        return new MergeConfig(run.method(), run.baseModel(), models, List.of(),
+                Map.of("normalize", new ParameterValue.Constant(run.normalize() ? 1 : 0)), dtype(), run.tokenizerSource(), seed);
+    }
+
+    /** One model's parameter by layer: the embeddings at the first group's value, each layer its group's, the rest the last group's. */
+    private ParameterValue byGroup(double[] genome, int m, int p) {
+        List<String> filters = new ArrayList<>();
+        List<ParameterValue> values = new ArrayList<>();
+        filters.add(TensorNames.EMBEDDINGS_FILTER);
+        values.add(new ParameterValue.Constant(decode(genome, 0, m, p)));
+        int per = layers / groups;
+        for (int layer = 0; layer < layers; layer++) {
+            filters.add(TensorNames.layerPrefix(layer));
+            values.add(new ParameterValue.Constant(decode(genome, layer / per, m, p)));
         }
-        if (run.tokenizerSource() != null) {
-            y.append("tokenizer_source: ").append(quote(run.tokenizerSource())).append('\n');
-        }
-        y.append("seed: ").append(seed).append('\n');
-        return y.toString();
+        filters.add(null);
+        values.add(new ParameterValue.Constant(decode(genome, groups - 1, m, p)));
+        return new ParameterValue.Filtered(filters, values);
+    }
+
+    private dev.evomerge.io.DType dtype() {
+        return run.dtype() == null ? null : dev.evomerge.io.DType.fromTorchName(run.dtype());
+    }
+
+    /** The plain average, "linear 1/N", when there are several models. */
+    @Override
+    public Map<String, dev.evomerge.merge.Recipe> baselines() {
+        return run.models().size() > 1 ? Map.of("linear 1/" + run.models().size(), uniformLinearRecipe()) : Map.of();
     }
 
     /** The plain merge every search is measured against: each model at weight 1/N, linearly. */
-    public String uniformLinearRecipe() {
-        StringBuilder y = new StringBuilder("merge_method: linear\nmodels:\n");
+    public MergeConfig uniformLinearRecipe() {
+        List<MergeConfig.ModelEntry> models = new ArrayList<>();
         for (String m : run.models()) {
-            y.append("  - model: ").append(quote(m)).append("\n    parameters:\n      weight: ")
-                    .append(number(1.0 / run.models().size())).append('\n');
+            models.add(new MergeConfig.ModelEntry(m, Map.of("weight", new ParameterValue.Constant(1.0 / run.models().size()))));
         }
-        if (run.dtype() != null) {
-            y.append("dtype: ").append(run.dtype()).append('\n');
-        }
-        return y.toString();
-    }
-
-    /** Doubles in their shortest exact form, so a recipe re-read gives the same numbers. */
-    private static String number(double v) {
-        return Double.toString(v).toLowerCase(Locale.ROOT);
-    }
-
-    /** A location as a YAML string (locations may hold ':' as in s3a://). */
-    private static String quote(String s) {
-        return "'" + s.replace("'", "''") + "'";
+        return new MergeConfig("linear", null, models, List.of(), Map.of(), dtype(), null, 0);
     }
 }

@@ -1,6 +1,7 @@
 package dev.evomerge.driver;
 
-import dev.evomerge.optim.CmaState;
+import dev.evomerge.eval.TaskSpec;
+import dev.evomerge.merge.AsIs;
 import java.util.List;
 import java.util.Locale;
 
@@ -10,14 +11,16 @@ import java.util.Locale;
  */
 public final class Report {
     private final RunConfig run;
-    private final MergeGenome genome;
+    private final Genome genome;
     private final RunState state;
+    private final int population;
     private final List<CandidateResult> test;
 
-    public Report(RunConfig run, MergeGenome genome, RunState state, List<CandidateResult> test) {
+    public Report(RunConfig run, Genome genome, RunState state, int population, List<CandidateResult> test) {
         this.run = run;
         this.genome = genome;
         this.state = state;
+        this.population = population;
         this.test = test;
     }
 
@@ -25,14 +28,14 @@ public final class Report {
     public String table() {
         StringBuilder b = new StringBuilder("| model |");
         StringBuilder rule = new StringBuilder("|---|");
-        for (RunConfig.TaskSpec t : run.test().tasks()) {
+        for (TaskSpec t : run.test().tasks()) {
             b.append(' ').append(t.metric()).append(" |");
             rule.append("---:|");
         }
         b.append(" fitness |\n").append(rule).append("---:|\n");
         for (CandidateResult r : test) {
             b.append("| ").append(r.spec().label()).append(" |");
-            for (RunConfig.TaskSpec t : run.test().tasks()) {
+            for (TaskSpec t : run.test().tasks()) {
                 Double v = r.metrics().get(t.metric());
                 b.append(' ').append(v == null ? "error" : String.format(Locale.ROOT, "%.4f", v)).append(" |");
             }
@@ -51,15 +54,13 @@ public final class Report {
     public String markdown() {
         StringBuilder b = new StringBuilder();
         b.append("# evomerge run `").append(run.runId()).append("`\n\n");
-        b.append(String.format(Locale.ROOT, "Config `%s` (sha256 %s). Merge method **%s**", run.file(), run.sha256().substring(0, 12),
+        b.append(String.format(Locale.ROOT, "Config `%s` (sha256 %s). Merge method **%s**", run.location(), run.sha256().substring(0, 12),
                 run.method()));
         if (run.baseModel() != null) {
             b.append(" over `").append(run.baseModel()).append('`');
         }
-        b.append(String.format(Locale.ROOT, "; genome of %d genes (%d layer group(s) x %d model(s) x %s); CMA-ES, %d generation(s)"
-                        + " of %d, sigma0 %.4g, seed %d.%n%n", genome.size(), genome.groups(), run.models().size(),
-                String.join(", ", genome.parameters()), state.history().size(), CmaState.fromJson(state.cma()).lambda(),
-                run.sigma0(), run.seed()));
+        b.append(String.format(Locale.ROOT, "; genome of %s; CMA-ES, %d generation(s) of %d, sigma0 %.4g, seed %d.%n%n",
+                genome.describe(), state.history().size(), population, run.sigma0(), run.seed()));
         b.append("## Test split\n\n");
         b.append("Tasks: ");
         run.test().tasks().forEach(t -> b.append('`').append(t.name()).append("` (").append(t.task()).append(", ")
@@ -67,6 +68,10 @@ public final class Report {
         b.append("\n\nLoss is mean nats per token (lower is better); fitness is the mean over tasks of accuracy or of minus "
                 + "the loss (higher is better).\n\n");
         b.append(table()).append('\n');
+        b.append("Models as the config names them, and where they are:\n\n");
+        test.stream().filter(r -> r.spec().recipe() instanceof AsIs).forEach(r -> b.append("- ").append(r.spec().label())
+                .append(": `").append(((AsIs) r.spec().recipe()).location()).append("`\n"));
+        b.append('\n');
         b.append(evolvedWins() ? "The evolved merge is ahead of every parent and of the linear merge.\n\n"
                 : "The evolved merge is **not** ahead of every other row.\n\n");
         b.append("## Fitness per generation (fitness split)\n\n![fitness per generation](fitness.png)\n\n");

@@ -1,8 +1,11 @@
 package dev.evomerge.driver;
 
+import dev.evomerge.eval.EvalSet;
 import dev.evomerge.eval.MgsmTask;
 import dev.evomerge.eval.Split;
 import dev.evomerge.eval.Task;
+import dev.evomerge.eval.TaskSpec;
+import dev.evomerge.executor.WorkerSpec;
 import dev.evomerge.io.DType;
 import dev.evomerge.io.Locations;
 import dev.evomerge.io.SafeYaml;
@@ -35,27 +38,6 @@ public record RunConfig(String file, String location, String yaml, String runId,
                         double x0, long seed, boolean separable, EvalSet fitness, EvalSet test, String device,
                         int candidateCache, int leaseSeconds, String sparkMaster, Map<String, String> sparkConf,
                         Map<String, String> labels) implements Serializable {
-
-    /** One scored dataset: what is measured ({@code likelihood} or {@code mgsm}), on which items. */
-    public record TaskSpec(String name, String task, String data, String split, String lang, String template,
-                           int maxNewTokens) implements Serializable {
-        public Task toTask() {
-            return Task.parse(task, lang, template, maxNewTokens);
-        }
-
-        public boolean isLikelihood() {
-            return task.equals("likelihood");
-        }
-
-        /** The metric's column name: {@code <name>.loss} (nats per token) or {@code <name>.accuracy}. */
-        public String metric() {
-            return name + (isLikelihood() ? ".loss" : ".accuracy");
-        }
-    }
-
-    /** The tasks of a fitness or test evaluation, cut into {@code shards} per task. */
-    public record EvalSet(List<TaskSpec> tasks, int shards, int batchSize) implements Serializable {
-    }
 
     /** The merge methods whose per-model parameters the genome can carry (weight, and density where read). */
     public static final List<String> SEARCHABLE_METHODS = List.of("linear", "task_arithmetic", "ties", "dare_ties",
@@ -214,6 +196,11 @@ public record RunConfig(String file, String location, String yaml, String runId,
         return new RunConfig(file, location, yaml, runId, Locations.absolute(dir), method, baseModel, models, dtype, tokenizerSource,
                 layerGranularity, normalize, allowNegativeWeights, population, generations, evaluations, sigma0, x0, seed, separable,
                 fitness, test, device, candidateCache, leaseSeconds, sparkMaster, sparkConf, labels);
+    }
+
+    /** What the executors need of this run (and all they get): the evaluation sets, the device, the cache size. */
+    public WorkerSpec workerSpec() {
+        return new WorkerSpec(runId + "@" + sha256() + "@" + out, fitness, test, device, candidateCache);
     }
 
     /** A location of this config as the user wrote it (for tables people read); the absolute form for any other. */

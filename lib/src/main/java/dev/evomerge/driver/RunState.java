@@ -1,21 +1,32 @@
 package dev.evomerge.driver;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.evomerge.optim.OptimizerState;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Everything a resumed run needs after generation {@code generation}: the optimizer's complete
- * state (JSON, bit-exact), the best candidate so far, one line of statistics per generation, and
- * whether the optimizer asked to stop. Written as {@code checkpoint/generation-NNNNN.json}.
+ * state (whichever optimizer it is; exact as JSON), the best candidate so far (kept here and only
+ * here), one line of statistics per generation, and whether the optimizer asked to stop. Written
+ * as {@code checkpoint/generation-NNNNN.json}.
  */
-public record RunState(String runId, String configSha256, int generation, String cma, Best best,
+public record RunState(String runId, String configSha256, int generation, OptimizerState optimizer, Best best,
                        List<GenerationStats> history, String stopReason) {
 
-    /** The best candidate seen so far (ties go to the earlier one). */
+    /** The best candidate so far (ties go to the earlier one): its genes, fitness and recipe (YAML, as users read it). */
     public record Best(int generation, int candidate, double fitness, double[] genome, String recipe) {
+        /** The better of {@code current} (may be null) and {@code r}; {@code current} on a tie. */
+        static Best better(Best current, int generation, CandidateResult r) {
+            if (r.failed() || current != null && !(r.fitness() > current.fitness())) {
+                return current;
+            }
+            return new Best(generation, r.candidate(), r.fitness(), r.genome(), r.spec().recipe().toYaml());
+        }
     }
 
     /** One generation: fitness best/mean over the candidates that worked, and where the time went. */
@@ -23,16 +34,17 @@ public record RunState(String runId, String configSha256, int generation, String
                                   double buildSeconds, double evalSeconds, int slots) {
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
 
-    public static RunState fresh(RunConfig run, String cma) {
-        return new RunState(run.runId(), run.sha256(), 0, cma, null, List.of(), null);
+    public static RunState fresh(RunConfig run, OptimizerState optimizer) {
+        return new RunState(run.runId(), run.sha256(), 0, optimizer, null, List.of(), null);
     }
 
-    public RunState next(int gen, String cmaJson, Best newBest, GenerationStats stats, String stop) {
+    public RunState next(int gen, OptimizerState optimizerNow, Best newBest, GenerationStats stats, String stop) {
         List<GenerationStats> h = new ArrayList<>(history);
         h.add(stats);
-        return new RunState(runId, configSha256, gen, cmaJson, newBest, List.copyOf(h), stop);
+        return new RunState(runId, configSha256, gen, optimizerNow, newBest, List.copyOf(h), stop);
     }
 
     public String toJson() {

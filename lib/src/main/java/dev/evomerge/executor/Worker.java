@@ -1,16 +1,18 @@
 package dev.evomerge.executor;
 
 import ai.djl.Device;
-import dev.evomerge.driver.RunConfig;
 import dev.evomerge.eval.Datasets;
 import dev.evomerge.eval.EvalItem;
+import dev.evomerge.eval.EvalSet;
 import dev.evomerge.eval.Evaluator;
 import dev.evomerge.eval.Shards;
 import dev.evomerge.eval.Split;
 import dev.evomerge.eval.Summary;
+import dev.evomerge.eval.TaskSpec;
 import dev.evomerge.io.Checkpoint;
 import dev.evomerge.io.CheckpointCache;
 import dev.evomerge.io.Storage;
+import dev.evomerge.merge.AsIs;
 import dev.evomerge.merge.MergeConfig;
 import dev.evomerge.merge.Merger;
 import dev.evomerge.model.AllocatorSettings;
@@ -40,19 +42,19 @@ public final class Worker implements AutoCloseable {
         }
     }
 
-    private final RunConfig run;
+    private final WorkerSpec spec;
     private final Storage storage;
     private final ParentPool parents;
     private final CandidatePool<Built> candidates;
     private final Device device;
     private final Map<String, List<EvalItem>> items = new HashMap<>();
 
-    public Worker(RunConfig run, Storage storage, CheckpointCache cache) {
-        this.run = run;
+    public Worker(WorkerSpec spec, Storage storage, CheckpointCache cache) {
+        this.spec = spec;
         this.storage = storage;
         this.parents = new ParentPool(cache);
-        this.candidates = new CandidatePool<>(run.candidateCache());
-        this.device = Devices.parse(run.device());
+        this.candidates = new CandidatePool<>(spec.candidateCache());
+        this.device = Devices.parse(spec.device());
         if (device.isGpu()) {
             return;
         }
@@ -69,7 +71,7 @@ public final class Worker implements AutoCloseable {
      * so Spark retries the task.
      */
     public ShardResult run(EvalTask task) {
-        RunConfig.EvalSet set = task.test() ? run.test() : run.fitness();
+        EvalSet set = spec.set(task.test());
         CandidatePool.Lease<Built> lease;
         try {
             lease = candidates.acquire(task.spec().key(), key -> build(task.spec()));
@@ -82,11 +84,11 @@ public final class Worker implements AutoCloseable {
         try {
             List<Summary> perTask = new ArrayList<>();
             Evaluator evaluator = new Evaluator(lease.value().model(), lease.value().tokenizer(), set.batchSize());
-            for (RunConfig.TaskSpec spec : set.tasks()) {
-                List<EvalItem> shard = Shards.of(items(spec), set.shards()).get(task.shard());
-                Summary s = Summary.of(evaluator.run(spec.toTask(), shard));
-                if (spec.isLikelihood() && !Double.isFinite(s.loss())) {
-                    throw new CandidateException(task.spec().label() + ": non-finite loss on " + spec.name());
+            for (TaskSpec t : set.tasks()) {
+                List<EvalItem> shard = Shards.of(items(t), set.shards()).get(task.shard());
+                Summary s = Summary.of(evaluator.run(t.toTask(), shard));
+                if (t.isLikelihood() && !Double.isFinite(s.loss())) {
+                    throw new CandidateException(task.spec().label() + ": non-finite loss on " + t.name());
                 }
                 perTask.add(s);
             }
@@ -101,24 +103,25 @@ public final class Worker implements AutoCloseable {
         }
     }
 
-    private ShardResult failed(EvalTask task, RunConfig.EvalSet set, double buildSeconds, RuntimeException e) {
+    private ShardResult failed(EvalTask task, EvalSet set, double buildSeconds, RuntimeException e) {
         List<Summary> empty = set.tasks().stream().map(t -> new Summary(0, 0, 0, 0, 0)).toList();
         String message = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getSimpleName());
         return new ShardResult(task, empty, buildSeconds, 0, false, null, parents.loads(), message);
     }
 
-    private Built build(CandidateSpec spec) {
+    private Built build(CandidateSpec candidate) {
         Transformer model;
         Checkpoint tokenizerFrom;
-        if (spec.recipe() != null) {
-            MergeConfig cfg = MergeConfig.parse("recipe of " + spec.label(), spec.recipe());
+        if (candidate.recipe() instanceof MergeConfig cfg) {
             var plan = Merger.plan(cfg, parents::get);
-            model = Transformer.load(new CandidateWeights(plan, spec.label()), device);
+            model = Transformer.load(new CandidateWeights(plan, candidate.label()), device);
             tokenizerFrom = cfg.tokenizerSource() != null && !cfg.tokenizerSource().equals("base")
                     ? parents.get(cfg.tokenizerSource()) : plan.reference();
-        } else {
-            tokenizerFrom = parents.get(spec.model());
+        } else if (candidate.recipe() instanceof AsIs asIs) {
+            tokenizerFrom = parents.get(asIs.location());
             model = Transformer.load(WeightSource.of(tokenizerFrom), device);
+        } else {
+            throw new IllegalArgumentException("no executor builds " + candidate.recipe().getClass().getSimpleName());
         }
         try {
             return new Built(model, Tokenizer.load(tokenizerFrom.dir(), tokenizerFrom.config()));
@@ -129,9 +132,9 @@ public final class Worker implements AutoCloseable {
     }
 
     /** The task's items (its split of its data set), read once per executor. */
-    private synchronized List<EvalItem> items(RunConfig.TaskSpec spec) {
-        return items.computeIfAbsent(spec.data() + "|" + spec.split(),
-                k -> Split.parse(spec.split()).select(Datasets.read(storage, spec.data())));
+    private synchronized List<EvalItem> items(TaskSpec t) {
+        return items.computeIfAbsent(t.data() + "|" + t.split(),
+                k -> Split.parse(t.split()).select(Datasets.read(storage, t.data())));
     }
 
     @Override

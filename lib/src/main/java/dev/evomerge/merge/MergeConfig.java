@@ -13,20 +13,25 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A merge recipe in mergekit's YAML format ({@code merge_method}, {@code base_model},
- * {@code models} with per-model {@code parameters}, global {@code parameters}, {@code dtype},
- * {@code tokenizer_source}), plus evomerge's {@code seed} for DARE/DELLA randomness. Validated
- * here, once: every problem is one line naming the file and the key.
+ * A parameter-space merge recipe, typed: mergekit's format ({@code merge_method}, {@code base_model},
+ * {@code models} with per-model {@code parameters}, or passthrough {@code slices}; global
+ * {@code parameters}, {@code dtype}, {@code tokenizer_source}), plus evomerge's {@code seed} for
+ * DARE/DELLA randomness. {@link #parse} validates mergekit YAML once (every problem is one line
+ * naming the file and the key); {@link #toYaml} writes it back, canonically.
  */
-public record MergeConfig(String file, String yaml, MergeMethod method, String baseModel, List<ModelEntry> models,
-                          List<Slice> slices, Map<String, ParameterValue> parameters, DType dtype, String tokenizerSource,
-                          long seed) {
+public record MergeConfig(String mergeMethod, String baseModel, List<ModelEntry> models, List<Slice> slices,
+                          Map<String, ParameterValue> parameters, DType dtype, String tokenizerSource, long seed) implements Recipe {
 
-    public record ModelEntry(String model, Map<String, ParameterValue> parameters) {
+    public record ModelEntry(String model, Map<String, ParameterValue> parameters) implements java.io.Serializable {
     }
 
     /** One slice of a passthrough merge: layers [from, to) of a model, in output order. */
-    public record Slice(String model, int from, int to, Map<String, ParameterValue> parameters) {
+    public record Slice(String model, int from, int to, Map<String, ParameterValue> parameters) implements java.io.Serializable {
+    }
+
+    /** The method, from the registry (the recipe holds its name, so it travels and compares as plain data). */
+    public MergeMethod method() {
+        return MergeMethods.byName(mergeMethod);
     }
 
     private static final Set<String> TOP_LEVEL = Set.of("merge_method", "base_model", "models", "parameters", "dtype",
@@ -105,7 +110,62 @@ public record MergeConfig(String file, String yaml, MergeMethod method, String b
         }
         String tokenizerSource = root.hasNonNull("tokenizer_source") ? root.get("tokenizer_source").asText() : null;
         long seed = root.path("seed").asLong(0);
-        return new MergeConfig(file, yaml, method, base, List.copyOf(models), slices, globals, dtype, tokenizerSource, seed);
+        return new MergeConfig(method.name(), base, List.copyOf(models), slices, Map.copyOf(globals), dtype, tokenizerSource, seed);
+    }
+
+    /**
+     * The recipe in mergekit's YAML, canonical: keys in mergekit's order, numbers in their shortest
+     * exact form, parameters sorted by name, locations quoted. Parsing it gives an equal recipe.
+     */
+    @Override
+    public String toYaml() {
+        StringBuilder y = new StringBuilder("merge_method: ").append(mergeMethod).append('\n');
+        if (baseModel != null) {
+            y.append("base_model: ").append(YamlText.quote(baseModel)).append('\n');
+        }
+        if (!models.isEmpty()) {
+            y.append("models:\n");
+            for (ModelEntry m : models) {
+                y.append("  - model: ").append(YamlText.quote(m.model())).append('\n');
+                appendParameters(y, "    ", m.parameters());
+            }
+        }
+        if (!slices.isEmpty()) {
+            y.append("slices:\n");
+            for (Slice sl : slices) {
+                y.append("  - sources:\n      - model: ").append(YamlText.quote(sl.model())).append('\n')
+                        .append("        layer_range: [").append(sl.from()).append(", ").append(sl.to()).append("]\n");
+                appendParameters(y, "        ", sl.parameters());
+            }
+        }
+        appendParameters(y, "", parameters);
+        if (dtype != null) {
+            y.append("dtype: ").append(dtype.torchName()).append('\n');
+        }
+        if (tokenizerSource != null) {
+            y.append("tokenizer_source: ").append(YamlText.quote(tokenizerSource)).append('\n');
+        }
+        y.append("seed: ").append(seed).append('\n');
+        return y.toString();
+    }
+
+    /** Switches mergekit writes as booleans. */
+    private static final Set<String> FLAGS = Set.of("normalize", "rescale", "int8_mask");
+
+    private static void appendParameters(StringBuilder y, String indent, Map<String, ParameterValue> params) {
+        if (params.isEmpty()) {
+            return;
+        }
+        y.append(indent).append("parameters:\n");
+        for (String name : new java.util.TreeSet<>(params.keySet())) {
+            ParameterValue v = params.get(name);
+            y.append(indent).append("  ").append(name).append(':');
+            if (v instanceof ParameterValue.Constant c && FLAGS.contains(name) && (c.value() == 0 || c.value() == 1)) {
+                y.append(' ').append(c.value() == 1).append('\n');
+            } else {
+                v.appendYaml(y, indent + "    ");
+            }
+        }
     }
 
     private static List<Slice> slices(String file, JsonNode node, MergeMethod method) {

@@ -11,6 +11,7 @@ import dev.evomerge.io.MappedBuffers;
 import dev.evomerge.io.ShardedWriter;
 import dev.evomerge.io.TensorBytes;
 import dev.evomerge.io.TensorInfo;
+import dev.evomerge.io.TensorNames;
 import dev.evomerge.io.TensorSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,10 +24,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Builds a merged model from a {@link MergeConfig}, tensor by tensor: only the current tensor of
@@ -37,8 +37,6 @@ import java.util.regex.Pattern;
  * place only when complete.
  */
 public final class Merger {
-    private static final Pattern LAYER = Pattern.compile("\\.layers\\.(\\d+)\\.");
-
     private Merger() {
     }
 
@@ -127,18 +125,18 @@ public final class Merger {
             MergeConfig.Slice slice = cfg.slices().get(s);
             Checkpoint source = open.apply(slice.model());
             if (slice.to() > source.config().numHiddenLayers()) {
-                throw new MergeConfigException(cfg.file(), "slices[" + s + "].sources[0].layer_range", "[" + slice.from() + ", "
+                throw new MergeConfigException("the recipe", "slices[" + s + "].sources[0].layer_range", "[" + slice.from() + ", "
                         + slice.to() + ") but " + slice.model() + " has " + source.config().numHiddenLayers() + " layers");
             }
             for (int l = slice.from(); l < slice.to(); l++, k++) {
-                String prefix = "model.layers." + l + ".";
-                String outPrefix = "model.layers." + k + ".";
+                String prefix = TensorNames.layerPrefix(l);
+                String outPrefix = TensorNames.layerPrefix(k);
                 for (TensorInfo t : source.tensors().values()) {
                     if (!t.name().startsWith(prefix)) {
                         continue;
                     }
                     String suffix = t.name().substring(prefix.length());
-                    TensorInfo like = reference.tensors().get("model.layers.0." + suffix);
+                    TensorInfo like = reference.tensors().get(TensorNames.layer(0, suffix));
                     if (like == null || !Arrays.equals(like.shape(), t.shape())) {
                         throw new CheckpointException(slice.model(), "tensor '" + t.name() + "': shape " + t.shapeString()
                                 + " does not fit the layers of " + referenceLocation);
@@ -155,14 +153,14 @@ public final class Merger {
         List<MergePlan.OutputTensor> tensors = new ArrayList<>();
         List<MergePlan.OutputTensor> tail = new ArrayList<>();
         for (TensorInfo t : reference.tensors().values()) {
-            if (t.name().startsWith("model.layers.")) {
+            if (t.name().startsWith(TensorNames.LAYERS)) {
                 continue;
             }
             TensorSpec spec = new TensorSpec(t.name(), t.dtype(), t.shape());
             MergePlan.OutputTensor o = t.dtype().isFloatingPoint()
                     ? new MergePlan.OutputTensor(spec, () -> reference.floats(t.name()), null, null)
                     : new MergePlan.OutputTensor(spec, null, reference, t.name());
-            (t.name().contains("embed_tokens") ? tensors : tail).add(o);
+            (TensorNames.isEmbeddings(t.name()) ? tensors : tail).add(o);
         }
         tensors.addAll(layerTensors);
         tensors.addAll(tail);
@@ -228,11 +226,11 @@ public final class Merger {
      * at 0, the final norm and the head at 1.
      */
     static double depth(String tensorName, int layers) {
-        Matcher m = LAYER.matcher(tensorName);
-        if (m.find()) {
-            return layers <= 1 ? 0 : Integer.parseInt(m.group(1)) / (double) (layers - 1);
+        OptionalInt layer = TensorNames.layerOf(tensorName);
+        if (layer.isPresent()) {
+            return layers <= 1 ? 0 : layer.getAsInt() / (double) (layers - 1);
         }
-        return tensorName.contains("embed_tokens") ? 0 : 1;
+        return TensorNames.isEmbeddings(tensorName) ? 0 : 1;
     }
 
     private static Checkpoint openOnce(Map<String, Checkpoint> open, String location, CheckpointCache cache) {
@@ -266,7 +264,7 @@ public final class Merger {
             if (Files.isRegularFile(generation)) {
                 Files.copy(generation, dir.resolve("generation_config.json"));
             }
-            Files.writeString(dir.resolve("mergekit_config.yml"), cfg.yaml());
+            Files.writeString(dir.resolve("mergekit_config.yml"), cfg.toYaml());
             StringBuilder card = new StringBuilder("---\nlibrary_name: transformers\ntags:\n- merge\n- evomerge\n---\n# Merged model\n\n")
                     .append("Made with evomerge using the **").append(cfg.method().name()).append("** merge method");
             if (cfg.baseModel() != null) {

@@ -9,20 +9,52 @@ import java.util.List;
  * the depth of the model; or a list of {@code {filter, value}} entries, the first whose filter is
  * part of the tensor's name applying (an entry without a filter applies to every tensor).
  */
-public sealed interface ParameterValue {
+public sealed interface ParameterValue extends java.io.Serializable {
 
     /** The number for a tensor at relative depth {@code t} in [0, 1]. Null when no filter entry matches. */
     Double resolve(String tensorName, double t);
+
+    /** Appends " value\n" (a scalar or a flow list) or "\n" then block entries at {@code indent}: YAML that parses back to this. */
+    void appendYaml(StringBuilder y, String indent);
 
     record Constant(double value) implements ParameterValue {
         @Override
         public Double resolve(String tensorName, double t) {
             return value;
         }
+
+        @Override
+        public void appendYaml(StringBuilder y, String indent) {
+            y.append(' ').append(YamlText.number(value)).append('\n');
+        }
     }
 
     /** Values spread evenly over depth [0, 1], linearly interpolated in between (numpy.interp). */
     record Gradient(double[] values) implements ParameterValue {
+        @Override
+        public void appendYaml(StringBuilder y, String indent) {
+            y.append(" [");
+            for (int i = 0; i < values.length; i++) {
+                y.append(i > 0 ? ", " : "").append(YamlText.number(values[i]));
+            }
+            y.append("]\n");
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Gradient g && java.util.Arrays.equals(values, g.values);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(values);
+        }
+
+        @Override
+        public String toString() {
+            return "Gradient" + java.util.Arrays.toString(values);
+        }
+
         @Override
         public Double resolve(String tensorName, double t) {
             if (values.length == 1) {
@@ -39,6 +71,24 @@ public sealed interface ParameterValue {
     }
 
     record Filtered(List<String> filters, List<ParameterValue> values) implements ParameterValue {
+        @Override
+        public void appendYaml(StringBuilder y, String indent) {
+            y.append('\n');
+            for (int i = 0; i < filters.size(); i++) {
+                y.append(indent).append("- {");
+                if (filters.get(i) != null) {
+                    y.append("filter: ").append(YamlText.quote(filters.get(i))).append(", ");
+                }
+                y.append("value:");
+                StringBuilder value = new StringBuilder();
+                values.get(i).appendYaml(value, indent + "  ");
+                if (values.get(i) instanceof Filtered) {
+                    throw new IllegalStateException("a filter entry's value is a number or a gradient");
+                }
+                y.append(value.toString().stripTrailing()).append("}\n");
+            }
+        }
+
         @Override
         public Double resolve(String tensorName, double t) {
             for (int i = 0; i < filters.size(); i++) {

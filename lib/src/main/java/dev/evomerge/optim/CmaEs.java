@@ -36,8 +36,6 @@ public final class CmaEs implements Optimizer {
     private final double tolX;
     private final int funHistoryLength;
     private final double[] funHistory;
-    private double[] bestCandidate;
-    private double bestFitness = Double.NaN;
 
     private Population pending;
     private double[][] pendingForTell; // raw samples behind the encoded candidates
@@ -99,24 +97,29 @@ public final class CmaEs implements Optimizer {
         c.pC = s.pC().clone();
         c.generation = s.generation();
         System.arraycopy(s.funHistory(), 0, c.funHistory, 0, c.funHistory.length);
-        c.bestCandidate = s.bestCandidate() == null ? null : s.bestCandidate().clone();
-        c.bestFitness = s.bestFitness();
         return c;
     }
 
+    @Override
     public CmaState state() {
         return new CmaState(options, restart, p.lambda(), generation, mean.clone(), sigma, cov.values(),
                 cov instanceof FullCovariance full ? full.factors() : null,
-                pSigma.clone(), pC.clone(), funHistory.clone(), margin == null ? null : margin.scale(),
-                bestCandidate == null ? null : bestCandidate.clone(), bestFitness);
+                pSigma.clone(), pC.clone(), funHistory.clone(), margin == null ? null : margin.scale());
     }
 
     public CmaParameters parameters() {
         return p;
     }
 
+    @Override
     public int populationSize() {
         return p.lambda();
+    }
+
+    /** CMA-ES optimizes one objective. */
+    @Override
+    public int objectives() {
+        return 1;
     }
 
     public int generation() {
@@ -133,15 +136,6 @@ public final class CmaEs implements Optimizer {
 
     public double[] mean() {
         return mean.clone();
-    }
-
-    /** The best candidate told so far (in the caller's sense of best), or null before the first tell. */
-    public double[] bestCandidate() {
-        return bestCandidate == null ? null : bestCandidate.clone();
-    }
-
-    public double bestFitness() {
-        return bestFitness;
     }
 
     /**
@@ -213,11 +207,23 @@ public final class CmaEs implements Optimizer {
         return x;
     }
 
+    /** {@link #tell(Population, double[])} with one objective value per candidate, as the {@link Optimizer} seam tells it. */
+    @Override
+    public TellReport tell(Population population, double[][] objectives) {
+        double[] fitness = new double[objectives.length];
+        for (int c = 0; c < objectives.length; c++) {
+            if (objectives[c].length != 1) {
+                throw new IllegalArgumentException("CMA-ES optimizes one objective; candidate " + c + " has " + objectives[c].length);
+            }
+            fitness[c] = objectives[c][0];
+        }
+        return tell(population, fitness);
+    }
+
     /**
      * Updates the distribution with the fitness of the population {@link #ask} gave. A NaN or
      * infinite fitness (a candidate that failed) is ranked worst and listed in the report.
      */
-    @Override
     public TellReport tell(Population population, double[] fitness) {
         if (pending == null) {
             throw new IllegalStateException("tell without ask: generation " + generation + " has no population out");
@@ -239,10 +245,6 @@ public final class CmaEs implements Optimizer {
                 .thenComparingDouble(i -> Double.isFinite(fitness[i]) ? sign * fitness[i] : 0)
                 .thenComparingInt(i -> i));
         int best = order[0];
-        if (Double.isFinite(fitness[best]) && (Double.isNaN(bestFitness) || sign * fitness[best] < sign * bestFitness)) {
-            bestFitness = fitness[best];
-            bestCandidate = population.candidates()[best].clone();
-        }
         recordFunHistory(sign, fitness, order);
 
         double[][] y = new double[p.lambda()][n]; // y_k = (x_k - m) / sigma, sorted best first
@@ -320,8 +322,8 @@ public final class CmaEs implements Optimizer {
     }
 
     @Override
-    public boolean finished() {
-        return shouldStop().isPresent();
+    public Optional<String> stopReason() {
+        return shouldStop().map(Enum::name);
     }
 
     /** Why this run should stop, if it should (the {@code cmaes} library's criteria). */

@@ -6,38 +6,44 @@ import org.apache.commons.math3.random.MersenneTwister;
 /**
  * CMA-ES with restarts and a growing population (IPOP-CMA-ES, Auger and Hansen, CEC 2005): when
  * a run meets a stop criterion it starts again with twice the population, from a uniformly
- * random point of the bounds (or the initial mean when unbounded). The best candidate is kept
- * across restarts.
+ * random point of the bounds (or the initial mean when unbounded). Which candidate was best is the
+ * caller's to keep (the driver's run state), as with every {@link Optimizer}.
  */
 public final class IpopCmaEs implements Optimizer {
     private final int maxRestarts;
     private CmaEs current;
-    private double[] bestCandidate;
-    private double bestFitness = Double.NaN;
 
     public IpopCmaEs(CmaOptions options, int maxRestarts) {
         this.maxRestarts = maxRestarts;
         this.current = new CmaEs(options);
     }
 
-    private IpopCmaEs(int maxRestarts, CmaEs current, double[] bestCandidate, double bestFitness) {
+    private IpopCmaEs(int maxRestarts, CmaEs current) {
         this.maxRestarts = maxRestarts;
         this.current = current;
-        this.bestCandidate = bestCandidate;
-        this.bestFitness = bestFitness;
     }
 
-    /** Plain data: the running optimizer's state plus what IPOP keeps across restarts. */
-    public record State(int maxRestarts, CmaState current, double[] bestCandidate, double bestFitness) {
+    /** Plain data: the running optimizer's state and how many restarts it may make. */
+    public record State(int maxRestarts, CmaState current) implements OptimizerState {
+        @Override
+        public IpopCmaEs restore() {
+            return new IpopCmaEs(maxRestarts, CmaEs.fromState(current));
+        }
     }
 
+    @Override
     public State state() {
-        return new State(maxRestarts, current.state(), bestCandidate == null ? null : bestCandidate.clone(), bestFitness);
+        return new State(maxRestarts, current.state());
     }
 
-    public static IpopCmaEs fromState(State s) {
-        return new IpopCmaEs(s.maxRestarts(), CmaEs.fromState(s.current()),
-                s.bestCandidate() == null ? null : s.bestCandidate().clone(), s.bestFitness());
+    @Override
+    public int objectives() {
+        return 1;
+    }
+
+    @Override
+    public int populationSize() {
+        return current.populationSize();
     }
 
     public CmaEs current() {
@@ -61,29 +67,18 @@ public final class IpopCmaEs implements Optimizer {
     }
 
     @Override
+    public TellReport tell(Population population, double[][] objectives) {
+        return current.tell(population, objectives);
+    }
+
     public TellReport tell(Population population, double[] fitness) {
-        TellReport report = current.tell(population, fitness);
-        double sign = current.state().options().maximize() ? -1 : 1;
-        double f = current.bestFitness();
-        if (Double.isFinite(f) && (Double.isNaN(bestFitness) || sign * f < sign * bestFitness)) {
-            bestFitness = f;
-            bestCandidate = current.bestCandidate();
-        }
-        return report;
+        return current.tell(population, fitness);
     }
 
-    /** True when the last allowed run has stopped too. */
+    /** Set when the last allowed run has stopped too. */
     @Override
-    public boolean finished() {
-        return current.restart() >= maxRestarts && current.shouldStop().isPresent();
-    }
-
-    public double[] bestCandidate() {
-        return bestCandidate == null ? null : bestCandidate.clone();
-    }
-
-    public double bestFitness() {
-        return bestFitness;
+    public Optional<String> stopReason() {
+        return current.restart() >= maxRestarts ? current.stopReason() : Optional.empty();
     }
 
     private static double[] restartMean(CmaOptions o, int restart) {

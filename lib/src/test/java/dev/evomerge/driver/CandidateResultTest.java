@@ -3,8 +3,9 @@ package dev.evomerge.driver;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-
+import dev.evomerge.eval.EvalSet;
 import dev.evomerge.eval.Summary;
+import dev.evomerge.eval.TaskSpec;
 import dev.evomerge.executor.CandidateSpec;
 import dev.evomerge.executor.EvalTask;
 import dev.evomerge.executor.ShardResult;
@@ -12,12 +13,12 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CandidateResultTest {
-    private static final RunConfig.EvalSet SET = new RunConfig.EvalSet(List.of(
-            new RunConfig.TaskSpec("en", "likelihood", "en.tsv", "all", null, null, 256),
-            new RunConfig.TaskSpec("ja", "mgsm", "ja.tsv", "all", "ja", null, 256)), 2, 8);
+    private static final EvalSet SET = new EvalSet(List.of(
+            new TaskSpec("en", "likelihood", "en.tsv", "all", null, null, 256),
+            new TaskSpec("ja", "mgsm", "ja.tsv", "all", "ja", null, 256)), 2, 8);
 
     private static ShardResult shard(int s, Summary en, Summary ja, String error) {
-        EvalTask t = new EvalTask(3, 1, s, CandidateSpec.merge("c", "recipe"), false);
+        EvalTask t = new EvalTask(3, 1, s, CandidateSpec.asIs("c", "file:/m"), false);
         return new ShardResult(t, List.of(en, ja), 0.5, 2.0, s > 0, "exec-" + s, 3, error);
     }
 

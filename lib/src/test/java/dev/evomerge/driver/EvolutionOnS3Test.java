@@ -67,7 +67,7 @@ class EvolutionOnS3Test {
         assertTrue(plan.contains("s3a://team/models/stories260K-math: llama, 5 layers"), plan);
         assertEquals(0, cache.downloads());
 
-        try (Worker worker = new Worker(run, storage, cache)) {
+        try (Worker worker = new Worker(run.workerSpec(), storage, cache)) {
             Evolution.ShardRunner inThisThread = InProcess.runner(worker, r -> r);
             Evolution.ResultSink nowhere = InProcess.sink(new ArrayList<>());
             ByteArrayOutputStream log = new ByteArrayOutputStream();

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.evomerge.eval.TaskSpec;
+
 
 import ai.djl.Device;
 import dev.evomerge.Fixtures;
@@ -20,6 +22,7 @@ import dev.evomerge.io.AtomicDirectory;
 import dev.evomerge.io.Checkpoint;
 import dev.evomerge.io.CheckpointCache;
 import dev.evomerge.io.Storage;
+import dev.evomerge.merge.AsIs;
 import dev.evomerge.model.Tokenizer;
 import dev.evomerge.model.Transformer;
 import dev.evomerge.model.WeightSource;
@@ -61,7 +64,7 @@ class EvolutionTest {
 
     private Evolution.Outcome run(RunConfig run, Evolution.Listener listener, PrintStream log) {
         CheckpointCache cache = new CheckpointCache(Storage.withDefaults(), tmp.resolve("c"));
-        try (Worker worker = new Worker(run, Storage.withDefaults(), cache)) {
+        try (Worker worker = new Worker(run.workerSpec(), Storage.withDefaults(), cache)) {
             return new Evolution(run, Storage.withDefaults(), cache, InProcess.runner(worker, r -> r), InProcess.sink(new ArrayList<>()),
                     log, listener).run();
         }
@@ -71,7 +74,7 @@ class EvolutionTest {
 
     /** Scores best/ directly, with no evomerge driver or worker in between: the independent value. */
     private double lossOf(Path checkpoint, RunConfig run) {
-        RunConfig.TaskSpec spec = run.test().tasks().get(0);
+        TaskSpec spec = run.test().tasks().get(0);
         try (Checkpoint c = Checkpoint.open(checkpoint); Transformer model = Transformer.load(WeightSource.of(c), Device.cpu());
              Tokenizer tokenizer = Tokenizer.load(checkpoint, c.config())) {
             List<EvalItem> items = Split.parse(spec.split()).select(Datasets.read(Storage.withDefaults(), spec.data()));
@@ -85,7 +88,7 @@ class EvolutionTest {
         Evolution.Outcome same = run(f32, InProcess.QUIET, QUIET_LOG);
         CandidateResult evolved = same.test().get(same.test().size() - 1);
         assertEquals(5, same.test().size(), "float32 on a CPU: the model searched and best/ are the same, one row");
-        assertEquals(Storage.localPath(f32.out()).resolve("best").toString(), Storage.localPath(evolved.spec().model()).toString());
+        assertEquals(Storage.localPath(f32.out()).resolve("best").toString(), Storage.localPath(((AsIs) evolved.spec().recipe()).location()).toString());
         assertEquals(lossOf(tmp.resolve("run/best"), f32), evolved.metrics().get("mgsm_en.loss"));
 
         AtomicDirectory.deleteRecursively(tmp.resolve("run"));
@@ -164,7 +167,7 @@ class EvolutionTest {
                 """.formatted(Fixtures.model("stories260K"), Fixtures.model("stories260K-math"), Fixtures.model("stories260K-ja"),
                 Fixtures.data("mgsm/mgsm_en.tsv"))).withOut(tmp.resolve("run").toString());
         List<CandidateResult> written = new ArrayList<>();
-        try (Worker worker = new Worker(run, Storage.withDefaults(), new CheckpointCache(Storage.withDefaults(), tmp.resolve("c")))) {
+        try (Worker worker = new Worker(run.workerSpec(), Storage.withDefaults(), new CheckpointCache(Storage.withDefaults(), tmp.resolve("c")))) {
             // candidate 1 of every generation "cannot be evaluated"
             Evolution.ShardRunner runner = InProcess.runner(worker, r -> !r.task().test() && r.task().candidate() == 1
                     ? new ShardResult(r.task(), r.perTask(), 0, 0, false, "local", 3, "simulated failure") : r);

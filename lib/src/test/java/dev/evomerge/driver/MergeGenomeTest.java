@@ -51,7 +51,7 @@ class MergeGenomeTest {
     void decodingTakesAbsoluteWeightsAndClampsDensities() {
         MergeGenome g = new MergeGenome(run("{layer_granularity: 0}", "dare_ties"), 5);
         double[] x = {-0.25, 1.5, 0.75, -0.4};
-        MergeConfig cfg = MergeConfig.parse("recipe", g.recipe(x, 9));
+        MergeConfig cfg = MergeConfig.parse("recipe", g.decode(x, 9).toYaml());
         assertEquals(0.25, cfg.models().get(0).parameters().get("weight").resolve("any", 0));
         assertEquals(1.0, cfg.models().get(0).parameters().get("density").resolve("any", 0));
         assertEquals(0.75, cfg.models().get(1).parameters().get("weight").resolve("any", 0));
@@ -67,7 +67,7 @@ class MergeGenomeTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = 0.1 * (i + 1) + 1e-9 * i; // distinct, with digits that must survive the YAML round trip
         }
-        MergeConfig cfg = MergeConfig.parse("recipe", g.recipe(x, 0));
+        MergeConfig cfg = MergeConfig.parse("recipe", g.decode(x, 0).toYaml());
         for (int m = 0; m < 2; m++) {
             ParameterValue w = cfg.models().get(m).parameters().get("weight");
             for (int layer = 0; layer < 5; layer++) {
@@ -105,7 +105,7 @@ class MergeGenomeTest {
         }
         gradient.append("parameters: {normalize: true}\nseed: 5\n");
         CheckpointCache cache = new CheckpointCache(Storage.withDefaults(), tmp.resolve("cache"));
-        Merger.merge(MergeConfig.parse("genome", g.recipe(x, 5)), tmp.resolve("a"), cache);
+        Merger.merge(MergeConfig.parse("genome", g.decode(x, 5).toYaml()), tmp.resolve("a"), cache);
         Merger.merge(MergeConfig.parse("gradient", gradient.toString()), tmp.resolve("b"), cache);
         assertArrayEquals(Files.readAllBytes(tmp.resolve("a/model.safetensors")), Files.readAllBytes(tmp.resolve("b/model.safetensors")));
         try (Checkpoint a = Checkpoint.open(tmp.resolve("a")); Checkpoint base = Checkpoint.open(Storage.localPath(r.baseModel()))) {
@@ -118,7 +118,7 @@ class MergeGenomeTest {
 
     @Test
     void theUniformLinearRecipeWeighsEachModelOneOverN() {
-        MergeConfig cfg = MergeConfig.parse("linear", new MergeGenome(run("{}", "dare_ties"), 5).uniformLinearRecipe());
+        MergeConfig cfg = MergeConfig.parse("linear", new MergeGenome(run("{}", "dare_ties"), 5).uniformLinearRecipe().toYaml());
         assertEquals("linear", cfg.method().name());
         assertEquals(0.5, cfg.models().get(0).parameters().get("weight").resolve("x", 0));
         assertEquals(0.5, cfg.models().get(1).parameters().get("weight").resolve("x", 0));

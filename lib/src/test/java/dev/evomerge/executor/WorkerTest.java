@@ -53,13 +53,13 @@ class WorkerTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = 0.3 + 0.05 * i;
         }
-        String recipe = genome.recipe(x, 4);
+        MergeConfig recipe = genome.decode(x, 4);
         CheckpointCache cache = new CheckpointCache(Storage.withDefaults(), tmp.resolve("cache"));
-        try (Worker worker = new Worker(run, Storage.withDefaults(), cache)) {
-            CandidateSpec spec = CandidateSpec.merge("c0", recipe);
+        try (Worker worker = new Worker(run.workerSpec(), Storage.withDefaults(), cache)) {
+            CandidateSpec spec = new CandidateSpec("c0", recipe);
             ShardResult s0 = worker.run(new EvalTask(1, 0, 0, spec, false));
             ShardResult s1 = worker.run(new EvalTask(1, 0, 1, spec, false));
-            ShardResult again = worker.run(new EvalTask(2, 0, 0, CandidateSpec.merge("c0 again", genome.recipe(x, 5)), false));
+            ShardResult again = worker.run(new EvalTask(2, 0, 0, new CandidateSpec("c0 again", genome.decode(x, 5)), false));
             assertNull(s0.error());
             assertFalse(s0.reused());
             assertTrue(s1.reused(), "the second shard reuses the build");
@@ -68,7 +68,7 @@ class WorkerTest {
             worker.parents().loadsByLocation().values().forEach(n -> assertEquals(1, n));
 
             Summary inMemory = s0.perTask().get(0).plus(s1.perTask().get(0));
-            Merger.merge(MergeConfig.parse("recipe", recipe), tmp.resolve("merged"), cache);
+            Merger.merge(recipe, tmp.resolve("merged"), cache);
             List<EvalItem> items = Split.parse("range:0:6").select(Datasets.read(Storage.withDefaults(),
                     Fixtures.data("mgsm/mgsm_ja.tsv").toString()));
             try (Checkpoint c = Checkpoint.open(tmp.resolve("merged")); Transformer t = Transformer.load(c, Device.cpu());

@@ -59,7 +59,8 @@ class MergerTest {
             Generator.Result r = new Generator(t, tok).generate(List.of(new long[] {1}), Generator.Options.greedy(10)).get(0);
             assertEquals(10, r.tokens().length);
         }
-        assertEquals(yaml, Files.readString(out.resolve("mergekit_config.yml")));
+        // the recipe, written in its canonical form: the same recipe read back
+        assertEquals(MergeConfig.parse("test.yaml", yaml), MergeConfig.parse("written", Files.readString(out.resolve("mergekit_config.yml"))));
         assertTrue(Files.readString(out.resolve("README.md")).contains("**dare_ties**"));
         assertTrue(Files.exists(out.resolve("tokenizer.json")));
         // The same recipe gives bit-identical weights.

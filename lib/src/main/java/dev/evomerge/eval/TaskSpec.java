@@ -1,0 +1,35 @@
+package dev.evomerge.eval;
+
+import java.io.Serializable;
+
+/**
+ * One scored dataset of a run: what is measured ({@code likelihood} or {@code mgsm}), on which
+ * items ({@code data}, an absolute location, and its {@code split}), and how the task's answer
+ * becomes the objective a search maximizes.
+ */
+public record TaskSpec(String name, String task, String data, String split, String lang, String template,
+                       int maxNewTokens) implements Serializable {
+
+    public Task toTask() {
+        return Task.parse(task, lang, template, maxNewTokens);
+    }
+
+    public boolean isLikelihood() {
+        return task.equals("likelihood");
+    }
+
+    /** The metric's name: {@code <name>.loss} (nats per token, lower is better) or {@code <name>.accuracy}. */
+    public String metric() {
+        return name + (isLikelihood() ? ".loss" : ".accuracy");
+    }
+
+    /** The metric of this task's totals: mean loss per token, or accuracy (MGSM-ja: right and in Japanese). */
+    public double metric(Summary s) {
+        return isLikelihood() ? s.meanLoss() : s.accuracyInJapanese();
+    }
+
+    /** The objective, higher is better: accuracy, or minus the loss. */
+    public double objective(Summary s) {
+        return isLikelihood() ? -metric(s) : metric(s);
+    }
+}

@@ -1,0 +1,10 @@
+package dev.evomerge.merge;
+
+/** A checkpoint scored as it is (a parent, or a run's {@code best/}), at an absolute location. */
+public record AsIs(String location) implements Recipe {
+
+    @Override
+    public String toYaml() {
+        return "model: " + YamlText.quote(location) + "\n";
+    }
+}
