@@ -72,7 +72,7 @@ public final class Generator {
             generated.add(new ArrayList<>());
         }
         try (NDManager m = model.manager().newSubManager();
-             KvCache cache = new KvCache(m, model.config().numHiddenLayers(), b,
+             KvCache cache = new KvCache(m, model.depth(), b,
                      (long) batch.width() + options.maxNewTokens())) {
             long[] next = step(m, cache, batch.ids(), batch.mask());
             for (int n = 0; n < options.maxNewTokens(); n++) {

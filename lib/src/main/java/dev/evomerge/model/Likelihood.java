@@ -98,7 +98,7 @@ public final class Likelihood {
             return batch.stream().map(x -> new Score(0, 0)).toList();
         }
         try (NDManager m = model.manager().newSubManager();
-             KvCache cache = new KvCache(m, model.config().numHiddenLayers(), b, t);
+             KvCache cache = new KvCache(m, model.depth(), b, t);
              NDScope ignored = new NDScope()) {
             NDArray logits = model.forward(model.tokens(m, tb.ids()), Transformer.longs(m, tb.mask()), cache, false);
             NDArray logp = logits.get(":, :-1, :").toType(DataType.FLOAT32, false).logSoftmax(-1); // [B, T-1, V]

@@ -12,9 +12,12 @@ import ai.djl.nn.Activation;
 import dev.evomerge.io.Checkpoint;
 import dev.evomerge.io.CheckpointException;
 import dev.evomerge.io.ModelConfig;
+import dev.evomerge.io.TensorNames;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A decoder-only transformer of the Llama family (Llama, Mistral, Qwen2) on DJL NDArrays, read
@@ -35,6 +38,10 @@ import java.util.List;
  * logits = rmsnorm(x) * norm  E^T                     (E = lm_head, or embed when tied)
  * </pre>
  *
+ * "For each layer" is a {@link LayerPath}: a list of steps, each a layer (of this model or of
+ * another of the same shapes) and a scale applied to x as it enters; a layer may come twice (it
+ * keeps a KV cache per visit). A model's own layers in order with unit scales is the plain model.
+ *
  * The differences between the families are flags of {@link ModelConfig} (q/k/v biases, a sliding
  * window, tied embeddings), not subclasses. Weights live on the device in FLOAT32 (CPU) or FLOAT16
  * (GPU); DJL cannot hold BFLOAT16. Every operation is differentiable, so the same code trains
@@ -54,12 +61,16 @@ public final class Transformer implements AutoCloseable {
     private final NDArray embed; // [V, D]
     private final NDArray headT; // [D, V]
     private final NDArray finalNorm; // [D]
-    private final Layer[] layers;
+    private final Step[] path;
     private final boolean headIsSeparate;
     private final NDArray invFreq; // [hd / 2]
     private final NDArray rotateHalf; // [hd, hd]: x P = [-x2, x1]
     // Scalars as arrays made once: x.add(double) builds a new scalar array on every call (~40 us each).
     private final NDArray rmsEps;
+
+    /** One step of the path: a layer, and the scale of the hidden state entering it (null for 1: no multiply). */
+    private record Step(Layer layer, NDArray scale) {
+    }
 
     /**
      * One block's weights, stored transposed ([in, out]) so x W needs no per-call transpose, and
@@ -79,7 +90,7 @@ public final class Transformer implements AutoCloseable {
     }
 
     private Transformer(ModelConfig config, NDManager manager, DataType dtype, NDArray embed, NDArray headT,
-                        boolean headIsSeparate, NDArray finalNorm, Layer[] layers) {
+                        boolean headIsSeparate, NDArray finalNorm, Step[] path) {
         this.headIsSeparate = headIsSeparate;
         this.config = config;
         this.manager = manager;
@@ -87,7 +98,7 @@ public final class Transformer implements AutoCloseable {
         this.embed = embed;
         this.headT = headT;
         this.finalNorm = finalNorm;
-        this.layers = layers;
+        this.path = path;
         int half = config.headDim() / 2;
         float[] inv = new float[half];
         for (int i = 0; i < half; i++) {
@@ -121,43 +132,98 @@ public final class Transformer implements AutoCloseable {
 
     /** Loads every weight of {@code checkpoint} onto {@code device} as {@code dtype}. */
     public static Transformer load(WeightSource checkpoint, Device device, DataType dtype) {
-        ModelConfig c = checkpoint.config();
+        return load(List.of(checkpoint), LayerPath.of(checkpoint.config().numHiddenLayers()), device, dtype);
+    }
+
+    /** A model that runs {@code path} through the layers of {@code models} (FLOAT32 on CPU, FLOAT16 on GPU). */
+    public static Transformer load(List<WeightSource> models, LayerPath path, Device device) {
+        return load(models, path, device, device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32);
+    }
+
+    /**
+     * A model that runs {@code path} through the layers of {@code models}: the embeddings, final
+     * norm and head of model {@code path.embeddingsFrom()}, each layer on the path loaded once
+     * (however often it is visited), the models checked to have the same shapes.
+     */
+    public static Transformer load(List<WeightSource> models, LayerPath path, Device device, DataType dtype) {
+        WeightSource anchor = models.get(path.embeddingsFrom());
+        ModelConfig c = anchor.config();
+        for (LayerPath.Step step : path.steps()) {
+            if (step.model() >= models.size()) {
+                throw new IllegalArgumentException("layer path step names model " + step.model() + " of " + models.size());
+            }
+            WeightSource m = models.get(step.model());
+            sameShapes(anchor, m);
+            if (step.layer() >= m.config().numHiddenLayers()) {
+                throw new CheckpointException(m.name(), "layer path step names layer " + step.layer() + " of "
+                        + m.config().numHiddenLayers());
+            }
+        }
         NDManager manager = NDManager.newBaseManager(device);
         try {
-            Weights w = new Weights(checkpoint, manager, dtype);
+            Weights w = new Weights(anchor, manager, dtype);
             int d = c.hiddenSize();
-            int qDim = c.numAttentionHeads() * c.headDim();
-            NDArray embed = w.load("model.embed_tokens.weight", c.vocabSize(), d);
-            NDArray head = c.tieWordEmbeddings() && !checkpoint.contains("lm_head.weight")
-                    ? embed : w.load("lm_head.weight", c.vocabSize(), d);
-            // q scaled by 1/sqrt(hd) here (rope is linear, so before it is as good as after) saves a
-            // multiply of the scores in every layer of every step.
-            double scale = 1 / Math.sqrt(c.headDim());
-            Layer[] layers = new Layer[c.numHiddenLayers()];
-            for (int i = 0; i < layers.length; i++) {
-                String p = "model.layers." + i + ".";
-                NDArray qkv = w.fuse(Weights.scaled(w.load(p + "self_attn.q_proj.weight", qDim, d), scale),
-                        w.load(p + "self_attn.k_proj.weight", c.kvDim(), d), w.load(p + "self_attn.v_proj.weight", c.kvDim(), d));
-                NDArray qkvBias = c.attentionBias() ? w.fuse(Weights.scaled(w.load(p + "self_attn.q_proj.bias", qDim), scale),
-                        w.load(p + "self_attn.k_proj.bias", c.kvDim()), w.load(p + "self_attn.v_proj.bias", c.kvDim())) : null;
-                NDArray gateUp = w.fuse(w.load(p + "mlp.gate_proj.weight", c.intermediateSize(), d),
-                        w.load(p + "mlp.up_proj.weight", c.intermediateSize(), d));
-                layers[i] = new Layer(
-                        w.load(p + "input_layernorm.weight", d),
-                        Weights.transposed(qkv),
-                        qkvBias,
-                        Weights.transposed(w.load(p + "self_attn.o_proj.weight", d, qDim)),
-                        w.load(p + "post_attention_layernorm.weight", d),
-                        Weights.transposed(gateUp),
-                        Weights.transposed(w.load(p + "mlp.down_proj.weight", d, c.intermediateSize())));
+            NDArray embed = w.load(TensorNames.EMBEDDINGS, c.vocabSize(), d);
+            NDArray head = c.tieWordEmbeddings() && !anchor.contains(TensorNames.HEAD)
+                    ? embed : w.load(TensorNames.HEAD, c.vocabSize(), d);
+            Map<List<Integer>, Layer> loaded = new HashMap<>();
+            Step[] steps = new Step[path.depth()];
+            for (int i = 0; i < steps.length; i++) {
+                LayerPath.Step step = path.steps().get(i);
+                Layer layer = loaded.computeIfAbsent(List.of(step.model(), step.layer()),
+                        k -> loadLayer(new Weights(models.get(step.model()), manager, dtype), step.layer()));
+                steps[i] = new Step(layer, step.scale() == 1.0 ? null : manager.create((float) step.scale()).toType(dtype, false));
             }
-            NDArray norm = w.load("model.norm.weight", d);
+            NDArray norm = w.load(TensorNames.FINAL_NORM, d);
             boolean separateHead = head != embed;
             NDArray headT = separateHead ? Weights.transposed(head) : Weights.transposedCopy(embed);
-            return new Transformer(c, manager, dtype, embed, headT, separateHead, norm, layers);
+            return new Transformer(c, manager, dtype, embed, headT, separateHead, norm, steps);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
+        }
+    }
+
+    /** Layer {@code i} of a model, onto the device: q|k|v and gate|up fused, every matrix transposed to [in, out]. */
+    private static Layer loadLayer(Weights w, int i) {
+        ModelConfig c = w.source().config();
+        int d = c.hiddenSize();
+        int qDim = c.numAttentionHeads() * c.headDim();
+        // q scaled by 1/sqrt(hd) here (rope is linear, so before it is as good as after) saves a
+        // multiply of the scores in every layer of every step.
+        double scale = 1 / Math.sqrt(c.headDim());
+        NDArray qkv = w.fuse(Weights.scaled(w.load(TensorNames.layer(i, TensorNames.Q + ".weight"), qDim, d), scale),
+                w.load(TensorNames.layer(i, TensorNames.K + ".weight"), c.kvDim(), d),
+                w.load(TensorNames.layer(i, TensorNames.V + ".weight"), c.kvDim(), d));
+        NDArray qkvBias = c.attentionBias() ? w.fuse(Weights.scaled(w.load(TensorNames.layer(i, TensorNames.Q + ".bias"), qDim), scale),
+                w.load(TensorNames.layer(i, TensorNames.K + ".bias"), c.kvDim()),
+                w.load(TensorNames.layer(i, TensorNames.V + ".bias"), c.kvDim())) : null;
+        NDArray gateUp = w.fuse(w.load(TensorNames.layer(i, TensorNames.GATE + ".weight"), c.intermediateSize(), d),
+                w.load(TensorNames.layer(i, TensorNames.UP + ".weight"), c.intermediateSize(), d));
+        return new Layer(
+                w.load(TensorNames.layer(i, TensorNames.INPUT_NORM), d),
+                Weights.transposed(qkv),
+                qkvBias,
+                Weights.transposed(w.load(TensorNames.layer(i, TensorNames.O + ".weight"), d, qDim)),
+                w.load(TensorNames.layer(i, TensorNames.POST_ATTENTION_NORM), d),
+                Weights.transposed(gateUp),
+                Weights.transposed(w.load(TensorNames.layer(i, TensorNames.DOWN + ".weight"), d, c.intermediateSize())));
+    }
+
+    /** A layer of {@code other} runs on {@code anchor}'s hidden states only if their attention and widths agree. */
+    private static void sameShapes(WeightSource anchor, WeightSource other) {
+        ModelConfig a = anchor.config();
+        ModelConfig o = other.config();
+        Object[][] fields = {{"hidden_size", a.hiddenSize(), o.hiddenSize()},
+            {"num_attention_heads", a.numAttentionHeads(), o.numAttentionHeads()},
+            {"num_key_value_heads", a.numKeyValueHeads(), o.numKeyValueHeads()}, {"head_dim", a.headDim(), o.headDim()},
+            {"rope_theta", a.ropeTheta(), o.ropeTheta()}, {"rms_norm_eps", a.rmsNormEps(), o.rmsNormEps()},
+            {"sliding_window", a.slidingWindow(), o.slidingWindow()}};
+        for (Object[] f : fields) {
+            if (!java.util.Objects.equals(f[1], f[2])) {
+                throw new CheckpointException(other.name(), "config.json key '" + f[0] + "': " + f[2] + " but " + anchor.name()
+                        + " has " + f[1] + " (a layer path joins layers of models of the same shapes)");
+            }
         }
     }
 
@@ -218,14 +284,22 @@ public final class Transformer implements AutoCloseable {
         return dtype;
     }
 
-    /** Every weight array, for training (attach gradients) or for counting. */
+    /** How many layers a token passes through: the path's length (a layer visited twice counts twice). */
+    public int depth() {
+        return path.length;
+    }
+
+    /** Every weight array, each once (a layer on the path twice is one set of weights), for training or for counting. */
     public List<NDArray> parameters() {
         List<NDArray> all = new ArrayList<>(List.of(embed, finalNorm));
         if (headIsSeparate) {
             all.add(headT);
         }
-        for (Layer l : layers) {
-            all.addAll(l.all());
+        java.util.Set<Layer> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Step s : path) {
+            if (seen.add(s.layer())) {
+                all.addAll(s.layer().all());
+            }
         }
         return all;
     }
@@ -251,8 +325,11 @@ public final class Transformer implements AutoCloseable {
 
         NDArray x = embed.get(tokens.flatten()).reshape(b, t, config.hiddenSize()); // [B, T, D]
         NDArray[] rope = ropeTables(positions); // cos, sin: [B, T, 1, hd]
-        for (int i = 0; i < layers.length; i++) {
-            x = block(layers[i], i, x, rope, mask, cache);
+        for (int i = 0; i < path.length; i++) {
+            if (path[i].scale() != null) {
+                x = x.mul(path[i].scale()); // the scale of the hidden state entering this step's layer
+            }
+            x = block(path[i].layer(), i, x, rope, mask, cache); // i: this step's KV cache
         }
         if (lastPositionOnly && t > 1) {
             x = x.get(":, -1:, :");
@@ -350,7 +427,7 @@ public final class Transformer implements AutoCloseable {
     /** Logits of one unpadded sequence, row-major [n_tokens, vocab], in FLOAT32. */
     public float[] logits(long[] ids) {
         try (NDManager m = manager.newSubManager();
-             KvCache cache = new KvCache(m, config.numHiddenLayers(), 1, ids.length);
+             KvCache cache = new KvCache(m, depth(), 1, ids.length);
              NDScope ignored = new NDScope()) {
             long[][] mask = new long[1][ids.length];
             Arrays.fill(mask[0], 1);
