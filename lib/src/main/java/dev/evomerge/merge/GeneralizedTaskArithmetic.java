@@ -1,6 +1,8 @@
 package dev.evomerge.merge;
 
-import java.util.Arrays;
+import dev.evomerge.merge.kernel.Sparsification;
+import dev.evomerge.merge.kernel.TaskArithmeticMix;
+import dev.evomerge.merge.kernel.TaskVector;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -14,6 +16,9 @@ import java.util.SplittableRandom;
  * <pre>merged = base + lambda * sum_i w_i m_i sparsify(delta_i) / (normalize ? sum_i w_i m_i : 1)</pre>
  *
  * One class serves eight registered methods, which differ only in these switches and defaults.
+ * This is the method as its papers state it, step by step; the steps run on the vectorized
+ * kernels of {@code merge.kernel}, and {@link PaperForms#taskArithmetic} is the same arithmetic
+ * entry by entry, which the tests hold the kernels to.
  */
 public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsification sparsification,
                                         boolean defaultNormalize, boolean defaultRescale) implements MergeMethod {
@@ -51,24 +56,25 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
         MergeInput.ModelTensor base = in.base();
         int count = in.models().size();
         boolean rescale = in.flag("rescale", defaultRescale);
+        // 1. Each model's task vector, sparsified: one random stream per model, in model order.
         SplittableRandom root = new SplittableRandom(in.seed());
-        TaskVector[] vectors = new TaskVector[count];
+        TaskVector[] deltas = new TaskVector[count];
         float[] weights = new float[count];
         for (int m = 0; m < count; m++) {
             MergeInput.ModelTensor model = in.models().get(m);
-            SplittableRandom rng = root.split(); // one stream per model, in model order
+            SplittableRandom rng = root.split();
             weights[m] = (float) model.required(in.tensorName(), "weight");
-            vectors[m] = sparsification == null ? TaskVector.dense(model)
+            deltas[m] = sparsification == null ? TaskVector.dense(model)
                     : sparsification.apply(model, base, in.shape(), model.param("density", 1.0), model.param("gamma", 0.01),
                             model.param("epsilon", 0.15), rescale, rng);
         }
-        // weighted delta = factor * delta: DARE's rescale folds into the weight, no pass of its own
+        // 2. Weights, with DARE's rescale (each kept delta scaled back to its L1 norm) folded in.
         float[] factors = weights.clone();
         float[][] merged = new float[1][];
         Runnable allocate = () -> merged[0] = new float[base.size()];
         if (rescale) {
             // One thread zeroes the output array while the other cores compute the sums.
-            float[] restoring = Sparsification.l1Restoring(base, vectors, allocate);
+            float[] restoring = Sparsification.l1Restoring(base, deltas, allocate);
             for (int m = 0; m < count; m++) {
                 factors[m] = restoring[m] * weights[m];
             }
@@ -76,149 +82,10 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
         if (merged[0] == null) {
             allocate.run();
         }
+        // 3. Mixed, all of them or (TIES) those that agree with the elected sign, and added to the base.
         boolean normalize = in.flag("normalize", defaultNormalize);
         float lambda = (float) in.global("lambda", 1.0);
-        return consensus == Consensus.NONE ? mixAll(base, merged[0], vectors, factors, weights, normalize, lambda)
-                : mixAgreeing(base, merged[0], vectors, factors, weights, normalize, lambda);
-    }
-
-    /**
-     * Runs {@code mix} on every chunk with the base's values in {@code b} (this thread's scratch
-     * array 0) and each model's task vector in {@code deltas[m]} (computed into scratch arrays
-     * from 4 on, or held), leaving scratch arrays 1 to 3 to the mix; the mix overwrites {@code b}
-     * with the merged chunk, which is copied out.
-     */
-    private static float[] mixChunks(MergeInput.ModelTensor base, float[] merged, TaskVector[] vectors, ChunkMix mix) {
-        Chunks.forEach(base.size(), (c, from, to) -> {
-            int len = to - from;
-            float[] b = Chunks.scratch(0);
-            base.read(from, len, b, 0); // decoded chunk by chunk, to index 0 like every array of the loops: they vectorize
-            float[][] deltas = new float[vectors.length][];
-            for (int m = 0; m < vectors.length; m++) {
-                deltas[m] = vectors[m].chunk(c, len, b, Chunks.scratch(4 + m));
-            }
-            mix.run(b, deltas, len);
-            System.arraycopy(b, 0, merged, from, len);
-        });
-        return merged;
-    }
-
-    private interface ChunkMix {
-        void run(float[] b, float[][] deltas, int len);
-    }
-
-    /** No consensus: every weighted delta counts; the divisor is the sum of all weights. */
-    private static float[] mixAll(MergeInput.ModelTensor base, float[] merged, TaskVector[] vectors, float[] factors,
-                                  float[] weights, boolean normalize, float lambda) {
-        double weightSum = 0;
-        for (float w : weights) {
-            weightSum += w;
-        }
-        float scale = lambda / (normalize && Math.abs(weightSum) >= 1e-8 ? (float) weightSum : 1f);
-        return mixChunks(base, merged, vectors, (b, deltas, len) -> {
-            float[] sum = Chunks.scratch(1);
-            Arrays.fill(sum, 0, len, 0f);
-            for (int m = 0; m < deltas.length; m++) {
-                float[] d = deltas[m];
-                float f = factors[m];
-                for (int i = 0; i < len; i++) {
-                    sum[i] += f * d[i];
-                }
-            }
-            for (int i = 0; i < len; i++) {
-                b[i] = b[i] + scale * sum[i];
-            }
-        });
-    }
-
-    /**
-     * TIES consensus: only deltas whose sign matches the majority count, divided by their weights.
-     *
-     * <p>Written so the JIT turns the loops into vector instructions, which made them ~8x faster:
-     * float multiplies, max, min and abs only (Java 17 vectorizes no comparison, int-float
-     * conversion or bit cast), and every array of a loop at the same index (task vectors are kept
-     * by chunks, the base is copied into a scratch array; mixing offsets kept the loops scalar).
-     * With s the majority's sign (+1 or -1), max(v s, 0) is |v| where v agrees and 0 where it does
-     * not, and times s it is v again, exactly.
-     */
-    private static float[] mixAgreeing(MergeInput.ModelTensor base, float[] merged, TaskVector[] vectors, float[] factors,
-                                       float[] weights, boolean normalize, float lambda) {
-        return mixChunks(base, merged, vectors, (b, deltas, len) -> {
-            float[] sign = Chunks.scratch(1); // the sign of the weighted sum, +1 or -1; 0 counts as +
-            float[] divisor = Chunks.scratch(2);
-            float[] sum = Chunks.scratch(3);
-            int last = deltas.length - 1;
-            for (int m = 0; m < last; m++) {
-                float f = factors[m];
-                float[] d = deltas[m];
-                if (m == 0) {
-                    for (int i = 0; i < len; i++) {
-                        sign[i] = f * d[i]; // only its sign is read: 0 + x and x differ only in the sign of a zero
-                    }
-                } else {
-                    for (int i = 0; i < len; i++) {
-                        sign[i] += f * d[i];
-                    }
-                }
-            }
-            float fLast = factors[last];
-            float[] dLast = deltas[last];
-            if (last == 0) {
-                for (int i = 0; i < len; i++) {
-                    sign[i] = signOf(fLast * dLast[i]);
-                }
-            } else {
-                for (int i = 0; i < len; i++) {
-                    sign[i] = signOf(sign[i] + fLast * dLast[i]);
-                }
-            }
-            for (int m = 0; m < deltas.length; m++) {
-                float f = factors[m];
-                float w = weights[m];
-                float[] d = deltas[m];
-                // agreeing >= 0 (or NaN), so |unitStep(agreeing)| is min(agreeing 2^254, 1): w where it agrees (and is not 0)
-                if (m == 0) {
-                    for (int i = 0; i < len; i++) {
-                        float s = sign[i];
-                        float agreeing = Math.max(f * d[i] * s, 0f);
-                        sum[i] = 0f + agreeing * s; // 0 + x, as when summing from 0 (x may be -0.0)
-                        divisor[i] = 0f + Math.min(agreeing * HUGE * HUGE, 1f) * w;
-                    }
-                } else {
-                    for (int i = 0; i < len; i++) {
-                        float s = sign[i];
-                        float agreeing = Math.max(f * d[i] * s, 0f);
-                        sum[i] += agreeing * s;
-                        divisor[i] += Math.min(agreeing * HUGE * HUGE, 1f) * w;
-                    }
-                }
-            }
-            if (normalize) {
-                for (int i = 0; i < len; i++) {
-                    float d = divisor[i] + (1f - Math.abs(unitStep(divisor[i]))); // a zero divisor divides by 1
-                    b[i] = b[i] + lambda * (sum[i] / d);
-                }
-            } else {
-                for (int i = 0; i < len; i++) {
-                    b[i] = b[i] + lambda * sum[i];
-                }
-            }
-        });
-    }
-
-    private static final float HUGE = 0x1p127f;
-
-    /** -1 where x is negative, else +1 (0 counts as +), NaN for NaN: the TIES election. */
-    private static float signOf(float x) {
-        float t = unitStep(x);
-        return t + (1f - Math.abs(t)); // -1, 0, +1 -> -1, +1, +1
-    }
-
-    /**
-     * -1, 0 or +1 as x is negative, zero or positive (Math.signum, in operations that vectorize):
-     * times 2^254 even the smallest subnormal exceeds 1 in magnitude.
-     */
-    private static float unitStep(float x) {
-        return Math.min(Math.max(x * HUGE * HUGE, -1f), 1f);
+        return consensus == Consensus.NONE ? TaskArithmeticMix.all(base, merged[0], deltas, factors, weights, normalize, lambda)
+                : TaskArithmeticMix.agreeing(base, merged[0], deltas, factors, weights, normalize, lambda);
     }
 }

@@ -1,5 +1,6 @@
 package dev.evomerge.merge;
 
+import dev.evomerge.merge.kernel.WeightedSum;
 import java.util.Set;
 
 /**
@@ -39,18 +40,6 @@ public final class Linear implements MergeMethod {
         for (int m = 0; m < weights.length; m++) {
             weights[m] = (float) (in.models().get(m).required(in.tensorName(), "weight") * norm);
         }
-        // Accumulated in float32 model by model, as PyTorch (and so mergekit) computes an F32 merge,
-        // one chunk at a time on all cores: each model's chunk is decoded (bf16 widened on the fly,
-        // other dtypes through a cache-resident scratch array) and added at once, so the stored bytes
-        // are read once and the output written once (decoding whole tensors first measured ~2x the
-        // memory traffic).
-        float[] out = new float[n];
-        Chunks.forEach(n, (c, from, to) -> {
-            float[] scratch = Chunks.scratch();
-            for (int m = 0; m < weights.length; m++) {
-                in.models().get(m).addScaled(from, to - from, weights[m], out, from, scratch);
-            }
-        });
-        return out;
+        return WeightedSum.of(in.models(), weights, n);
     }
 }

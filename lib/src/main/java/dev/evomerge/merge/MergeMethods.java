@@ -1,6 +1,7 @@
 package dev.evomerge.merge;
 
 import dev.evomerge.merge.GeneralizedTaskArithmetic.Consensus;
+import dev.evomerge.merge.kernel.Sparsification;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

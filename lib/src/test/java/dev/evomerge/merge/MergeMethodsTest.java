@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 
+import dev.evomerge.merge.kernel.KeepMask;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -120,7 +121,7 @@ class MergeMethodsTest {
     void dareTiesOnStoredBf16TensorsMatchesAPlainPerEntryComputation() {
         // Several tasks of chunks and a short last chunk; every input (the base too) stored as bf16
         // bytes, decoded chunk by chunk as the merger hands them over; weights of both signs.
-        int n = 3 * Chunks.PER_TASK * Chunks.SIZE + 123;
+        int n = 3 * 16 * 4096 + 123; // Chunks.PER_TASK * Chunks.SIZE entries a task
         SplittableRandom r = new SplittableRandom(21);
         float[] base = new float[n];
         float[][] xs = new float[3][n];

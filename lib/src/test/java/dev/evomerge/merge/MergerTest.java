@@ -135,10 +135,10 @@ class MergerTest {
                 List.of(new ParameterValue.Constant(0.6), new ParameterValue.Constant(0.4)));
         assertEquals(0.6, f.resolve("model.layers.1.self_attn.q_proj.weight", 0));
         assertEquals(0.4, f.resolve("model.layers.1.mlp.up_proj.weight", 0));
-        assertEquals(0.0, Merger.depth("model.embed_tokens.weight", 5));
-        assertEquals(0.5, Merger.depth("model.layers.2.mlp.up_proj.weight", 5));
-        assertEquals(1.0, Merger.depth("model.layers.4.input_layernorm.weight", 5));
-        assertEquals(1.0, Merger.depth("model.norm.weight", 5));
+        assertEquals(0.0, MergeParameters.depth("model.embed_tokens.weight", 5));
+        assertEquals(0.5, MergeParameters.depth("model.layers.2.mlp.up_proj.weight", 5));
+        assertEquals(1.0, MergeParameters.depth("model.layers.4.input_layernorm.weight", 5));
+        assertEquals(1.0, MergeParameters.depth("model.norm.weight", 5));
     }
 
     @Test

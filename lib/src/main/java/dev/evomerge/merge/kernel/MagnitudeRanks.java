@@ -1,4 +1,4 @@
-package dev.evomerge.merge;
+package dev.evomerge.merge.kernel;
 
 /**
  * Ranks entries by magnitude without boxing or a full sort: each entry becomes one long key,

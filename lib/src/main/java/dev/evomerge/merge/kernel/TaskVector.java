@@ -1,4 +1,6 @@
-package dev.evomerge.merge;
+package dev.evomerge.merge.kernel;
+
+import dev.evomerge.merge.MergeInput;
 
 /**
  * One model's task vector (its difference from the base), thinned or not, as the mixing loop
@@ -11,7 +13,7 @@ package dev.evomerge.merge;
  * tensor (TIES, Breadcrumbs, DELLA) are held whole.
  */
 @FunctionalInterface
-interface TaskVector {
+public interface TaskVector {
 
     /**
      * Chunk {@code c} ({@code len} entries, from index 0 of the array returned): {@code dst}

@@ -1,4 +1,4 @@
-package dev.evomerge.merge;
+package dev.evomerge.merge.kernel;
 
 import dev.evomerge.simd.Simd;
 import java.nio.ByteBuffer;
@@ -22,7 +22,7 @@ import java.nio.IntBuffer;
  * ({@link Simd#ENABLED}) the same arithmetic runs lane-wise in registers, fused with the
  * subtraction of the base and the sums in one pass ({@link KeepMaskVectors}).
  */
-final class KeepMask {
+public final class KeepMask {
     static final int WEYL = 0x9e3779b9;
     static final int ONE_BITS = Float.floatToRawIntBits(1f);
     /**
@@ -53,7 +53,7 @@ final class KeepMask {
     final int threshold;
 
     /** The mask of the generator seeded with {@code seed}, keeping each entry with probability {@code density} in [0, 1). */
-    KeepMask(long seed, double density) {
+    public KeepMask(long seed, double density) {
         if (!(density >= 0 && density < 1)) {
             throw new IllegalArgumentException("density " + density + " is not in [0, 1)");
         }
@@ -64,7 +64,7 @@ final class KeepMask {
     }
 
     /** Whether entry {@code index} is kept: the plain form of {@link #fill}'s loop. */
-    boolean kept(int index) {
+    public boolean kept(int index) {
         return (fmix32((index * WEYL + key1) ^ key2) >>> 1) < threshold;
     }
 

@@ -1,5 +1,6 @@
-package dev.evomerge.merge;
+package dev.evomerge.merge.kernel;
 
+import dev.evomerge.merge.MergeInput;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -105,7 +106,7 @@ public enum Sparsification {
      * <p>Java never vectorizes a float reduction, so each sum is accumulated lane-wise over the
      * chunks of a task ({@code total[i] += |d[i]|}, a vector add) and folded only once per task.
      */
-    static float[] l1Restoring(MergeInput.ModelTensor base, TaskVector[] vectors, Runnable alongside) {
+    public static float[] l1Restoring(MergeInput.ModelTensor base, TaskVector[] vectors, Runnable alongside) {
         int n = base.size();
         int count = vectors.length;
         float[] factors = new float[count];

@@ -1,4 +1,4 @@
-package dev.evomerge.merge;
+package dev.evomerge.merge.kernel;
 
 /**
  * The generator of {@link java.util.SplittableRandom} (SplitMix64: Steele, Lea and Flood, "Fast

@@ -1,4 +1,4 @@
-package dev.evomerge.merge;
+package dev.evomerge.merge.kernel;
 
 import java.util.stream.IntStream;
 
@@ -12,11 +12,11 @@ import java.util.stream.IntStream;
  * to pay for the handoff. Loops over a chunk's arrays all run from index 0, the form Java 17's
  * JIT turns into vector instructions.
  */
-final class Chunks {
+public final class Chunks {
     static final int SIZE = 1 << 12;
     static final int PER_TASK = 16;
 
-    interface Body {
+    public interface Body {
         void run(int chunk, int from, int to);
     }
 
@@ -31,7 +31,7 @@ final class Chunks {
     }
 
     /** A chunk-sized array for this thread's use within one chunk's body; its contents are left over. */
-    static float[] scratch() {
+    public static float[] scratch() {
         return scratch(0);
     }
 
@@ -76,7 +76,7 @@ final class Chunks {
     }
 
     /** Runs {@code body} on every chunk, in parallel. */
-    static void forEach(int n, Body body) {
+    public static void forEach(int n, Body body) {
         forEachTask(n, (task, first, end) -> {
             for (int c = first; c < end; c++) {
                 body.run(c, from(c), to(c, n));

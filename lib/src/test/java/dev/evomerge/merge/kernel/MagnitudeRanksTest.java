@@ -1,4 +1,4 @@
-package dev.evomerge.merge;
+package dev.evomerge.merge.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
