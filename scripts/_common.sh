@@ -65,8 +65,17 @@ evomerge_run_jobs() {
     -cp "$EVOMERGE_ROOT/jobs/target/classes:$EVOMERGE_ROOT/jobs/target/dependency/*" "$main" "$@"
 }
 
-# evomerge_run_tools MAIN_CLASS ARGS...: runs a command line tool or benchmark (the tools module).
+# evomerge_run_tools MAIN_CLASS ARGS...: runs a command line tool or benchmark of the tools module on the engine's
+# own classpath (lib and what it needs, no Spark): what an executor runs, measured as it runs there.
 evomerge_run_tools() {
+  evomerge_build_tools
+  local main="$1"; shift
+  exec java "${EVOMERGE_JAVA_OPTS[@]}" ${EVOMERGE_JVM_ARGS:-} \
+    -cp "$EVOMERGE_ROOT/tools/target/classes:$EVOMERGE_ROOT/lib/target/classes:$EVOMERGE_ROOT/lib/target/test-classes:$EVOMERGE_ROOT/lib/target/dependency/*" "$main" "$@"
+}
+
+# evomerge_run_spark_tools MAIN_CLASS ARGS...: runs a tool that reads runs with Spark (compare-runs, bench evolve).
+evomerge_run_spark_tools() {
   evomerge_build_tools
   local main="$1"; shift
   exec java "${EVOMERGE_JAVA_OPTS[@]}" -Djava.awt.headless=true ${EVOMERGE_JVM_ARGS:-} \

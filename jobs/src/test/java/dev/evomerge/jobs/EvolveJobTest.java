@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-
 import ai.djl.Device;
 import dev.evomerge.driver.Evolution;
 import dev.evomerge.driver.RunConfig;

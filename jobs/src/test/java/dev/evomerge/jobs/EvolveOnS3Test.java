@@ -3,7 +3,6 @@ package dev.evomerge.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-
 import dev.evomerge.Fixtures;
 import dev.evomerge.driver.RunConfig;
 import dev.evomerge.io.LocalS3Server;

@@ -2,7 +2,6 @@ package dev.evomerge.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-
 import dev.evomerge.io.CheckpointCache;
 import dev.evomerge.io.CheckpointSummary;
 import dev.evomerge.io.Locations;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-
 import dev.evomerge.io.CheckpointCache;
 import dev.evomerge.io.Storage;
 import dev.evomerge.merge.MergeConfig;

@@ -3,7 +3,6 @@ package dev.evomerge.driver;
 import dev.evomerge.eval.EvalSet;
 import dev.evomerge.eval.MgsmTask;
 import dev.evomerge.eval.Split;
-import dev.evomerge.eval.Task;
 import dev.evomerge.eval.TaskSpec;
 import dev.evomerge.executor.WorkerSpec;
 import dev.evomerge.io.DType;

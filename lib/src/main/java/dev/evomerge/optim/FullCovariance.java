@@ -1,6 +1,5 @@
 package dev.evomerge.optim;
 
-
 /**
  * A full covariance matrix with its eigendecomposition C = B D^2 B^T ({@link SymmetricEigen}).
  *

@@ -3,7 +3,6 @@ package dev.evomerge.driver;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-
 import dev.evomerge.Fixtures;
 import dev.evomerge.executor.Worker;
 import dev.evomerge.io.CheckpointCache;

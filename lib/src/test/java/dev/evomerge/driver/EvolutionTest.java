@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.evomerge.eval.TaskSpec;
 
-
 import ai.djl.Device;
 import dev.evomerge.Fixtures;
 import dev.evomerge.eval.Datasets;

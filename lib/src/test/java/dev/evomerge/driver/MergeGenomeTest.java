@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-
 import dev.evomerge.Fixtures;
 import dev.evomerge.io.Checkpoint;
 import dev.evomerge.io.CheckpointCache;

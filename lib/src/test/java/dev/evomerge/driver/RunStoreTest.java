@@ -3,7 +3,6 @@ package dev.evomerge.driver;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 

@@ -2,7 +2,6 @@ package dev.evomerge.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-
 import java.math.BigDecimal;
 import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;

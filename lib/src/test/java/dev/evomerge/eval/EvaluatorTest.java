@@ -3,7 +3,6 @@ package dev.evomerge.eval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-
 import ai.djl.Device;
 import dev.evomerge.Fixtures;
 import dev.evomerge.io.Checkpoint;

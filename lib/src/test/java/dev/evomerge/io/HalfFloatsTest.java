@@ -3,7 +3,6 @@ package dev.evomerge.io;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 

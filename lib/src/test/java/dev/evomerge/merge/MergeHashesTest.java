@@ -2,7 +2,6 @@ package dev.evomerge.merge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-
 import dev.evomerge.io.DType;
 import dev.evomerge.io.TensorBytes;
 import java.io.IOException;

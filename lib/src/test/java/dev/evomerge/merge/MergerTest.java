@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-
 import ai.djl.Device;
 import dev.evomerge.Fixtures;
 import dev.evomerge.io.Checkpoint;

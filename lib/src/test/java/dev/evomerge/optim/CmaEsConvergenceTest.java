@@ -2,7 +2,6 @@ package dev.evomerge.optim;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-
 import dev.evomerge.TestProblems;
 import java.util.Arrays;
 import java.util.function.ToDoubleFunction;

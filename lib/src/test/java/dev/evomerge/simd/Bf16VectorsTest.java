@@ -3,7 +3,6 @@ package dev.evomerge.simd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-
 import dev.evomerge.io.HalfFloats;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

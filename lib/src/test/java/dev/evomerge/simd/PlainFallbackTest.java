@@ -3,7 +3,6 @@ package dev.evomerge.simd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-
 import dev.evomerge.io.DType;
 import dev.evomerge.io.TensorBytes;
 import dev.evomerge.merge.MergeInput;

@@ -2,7 +2,6 @@ package dev.evomerge.merge.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
