@@ -42,9 +42,9 @@ evomerge_build_tools() { evomerge_build tools lib/src/main lib/src/test lib/pom.
 evomerge_assembly() {
   local jar; jar="$(ls "$EVOMERGE_ROOT"/jobs/target/evomerge-jobs-*-all.jar 2>/dev/null | head -n 1 || true)"
   if [[ -z "$jar" ]] || [[ -n "$(cd "$EVOMERGE_ROOT" && find lib/src/main jobs/src/main pom.xml lib/pom.xml jobs/pom.xml -newer "$jar" -print -quit)" ]]; then
-    echo "building the assembly jar (mvn -Passembly -DskipTests package)..." >&2
+    echo "building the assembly jar (mvn -Passembly -DskipTests -pl jobs -am package)..." >&2
     local log; log="$(mktemp)"
-    if ! (cd "$EVOMERGE_ROOT" && mvn -B -q -Passembly -DskipTests package) >"$log" 2>&1; then
+    if ! (cd "$EVOMERGE_ROOT" && mvn -B -q -Passembly -DskipTests -pl jobs -am package) >"$log" 2>&1; then
       cat "$log" >&2; rm -f "$log"; exit 1
     fi
     rm -f "$log"
