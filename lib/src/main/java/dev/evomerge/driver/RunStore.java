@@ -57,11 +57,7 @@ public final class RunStore {
     }
 
     public boolean exists(String child) {
-        try {
-            return fs.exists(new Path(location(child)));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot reach " + location(child) + ": " + e.getMessage(), e);
-        }
+        return storage.exists(location(child));
     }
 
     /** The state after the last completed generation, if any. */
