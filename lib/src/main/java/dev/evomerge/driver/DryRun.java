@@ -7,7 +7,6 @@ import dev.evomerge.eval.Split;
 import dev.evomerge.eval.TaskSpec;
 import dev.evomerge.io.CheckpointException;
 import dev.evomerge.io.CheckpointHeaders;
-import dev.evomerge.io.ModelConfig;
 import dev.evomerge.io.Storage;
 import dev.evomerge.io.TensorInfo;
 import java.util.ArrayList;
@@ -15,7 +14,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * {@code --dry-run}: everything that can be checked before GPU hours are spent, without loading a
@@ -95,7 +93,7 @@ public final class DryRun {
             return java.util.Optional.empty();
         }
         List<String> local = new ArrayList<>();
-        run.parents().forEach(p -> local.add(p));
+        local.addAll(run.parents());
         run.fitness().tasks().forEach(t -> local.add(t.data()));
         run.test().tasks().forEach(t -> local.add(t.data()));
         local.add(run.out());
@@ -127,19 +125,8 @@ public final class DryRun {
 
     /** Parents must be the same architecture with the same tensors, or no merge of them makes sense. */
     static void agree(CheckpointHeaders base, CheckpointHeaders other) {
-        ModelConfig a = base.config();
-        ModelConfig o = other.config();
-        Object[][] fields = {
-            {"model_type", a.modelType(), o.modelType()}, {"num_hidden_layers", a.numHiddenLayers(), o.numHiddenLayers()},
-            {"hidden_size", a.hiddenSize(), o.hiddenSize()}, {"intermediate_size", a.intermediateSize(), o.intermediateSize()},
-            {"num_attention_heads", a.numAttentionHeads(), o.numAttentionHeads()},
-            {"num_key_value_heads", a.numKeyValueHeads(), o.numKeyValueHeads()}, {"vocab_size", a.vocabSize(), o.vocabSize()}};
-        for (Object[] f : fields) {
-            if (!Objects.equals(f[1], f[2])) {
-                throw new CheckpointException(other.location(), "config.json key '" + f[0] + "': " + f[2] + " but " + base.location()
-                        + " has " + f[1]);
-            }
-        }
+        base.config().requireSame(base.location(), other.config(), other.location(), "", "model_type", "num_hidden_layers",
+                "hidden_size", "intermediate_size", "num_attention_heads", "num_key_value_heads", "vocab_size");
         for (Map.Entry<String, TensorInfo> e : base.tensors().entrySet()) {
             TensorInfo t = other.tensors().get(e.getKey());
             if (t == null) {

@@ -55,10 +55,9 @@ public final class Worker implements AutoCloseable {
         this.parents = new ParentPool(cache);
         this.candidates = new CandidatePool<>(spec.candidateCache());
         this.device = Devices.parse(spec.device());
-        if (device.isGpu()) {
-            return;
+        if (!device.isGpu()) { // a GPU executor's host allocations are small
+            AllocatorSettings.warnOnceIfMissing();
         }
-        AllocatorSettings.warnOnceIfMissing();
     }
 
     public ParentPool parents() {

@@ -137,6 +137,37 @@ public record ModelConfig(
         return numKeyValueHeads * headDim;
     }
 
+    /** The value of a config.json key, as this config reads it (defaults applied). */
+    public Object value(String key) {
+        return switch (key) {
+            case "model_type" -> modelType;
+            case "num_hidden_layers" -> numHiddenLayers;
+            case "hidden_size" -> hiddenSize;
+            case "intermediate_size" -> intermediateSize;
+            case "num_attention_heads" -> numAttentionHeads;
+            case "num_key_value_heads" -> numKeyValueHeads;
+            case "head_dim" -> headDim;
+            case "vocab_size" -> vocabSize;
+            case "rope_theta" -> ropeTheta;
+            case "rms_norm_eps" -> rmsNormEps;
+            case "sliding_window" -> slidingWindow;
+            default -> throw new IllegalArgumentException("no config key '" + key + "' to compare");
+        };
+    }
+
+    /**
+     * Refuses {@code other} (the config of {@code otherName}) where any of {@code keys} differs from this
+     * config (of {@code name}): one line naming the other checkpoint, the key and both values, then {@code why}.
+     */
+    public void requireSame(String name, ModelConfig other, String otherName, String why, String... keys) {
+        for (String key : keys) {
+            if (!java.util.Objects.equals(value(key), other.value(key))) {
+                throw new CheckpointException(otherName, "config.json key '" + key + "': " + other.value(key) + " but " + name
+                        + " has " + value(key) + why);
+            }
+        }
+    }
+
     /** Reads typed fields and names the key when one is missing or wrong. */
     private record Fields(String file, ObjectNode c) {
         String string(String key) {

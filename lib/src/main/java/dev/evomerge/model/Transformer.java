@@ -153,7 +153,10 @@ public final class Transformer implements AutoCloseable {
                 throw new IllegalArgumentException("layer path step names model " + step.model() + " of " + models.size());
             }
             WeightSource m = models.get(step.model());
-            sameShapes(anchor, m);
+            // a layer of m runs on the anchor's hidden states only if their widths and attention agree
+            c.requireSame(anchor.name(), m.config(), m.name(), " (a layer path joins layers of models of the same shapes)",
+                    "hidden_size", "num_attention_heads", "num_key_value_heads", "head_dim", "rope_theta", "rms_norm_eps",
+                    "sliding_window");
             if (step.layer() >= m.config().numHiddenLayers()) {
                 throw new CheckpointException(m.name(), "layer path step names layer " + step.layer() + " of "
                         + m.config().numHiddenLayers());
@@ -208,23 +211,6 @@ public final class Transformer implements AutoCloseable {
                 w.load(TensorNames.layer(i, TensorNames.POST_ATTENTION_NORM), d),
                 Weights.transposed(gateUp),
                 Weights.transposed(w.load(TensorNames.layer(i, TensorNames.DOWN + ".weight"), d, c.intermediateSize())));
-    }
-
-    /** A layer of {@code other} runs on {@code anchor}'s hidden states only if their attention and widths agree. */
-    private static void sameShapes(WeightSource anchor, WeightSource other) {
-        ModelConfig a = anchor.config();
-        ModelConfig o = other.config();
-        Object[][] fields = {{"hidden_size", a.hiddenSize(), o.hiddenSize()},
-            {"num_attention_heads", a.numAttentionHeads(), o.numAttentionHeads()},
-            {"num_key_value_heads", a.numKeyValueHeads(), o.numKeyValueHeads()}, {"head_dim", a.headDim(), o.headDim()},
-            {"rope_theta", a.ropeTheta(), o.ropeTheta()}, {"rms_norm_eps", a.rmsNormEps(), o.rmsNormEps()},
-            {"sliding_window", a.slidingWindow(), o.slidingWindow()}};
-        for (Object[] f : fields) {
-            if (!java.util.Objects.equals(f[1], f[2])) {
-                throw new CheckpointException(other.name(), "config.json key '" + f[0] + "': " + f[2] + " but " + anchor.name()
-                        + " has " + f[1] + " (a layer path joins layers of models of the same shapes)");
-            }
-        }
     }
 
     /** Reads tensors, checking each shape against the config before it goes to the device. */

@@ -71,10 +71,6 @@ public final class IpopCmaEs implements Optimizer {
         return current.tell(population, objectives);
     }
 
-    public TellReport tell(Population population, double[] fitness) {
-        return current.tell(population, fitness);
-    }
-
     /** Set when the last allowed run has stopped too. */
     @Override
     public Optional<String> stopReason() {

@@ -71,7 +71,7 @@ class EvolutionOnS3Test {
             Evolution.ResultSink nowhere = InProcess.sink(new ArrayList<>());
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             Evolution.Outcome first = new Evolution(run, storage, cache, inThisThread, nowhere,
-                    new PrintStream(log, true, StandardCharsets.UTF_8), InProcess.QUIET).run();
+                    new PrintStream(log, true, StandardCharsets.UTF_8), Evolution.QUIET).run();
             // each parent localized once, and best/ once more: the test row of the evolved merge is best/ as written
             assertEquals(4, cache.downloads(), "each parent localized once, then best/");
             RunStore store = new RunStore(storage, run.out());
@@ -80,7 +80,7 @@ class EvolutionOnS3Test {
             assertEquals(first.report(), store.readString("report.md"));
             assertTrue(store.exists("fitness.png"));
             Evolution.Outcome again = new Evolution(run, storage, cache, inThisThread, nowhere,
-                    new PrintStream(log, true, StandardCharsets.UTF_8), InProcess.QUIET).run();
+                    new PrintStream(log, true, StandardCharsets.UTF_8), Evolution.QUIET).run();
             assertTrue(again.test().isEmpty(), "a finished run only reports");
             assertTrue(log.toString(StandardCharsets.UTF_8).contains("is complete: s3a://team/runs/s3/report.md"));
             assertEquals(first.state().best().recipe(), store.readString("best/mergekit_config.yml"));

@@ -84,7 +84,7 @@ class EvolutionTest {
     @Test
     void theEvolvedTestRowIsBestAsWrittenAndTheSearchedModelToo_whenTheirDtypesDiffer() throws Exception {
         RunConfig f32 = config("float32", "");
-        Evolution.Outcome same = run(f32, InProcess.QUIET, QUIET_LOG);
+        Evolution.Outcome same = run(f32, Evolution.QUIET, QUIET_LOG);
         CandidateResult evolved = same.test().get(same.test().size() - 1);
         assertEquals(5, same.test().size(), "float32 on a CPU: the model searched and best/ are the same, one row");
         assertEquals(Storage.localPath(f32.out()).resolve("best").toString(), Storage.localPath(((AsIs) evolved.spec().recipe()).location()).toString());
@@ -92,7 +92,7 @@ class EvolutionTest {
 
         AtomicDirectory.deleteRecursively(tmp.resolve("run"));
         RunConfig bf16 = config("bfloat16", "");
-        Evolution.Outcome two = run(bf16, InProcess.QUIET, QUIET_LOG);
+        Evolution.Outcome two = run(bf16, Evolution.QUIET, QUIET_LOG);
         assertEquals(6, two.test().size());
         CandidateResult inMemory = two.test().get(4);
         CandidateResult written = two.test().get(5);
@@ -106,7 +106,7 @@ class EvolutionTest {
     @Test
     void aRerunReplacesAPartialBestInsteadOfKeepingIt() throws Exception {
         RunConfig run = config("float32", "");
-        run(run, InProcess.QUIET, QUIET_LOG);
+        run(run, Evolution.QUIET, QUIET_LOG);
         byte[] whole = Files.readAllBytes(tmp.resolve("run/best/model.safetensors"));
         // the end of the run was interrupted while best/ was written (as a publish to S3 can be): no report,
         // best/ without its completion marker and with a truncated weight file
@@ -114,7 +114,7 @@ class EvolutionTest {
         Files.delete(tmp.resolve("run/best/_SUCCESS"));
         Files.write(tmp.resolve("run/best/model.safetensors"), java.util.Arrays.copyOf(whole, 1000));
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        run(run, InProcess.QUIET, new PrintStream(log, true, StandardCharsets.UTF_8));
+        run(run, Evolution.QUIET, new PrintStream(log, true, StandardCharsets.UTF_8));
         assertTrue(log.toString(StandardCharsets.UTF_8).contains("merged 2 model(s) with task_arithmetic into "), "best/ merged again");
         assertArrayEquals(whole, Files.readAllBytes(tmp.resolve("run/best/model.safetensors")));
         assertTrue(Files.exists(tmp.resolve("run/best/_SUCCESS")));
@@ -142,7 +142,7 @@ class EvolutionTest {
             assertTrue(firstInside.await(60, TimeUnit.SECONDS));
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             RunLease.HeldException e = assertThrows(RunLease.HeldException.class,
-                    () -> run(run, InProcess.QUIET, new PrintStream(log, true, StandardCharsets.UTF_8)));
+                    () -> run(run, Evolution.QUIET, new PrintStream(log, true, StandardCharsets.UTF_8)));
             assertTrue(e.getMessage().contains("is held by a live driver"), e.getMessage());
             secondDone.countDown();
             assertEquals(2, first.get(60, TimeUnit.SECONDS).state().generation(), "the first driver finished undisturbed");
@@ -150,7 +150,7 @@ class EvolutionTest {
             secondDone.countDown();
             pool.shutdownNow();
         }
-        assertTrue(run(run, InProcess.QUIET, QUIET_LOG).report().contains("evolved"), "then the run is free again");
+        assertTrue(run(run, Evolution.QUIET, QUIET_LOG).report().contains("evolved"), "then the run is free again");
     }
 
     @Test
@@ -173,7 +173,7 @@ class EvolutionTest {
             Evolution.ResultSink sink = InProcess.sink(written);
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             Evolution.Outcome outcome = new Evolution(run, Storage.withDefaults(), new CheckpointCache(Storage.withDefaults(),
-                    tmp.resolve("c")), runner, sink, new PrintStream(log, true, StandardCharsets.UTF_8), InProcess.QUIET).run();
+                    tmp.resolve("c")), runner, sink, new PrintStream(log, true, StandardCharsets.UTF_8), Evolution.QUIET).run();
             assertEquals(12, written.size());
             for (CandidateResult r : written) {
                 assertEquals(r.candidate() == 1, r.failed());

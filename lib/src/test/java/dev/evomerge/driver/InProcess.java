@@ -46,7 +46,4 @@ final class InProcess {
             }
         };
     }
-
-    static final Evolution.Listener QUIET = new Evolution.Listener() {
-    };
 }
