@@ -2,7 +2,7 @@ package dev.evomerge.jobs;
 
 import dev.evomerge.io.CheckpointCache;
 import dev.evomerge.io.Locations;
-import dev.evomerge.merge.MergeConfig;
+import dev.evomerge.merge.Recipe;
 import dev.evomerge.merge.MergeRun;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -34,14 +34,14 @@ public final class MergeJob {
 
     /** Validates the recipe on the driver, merges in one task, returns the task's summary line. */
     public static String run(SparkSession spark, String configName, String configText, String out) {
-        MergeConfig.parse(configName, configText); // a bad recipe fails here, before any task starts
+        Recipe.parse(configName, configText); // a bad recipe fails here, before any task starts
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         sc.setJobDescription("merge " + configName + " -> " + out);
         Broadcast<SerializableConfiguration> hadoop = HadoopSettings.broadcast(sc);
         return sc.parallelize(List.of(configText), 1)
                 .map(text -> {
                     CheckpointCache cache = ExecutorCache.get(hadoop.value().value());
-                    return MergeRun.run(MergeConfig.parse(configName, text), out, cache.storage(), cache);
+                    return MergeRun.run(Recipe.parse(configName, text), out, cache.storage(), cache);
                 })
                 .collect().get(0);
     }

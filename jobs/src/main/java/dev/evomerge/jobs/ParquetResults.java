@@ -8,6 +8,8 @@ import dev.evomerge.driver.RunStore;
 import dev.evomerge.executor.ShardResult;
 import dev.evomerge.io.Storage;
 import dev.evomerge.merge.AsIs;
+import dev.evomerge.merge.LayerPathMerge;
+import dev.evomerge.model.LayerPath;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -37,11 +39,15 @@ import org.apache.spark.sql.types.StructType;
 final class ParquetResults implements Evolution.ResultSink {
     /** A map of names to numbers: a candidate's objectives, its metrics. */
     private static final DataType DOUBLES = DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType, false);
+    /** A data-flow candidate's layer path, step by step: the pool model, its layer, the scale of the hidden state entering it. */
+    private static final DataType PATH = DataTypes.createArrayType(schema(field("model", DataTypes.IntegerType, false),
+            field("layer", DataTypes.IntegerType, false), field("scale", DataTypes.DoubleType, false)), false);
     static final StructType CANDIDATES = schema(
             field("run_id", DataTypes.StringType, false), field("generation", DataTypes.IntegerType, false),
             field("candidate", DataTypes.IntegerType, false),
             field("genome", DataTypes.createArrayType(DataTypes.DoubleType, false), false),
-            field("recipe", DataTypes.StringType, false), field("fitness", DataTypes.DoubleType, true),
+            field("recipe", DataTypes.StringType, false), field("depth", DataTypes.IntegerType, true), field("path", PATH, true),
+            field("fitness", DataTypes.DoubleType, true),
             field("objectives", DOUBLES, false), field("metrics", DOUBLES, false),
             field("items", DataTypes.IntegerType, false), field("correct", DataTypes.IntegerType, false),
             field("tokens", DataTypes.LongType, false), field("build_seconds", DataTypes.DoubleType, false),
@@ -80,8 +86,10 @@ final class ParquetResults implements Evolution.ResultSink {
     public void writeGeneration(int generation, List<CandidateResult> candidates, List<ShardResult> shards) {
         List<Row> rows = new ArrayList<>();
         for (CandidateResult c : candidates) {
+            LayerPath path = c.spec().recipe() instanceof LayerPathMerge m ? m.path() : null;
             rows.add(RowFactory.create(run.runId(), generation, c.candidate(), Arrays.stream(c.genome()).boxed().toList(),
-                    c.spec().recipe().toYaml(), c.failed() ? null : c.fitness(), c.objectives().values(), c.metrics(), c.items(),
+                    c.spec().recipe().toYaml(), path == null ? null : path.depth(), path == null ? null : path.steps().stream()
+                            .map(s -> RowFactory.create(s.model(), s.layer(), s.scale())).toList(), c.failed() ? null : c.fitness(), c.objectives().values(), c.metrics(), c.items(),
                     c.correct(), c.tokens(), c.buildSeconds(), c.evalSeconds(), c.executors(), c.error()));
         }
         write(rows, CANDIDATES, "candidates", RunStore.generationFile(generation, "parquet"));

@@ -107,6 +107,27 @@ final class ConfigNode {
         return resolved;
     }
 
+    /**
+     * A list of models, each a location (resolved) or an inline mergekit recipe (its locations
+     * resolved the same way): a data-flow merge's pool.
+     */
+    List<dev.evomerge.merge.Recipe> recipes(String k) {
+        JsonNode v = nonEmptyList(k);
+        List<dev.evomerge.merge.Recipe> out = new ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            String at = key(k) + "[" + i + "]";
+            JsonNode item = v.get(i);
+            if (item.isTextual() && !item.asText().isBlank()) {
+                out.add(new dev.evomerge.merge.AsIs(resolve(at, item.asText())));
+            } else if (item.isObject()) {
+                out.add(dev.evomerge.merge.MergeConfig.parse(file + " " + at, item).withLocations(l -> resolve(at, l)));
+            } else {
+                throw new RunConfigException(file, at, "must be a location or a mergekit recipe (a mapping), got " + item);
+            }
+        }
+        return out;
+    }
+
     /** The text a resolved location was written as. */
     String written(String location) {
         return labels.getOrDefault(location, location);

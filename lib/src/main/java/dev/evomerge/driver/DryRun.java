@@ -37,13 +37,15 @@ public final class DryRun {
             parents.add(CheckpointHeaders.read(storage, p));
         }
         CheckpointHeaders reference = parents.get(0);
-        for (CheckpointHeaders h : parents.subList(1, parents.size())) {
-            agree(reference, h);
+        if (!run.isDataFlow()) { // a layer path's pool may differ in depth: its genome checks what must agree
+            for (CheckpointHeaders h : parents.subList(1, parents.size())) {
+                agree(reference, h);
+            }
         }
         if (run.tokenizerSource() != null && !run.tokenizerSource().equals("base")) {
             storage.listFiles(run.tokenizerSource()); // exists
         }
-        Genome genome = new MergeGenome(run, reference.config().numHiddenLayers());
+        Genome genome = Evolution.genome(run, storage);
         int population = Evolution.optimizer(run, genome).populationSize();
         int generations = Evolution.generations(run, population);
         StringBuilder b = new StringBuilder();
@@ -73,14 +75,21 @@ public final class DryRun {
         b.append(String.format(Locale.ROOT, "evaluation per generation: %d candidates x %d items = %,d item evaluations%s%n",
                 population, fitnessItems, (long) population * fitnessItems,
                 run.fitness().tasks().stream().anyMatch(t -> !t.isLikelihood()) ? " (generation: up to max_new_tokens each)" : ""));
-        int testModels = run.parents().size() + (run.models().size() > 1 ? 1 : 0) + 1;
-        b.append(String.format(Locale.ROOT, "end of run: merge best/, then %d models x %d test items%n", testModels, testItems));
+        int testModels = (run.baseModel() != null ? 1 : 0) + run.models().size() + genome.baselines().size() + 1;
+        b.append(String.format(Locale.ROOT, "end of run: %s best/, then %d models x %d test items%n",
+                run.isDataFlow() ? "write the path as" : "merge", testModels, testItems));
         long parentBytes = parents.stream().mapToLong(CheckpointHeaders::weightBytes).sum();
         long params = reference.parameters();
         long largest = reference.tensors().values().stream().mapToLong(TensorInfo::numel).max().orElse(0);
         b.append(String.format(Locale.ROOT, "memory per executor: parents %s (memory-mapped, page cache), one candidate %s on a GPU "
                         + "(float16) or %s on a CPU (float32), merge scratch %s; candidate_cache %d%n", bytes(parentBytes),
                 bytes(params * 2), bytes(params * 4), bytes(largest * 4 * (run.parents().size() + 2)), run.candidateCache()));
+        if (run.isDataFlow()) {
+            b.append(String.format(Locale.ROOT, "  a data-flow run keeps the pool's layers on the device for the whole run: up to %s "
+                    + "(float16) or %s (float32); a candidate is a path over them and costs no weights%n",
+                    bytes(parents.stream().mapToLong(CheckpointHeaders::parameters).sum() * 2),
+                    bytes(parents.stream().mapToLong(CheckpointHeaders::parameters).sum() * 4)));
+        }
         return b.toString();
     }
 

@@ -7,7 +7,8 @@ import dev.evomerge.io.CheckpointCache;
 import dev.evomerge.io.CheckpointHeaders;
 import dev.evomerge.io.DType;
 import dev.evomerge.io.Storage;
-import dev.evomerge.merge.MergeConfig;
+import dev.evomerge.merge.LayerPathMerge;
+import dev.evomerge.merge.Recipe;
 import dev.evomerge.merge.MergeRun;
 import dev.evomerge.optim.CmaEs;
 import dev.evomerge.optim.CmaOptions;
@@ -89,8 +90,15 @@ public final class Evolution {
         this.store = new RunStore(storage, run.out());
     }
 
-    /** The genome of the run, its layout from the base's (else the first model's) config.json: no weights read. */
+    /**
+     * The genome of the run, its layout from config.json files, no weights read: a layer path
+     * through the pool's layers for a data-flow run, else a parameter-space merge laid out by the
+     * base's (else the first model's) layers.
+     */
     public static Genome genome(RunConfig run, Storage storage) {
+        if (run.isDataFlow()) {
+            return DataFlowGenome.of(run, storage);
+        }
         String reference = run.baseModel() != null ? run.baseModel() : run.models().get(0);
         return new MergeGenome(run, CheckpointHeaders.read(storage, reference).config().numHiddenLayers());
     }
@@ -205,7 +213,7 @@ public final class Evolution {
             throw new IllegalStateException("run " + run.runId() + ": no candidate could be evaluated; see the error column of "
                     + store.location("candidates"));
         }
-        MergeConfig bestRecipe = MergeConfig.parse(store.location("best/mergekit_config.yml"), state.best().recipe());
+        Recipe bestRecipe = Recipe.parse(store.location("checkpoint/") + " (best recipe)", state.best().recipe());
         String best = store.location("best");
         if (!storage.isComplete(best)) {
             lease.verify();
@@ -240,6 +248,9 @@ public final class Evolution {
         sink.writeTest(test);
         Report report = new Report(run, genome, state, optimizer.populationSize(), test);
         store.write("fitness.png", FitnessCurve.png(state.history()));
+        if (genome instanceof DataFlowGenome dfs && bestRecipe instanceof LayerPathMerge path) {
+            store.write("path.png", PathPicture.png(path.path(), dfs.layers()));
+        }
         String markdown = report.markdown();
         store.write("report.md", markdown.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         out.println(report.table());

@@ -2,6 +2,9 @@ package dev.evomerge.driver;
 
 import dev.evomerge.eval.TaskSpec;
 import dev.evomerge.merge.AsIs;
+import dev.evomerge.merge.LayerPathMerge;
+import dev.evomerge.merge.Recipe;
+import dev.evomerge.model.LayerPath;
 import java.util.List;
 import java.util.Locale;
 
@@ -51,6 +54,20 @@ public final class Report {
                 .allMatch(r -> r.failed() || r.fitness() < evolved.fitness());
     }
 
+    /** The evolved path: the picture, then step by step which pool model's layer and its scale. */
+    private static void path(StringBuilder b, LayerPathMerge merge) {
+        b.append("The evolved layer path (").append(merge.summary()).append("), model A = pool entry ")
+                .append((char) ('A' + merge.path().embeddingsFrom())).append(":\n\n![the evolved layer path](path.png)\n\n");
+        b.append("| step | model | layer | scale |\n|---:|---|---:|---:|\n");
+        for (int i = 0; i < merge.path().depth(); i++) {
+            LayerPath.Step s = merge.path().steps().get(i);
+            b.append(String.format(Locale.ROOT, "| %d | %c | %d | %.4f |%n", i, (char) ('A' + s.model()), s.layer(), s.scale()));
+        }
+        b.append('\n').append(merge.path().unitScales() ? "Every scale is 1: `best/` is a plain checkpoint (transformers loads it).\n\n"
+                : "Some scales are not 1: `best/` is an `evomerge_layer_path` checkpoint that evomerge runs (README, \"Data-flow "
+                        + "merging\").\n\n");
+    }
+
     public String markdown() {
         StringBuilder b = new StringBuilder();
         b.append("# evomerge run `").append(run.runId()).append("`\n\n");
@@ -84,8 +101,11 @@ public final class Report {
             b.append("\nThe optimizer stopped early: ").append(state.stopReason()).append(".\n");
         }
         RunState.Best best = state.best();
-        b.append(String.format(Locale.ROOT, "%n## Best recipe%n%nGeneration %d, candidate %d, fitness %.4f; merged into `best/`.%n%n",
-                best.generation(), best.candidate(), best.fitness()));
+        b.append(String.format(Locale.ROOT, "%n## Best recipe%n%nGeneration %d, candidate %d, fitness %.4f; %s.%n%n",
+                best.generation(), best.candidate(), best.fitness(), run.isDataFlow() ? "written as `best/`" : "merged into `best/`"));
+        if (Recipe.parse("best recipe", best.recipe()) instanceof LayerPathMerge path) {
+            path(b, path);
+        }
         b.append("```yaml\n").append(best.recipe()).append("```\n");
         return b.toString();
     }

@@ -8,8 +8,11 @@ import dev.evomerge.executor.WorkerSpec;
 import dev.evomerge.io.DType;
 import dev.evomerge.io.Locations;
 import dev.evomerge.io.SafeYaml;
+import dev.evomerge.merge.AsIs;
+import dev.evomerge.merge.MergeConfig;
 import dev.evomerge.merge.MergeMethod;
 import dev.evomerge.merge.MergeMethods;
+import dev.evomerge.merge.Recipe;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +35,7 @@ import java.util.Map;
  * each location was written as, for tables people read.
  */
 public record RunConfig(String file, String location, String yaml, String runId, String out, String method, String baseModel,
-                        List<String> models, String dtype, String tokenizerSource, int layerGranularity, boolean normalize,
+                        List<String> models, DataFlow dataFlow, String dtype, String tokenizerSource, int layerGranularity, boolean normalize,
                         boolean allowNegativeWeights, int population, int generations, int evaluations, double sigma0,
                         double x0, long seed, boolean separable, EvalSet fitness, EvalSet test, String device,
                         int candidateCache, int leaseSeconds, String sparkMaster, Map<String, String> sparkConf,
@@ -41,6 +44,20 @@ public record RunConfig(String file, String location, String yaml, String runId,
     /** The merge methods whose per-model parameters the genome can carry (weight, and density where read). */
     public static final List<String> SEARCHABLE_METHODS = List.of("linear", "task_arithmetic", "ties", "dare_ties",
             "dare_linear", "breadcrumbs", "breadcrumbs_ties");
+
+    /** The method name of a data-flow-space merge: {@code merge: {method: dfs, pool: [...]}}. */
+    public static final String DATA_FLOW = "dfs";
+
+    /**
+     * A data-flow-space search (Akiba et al. 2024, section 3.2): a pool of models (locations, or
+     * inline parameter-space recipes: PS+DFS), which of them is model A (embeddings, head,
+     * tokenizer; its first and last layers fixed), how often the pool's layer sequence repeats
+     * (r), and how the scales of the hidden state are parametrized.
+     */
+    public record DataFlow(List<Recipe> pool, int anchor, int repeats, String scales) implements Serializable {
+        /** {@code matrix}: the paper's W, one scale per (from layer, to layer) pair; {@code slot}: one per slot; {@code none}: all 1. */
+        public static final List<String> SCALES = List.of("matrix", "slot", "none");
+    }
 
     public static RunConfig read(Path path) {
         try {
@@ -67,10 +84,41 @@ public record RunConfig(String file, String location, String yaml, String runId,
         // Without out: runs/<run_id> in the working directory, as --out DIR is.
         String out = root.has("out") ? root.location("out") : Locations.absolute("runs/" + runId);
 
-        ConfigNode merge = root.child("merge").onlyKeys("method", "base_model", "models", "dtype", "tokenizer_source");
+        ConfigNode merge = root.child("merge");
         String method = merge.string("method", "dare_ties");
+        ConfigNode genome = root.child("genome");
+        ConfigNode opt = root.child("optimizer").onlyKeys("population", "generations", "evaluations", "sigma0", "x0", "seed",
+                "separable");
+        if (method.equals(DATA_FLOW)) {
+            merge.onlyKeys("method", "pool", "anchor", "repeats", "scales");
+            if (root.has("genome")) {
+                throw root.error("genome", "a data-flow merge's genome is laid out by merge: pool, repeats and scales");
+            }
+            List<Recipe> pool = merge.recipes("pool");
+            if (pool.size() < 2) {
+                throw merge.error("pool", "a data-flow merge searches paths through the layers of at least two models; "
+                        + "a pool of one is that model");
+            }
+            if (pool.size() != pool.stream().distinct().count()) {
+                throw merge.error("pool", "lists a model twice");
+            }
+            int anchor = merge.integer("anchor", 0, 0);
+            if (anchor >= pool.size()) {
+                throw merge.error("anchor", anchor + " is not a pool index (0.." + (pool.size() - 1) + ")");
+            }
+            int repeats = merge.integer("repeats", 3, 1);
+            String scales = merge.string("scales", "matrix");
+            if (!DataFlow.SCALES.contains(scales)) {
+                throw merge.error("scales", "'" + scales + "' is not a parametrization (" + String.join(", ", DataFlow.SCALES) + ")");
+            }
+            List<String> plain = pool.stream().filter(r -> r instanceof AsIs).map(r -> ((AsIs) r).location()).toList();
+            return finish(file, location, yaml, root, runId, out, method, null, plain, new DataFlow(List.copyOf(pool), anchor,
+                    repeats, scales), null, null, 0, false, false, opt);
+        }
+        merge.onlyKeys("method", "base_model", "models", "dtype", "tokenizer_source");
         if (!SEARCHABLE_METHODS.contains(method)) {
-            throw merge.error("method", "'" + method + "' cannot be searched; use one of " + String.join(", ", SEARCHABLE_METHODS));
+            throw merge.error("method", "'" + method + "' cannot be searched; use one of " + String.join(", ", SEARCHABLE_METHODS)
+                    + ", or " + DATA_FLOW + " (a layer path)");
         }
         MergeMethod m = MergeMethods.byName(method);
         String base = merge.has("base_model") ? merge.location("base_model") : null;
@@ -95,14 +143,19 @@ public record RunConfig(String file, String location, String yaml, String runId,
         String tokenizerSource = !merge.has("tokenizer_source") ? null
                 : merge.string("tokenizer_source", null).equals("base") ? "base" : merge.location("tokenizer_source");
 
-        ConfigNode genome = root.child("genome").onlyKeys("layer_granularity", "normalize", "allow_negative_weights");
+        genome.onlyKeys("layer_granularity", "normalize", "allow_negative_weights");
         int granularity = genome.integer("layer_granularity", 0, 0);
         // mergekit-evolve's default: normalize the weights for the methods that weigh models against each other.
         boolean normalize = genome.bool("normalize", List.of("linear", "ties", "dare_ties").contains(method));
         boolean negative = genome.bool("allow_negative_weights", false);
+        return finish(file, location, yaml, root, runId, out, method, base, List.copyOf(models), null, dtype, tokenizerSource,
+                granularity, normalize, negative, opt);
+    }
 
-        ConfigNode opt = root.child("optimizer").onlyKeys("population", "generations", "evaluations", "sigma0", "x0", "seed",
-                "separable");
+    /** The optimizer, the evaluation sets and Spark, the same for every kind of merge. */
+    private static RunConfig finish(String file, String location, String yaml, ConfigNode root, String runId, String out,
+                                    String method, String base, List<String> models, DataFlow dataFlow, String dtype,
+                                    String tokenizerSource, int granularity, boolean normalize, boolean negative, ConfigNode opt) {
         if (opt.has("generations") == opt.has("evaluations")) {
             throw opt.error("generations", "give exactly one of generations or evaluations (the budget)");
         }
@@ -126,7 +179,7 @@ public record RunConfig(String file, String location, String yaml, String runId,
         ConfigNode spark = root.child("spark").onlyKeys("master", "conf");
         String master = spark.string("master", "local[*]");
         Map<String, String> conf = spark.stringMap("conf");
-        return new RunConfig(file, location, yaml, runId, out, method, base, List.copyOf(models), dtype, tokenizerSource, granularity,
+        return new RunConfig(file, location, yaml, runId, out, method, base, models, dataFlow, dtype, tokenizerSource, granularity,
                 normalize, negative, population, generations, evaluations, sigma0, x0, seed, separable, fitness, test, device,
                 candidateCache, leaseSeconds, master, Map.copyOf(conf), root.labels());
     }
@@ -180,19 +233,30 @@ public record RunConfig(String file, String location, String yaml, String runId,
         }
     }
 
-    /** Every parent location: the base first (when there is one), then the models. */
+    /**
+     * Every checkpoint the run reads: the base first (when there is one), then the models; for a
+     * data-flow merge, the pool's checkpoints and those its inline recipes merge, once each.
+     */
     public List<String> parents() {
-        List<String> all = new ArrayList<>();
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
         if (baseModel != null) {
             all.add(baseModel);
         }
         all.addAll(models);
-        return all;
+        if (dataFlow != null) {
+            dataFlow.pool().stream().filter(r -> r instanceof MergeConfig).forEach(r -> all.addAll(((MergeConfig) r).locations()));
+        }
+        return List.copyOf(all);
+    }
+
+    public boolean isDataFlow() {
+        return dataFlow != null;
     }
 
     /** The same run writing to {@code dir} ({@code --out}; a relative path against the working directory). */
     public RunConfig withOut(String dir) {
-        return new RunConfig(file, location, yaml, runId, Locations.absolute(dir), method, baseModel, models, dtype, tokenizerSource,
+        return new RunConfig(file, location, yaml, runId, Locations.absolute(dir), method, baseModel, models, dataFlow, dtype,
+                tokenizerSource,
                 layerGranularity, normalize, allowNegativeWeights, population, generations, evaluations, sigma0, x0, seed, separable,
                 fitness, test, device, candidateCache, leaseSeconds, sparkMaster, sparkConf, labels);
     }

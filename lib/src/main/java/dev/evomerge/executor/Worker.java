@@ -13,10 +13,14 @@ import dev.evomerge.io.Checkpoint;
 import dev.evomerge.io.CheckpointCache;
 import dev.evomerge.io.Storage;
 import dev.evomerge.merge.AsIs;
+import dev.evomerge.merge.LayerPathMerge;
 import dev.evomerge.merge.MergeConfig;
+import dev.evomerge.merge.MergePlan;
 import dev.evomerge.merge.Merger;
+import dev.evomerge.merge.Recipe;
 import dev.evomerge.model.AllocatorSettings;
 import dev.evomerge.model.Devices;
+import dev.evomerge.model.LayerStore;
 import dev.evomerge.model.Tokenizer;
 import dev.evomerge.model.Transformer;
 import dev.evomerge.model.WeightSource;
@@ -48,6 +52,7 @@ public final class Worker implements AutoCloseable {
     private final CandidatePool<Built> candidates;
     private final Device device;
     private final Map<String, List<EvalItem>> items = new HashMap<>();
+    private final Map<String, LayerStore> layerStores = new HashMap<>();
 
     public Worker(WorkerSpec spec, Storage storage, CheckpointCache cache) {
         this.spec = spec;
@@ -114,11 +119,15 @@ public final class Worker implements AutoCloseable {
         if (candidate.recipe() instanceof MergeConfig cfg) {
             var plan = Merger.plan(cfg, parents::get);
             model = Transformer.load(new CandidateWeights(plan, candidate.label()), device);
-            tokenizerFrom = cfg.tokenizerSource() != null && !cfg.tokenizerSource().equals("base")
-                    ? parents.get(cfg.tokenizerSource()) : plan.reference();
+            tokenizerFrom = tokenizerFrom(cfg, plan);
         } else if (candidate.recipe() instanceof AsIs asIs) {
             tokenizerFrom = parents.get(asIs.location());
             model = Transformer.load(WeightSource.of(tokenizerFrom), device);
+        } else if (candidate.recipe() instanceof LayerPathMerge path) {
+            // choosing layers and scales of weights already on the device: nothing is loaded or merged here
+            model = layerStore(path.pool()).transformer(path.path());
+            tokenizerFrom = path.anchor() instanceof MergeConfig cfg ? tokenizerFrom(cfg, Merger.plan(cfg, parents::get))
+                    : parents.get(((AsIs) path.anchor()).location());
         } else {
             throw new IllegalArgumentException("no executor builds " + candidate.recipe().getClass().getSimpleName());
         }
@@ -130,6 +139,32 @@ public final class Worker implements AutoCloseable {
         }
     }
 
+    private Checkpoint tokenizerFrom(MergeConfig cfg, MergePlan plan) {
+        return cfg.tokenizerSource() != null && !cfg.tokenizerSource().equals("base") ? parents.get(cfg.tokenizerSource())
+                : plan.reference();
+    }
+
+    /**
+     * The layers of a data-flow run's pool on this executor's device, kept for the whole run like
+     * the parents: each layer is loaded (and a PS pool entry's merged) the first time a path visits
+     * it, then shared by every candidate.
+     */
+    synchronized LayerStore layerStore(List<Recipe> pool) {
+        String key = pool.stream().map(Recipe::toYaml).collect(java.util.stream.Collectors.joining("---\n"));
+        LayerStore store = layerStores.get(key);
+        if (store == null) {
+            List<WeightSource> sources = new ArrayList<>();
+            for (int i = 0; i < pool.size(); i++) {
+                Recipe r = pool.get(i);
+                sources.add(r instanceof MergeConfig cfg ? new CandidateWeights(Merger.plan(cfg, parents::get), "pool entry " + i
+                        + " (" + cfg.mergeMethod() + " merge)") : WeightSource.of(parents.get(((AsIs) r).location())));
+            }
+            store = LayerStore.open(sources, device);
+            layerStores.put(key, store);
+        }
+        return store;
+    }
+
     /** The task's items (its split of its data set), read once per executor. */
     private synchronized List<EvalItem> items(TaskSpec t) {
         return items.computeIfAbsent(t.data() + "|" + t.split(),
@@ -138,7 +173,8 @@ public final class Worker implements AutoCloseable {
 
     @Override
     public void close() {
-        candidates.close();
+        candidates.close(); // views of the layer stores: closed before them
+        layerStores.values().forEach(LayerStore::close);
         parents.close();
     }
 

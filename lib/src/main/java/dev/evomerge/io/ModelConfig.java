@@ -34,9 +34,20 @@ public record ModelConfig(
         Integer bosTokenId,
         List<Integer> eosTokenIds,
         String torchDtype,
+        List<Double> layerScales,
         ObjectNode raw) {
 
     public static final Set<String> SUPPORTED_MODEL_TYPES = Set.of("llama", "mistral", "qwen2");
+
+    /**
+     * The model type of a layer path exported with scales other than 1 (a data-flow merge's
+     * {@code best/}): a model of type {@link #LAYER_PATH_BASE_TYPE} whose layer i's input is
+     * multiplied by {@link #LAYER_SCALES}[i]. Hugging Face refuses the unknown type rather than
+     * run the layers without their scales; a path with unit scales is written as a plain model.
+     */
+    public static final String LAYER_PATH_MODEL_TYPE = "evomerge_layer_path";
+    public static final String LAYER_PATH_BASE_TYPE = "evomerge_model_type";
+    public static final String LAYER_SCALES = "evomerge_layer_scales";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -66,6 +77,10 @@ public record ModelConfig(
     public static ModelConfig parse(String file, ObjectNode c) {
         Fields f = new Fields(file, c);
         String modelType = f.string("model_type");
+        boolean scaledPath = modelType.equals(LAYER_PATH_MODEL_TYPE);
+        if (scaledPath) {
+            modelType = f.string(LAYER_PATH_BASE_TYPE);
+        }
         if (!SUPPORTED_MODEL_TYPES.contains(modelType)) {
             throw new CheckpointException(file, "key 'model_type': '" + modelType
                     + "' is not supported (supported: llama, mistral, qwen2)");
@@ -105,12 +120,13 @@ public record ModelConfig(
         if (c.hasNonNull("sliding_window") && (!qwen || c.path("use_sliding_window").asBoolean(false))) {
             sliding = f.positiveInt("sliding_window");
         }
+        int layers = f.positiveInt("num_hidden_layers");
         return new ModelConfig(
                 modelType,
                 f.positiveInt("vocab_size"),
                 hidden,
                 f.positiveInt("intermediate_size"),
-                f.positiveInt("num_hidden_layers"),
+                layers,
                 heads,
                 kvHeads,
                 headDim,
@@ -123,6 +139,7 @@ public record ModelConfig(
                 c.hasNonNull("bos_token_id") ? f.nonNegativeInt(c.get("bos_token_id"), "bos_token_id") : null,
                 f.tokenIds("eos_token_id"),
                 c.path("torch_dtype").asText("float32"),
+                scaledPath ? f.scales(LAYER_SCALES, layers) : List.of(),
                 c.deepCopy());
     }
 
@@ -202,6 +219,23 @@ public record ModelConfig(
                 throw new CheckpointException(file, "key '" + key + "': " + v + " is not a positive number");
             }
             return v.doubleValue();
+        }
+
+        /** One finite number per layer. */
+        List<Double> scales(String key, int layers) {
+            JsonNode v = c.get(key);
+            if (v == null || !v.isArray() || v.size() != layers) {
+                throw new CheckpointException(file, "key '" + key + "': " + (v == null ? "missing" : "not a list of "
+                        + layers + " numbers (one per layer)"));
+            }
+            List<Double> out = new ArrayList<>();
+            for (JsonNode x : v) {
+                if (!x.isNumber() || !Double.isFinite(x.doubleValue())) {
+                    throw new CheckpointException(file, "key '" + key + "': " + x + " is not a finite number");
+                }
+                out.add(x.doubleValue());
+            }
+            return List.copyOf(out);
         }
 
         /** eos_token_id may be one id or a list of ids (Llama 3 style). */

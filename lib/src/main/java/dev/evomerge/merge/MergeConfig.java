@@ -48,7 +48,11 @@ public record MergeConfig(String mergeMethod, String baseModel, List<ModelEntry>
     }
 
     public static MergeConfig parse(String file, String yaml) {
-        JsonNode root = SafeYaml.tree(file, yaml);
+        return parse(file, SafeYaml.tree(file, yaml));
+    }
+
+    /** A recipe from its parsed YAML (a whole file, or an entry of a layer path's pool). */
+    public static MergeConfig parse(String file, JsonNode root) {
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException(file + ": a merge config is a YAML mapping");
         }
@@ -147,6 +151,26 @@ public record MergeConfig(String mergeMethod, String baseModel, List<ModelEntry>
         }
         y.append("seed: ").append(seed).append('\n');
         return y.toString();
+    }
+
+    /** The same recipe with every location (base, models, slices, tokenizer source) passed through {@code resolve}. */
+    public MergeConfig withLocations(java.util.function.UnaryOperator<String> resolve) {
+        List<ModelEntry> m = models.stream().map(e -> new ModelEntry(resolve.apply(e.model()), e.parameters())).toList();
+        List<Slice> s = slices.stream().map(e -> new Slice(resolve.apply(e.model()), e.from(), e.to(), e.parameters())).toList();
+        String tokenizer = tokenizerSource == null || tokenizerSource.equals("base") ? tokenizerSource : resolve.apply(tokenizerSource);
+        return new MergeConfig(mergeMethod, baseModel == null ? null : resolve.apply(baseModel), m, s, parameters, dtype, tokenizer,
+                seed);
+    }
+
+    /** Every checkpoint the recipe reads: the base (when there is one), the models or slices' models, in order, once each. */
+    public List<String> locations() {
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
+        if (baseModel != null) {
+            all.add(baseModel);
+        }
+        models.forEach(m -> all.add(m.model()));
+        slices.forEach(sl -> all.add(sl.model()));
+        return List.copyOf(all);
     }
 
     /** Switches mergekit writes as booleans. */

@@ -18,11 +18,26 @@ public final class MergeRun {
     private MergeRun() {
     }
 
-    /** Merges and returns a one-line summary. */
-    public static String run(MergeConfig cfg, String outLocation, Storage storage, CheckpointCache cache) {
+    /** Merges (a parameter-space recipe) or materializes (a layer path) and returns a one-line summary. */
+    public static String run(Recipe recipe, String outLocation, Storage storage, CheckpointCache cache) {
         long t0 = System.nanoTime();
+        if (recipe instanceof MergeConfig cfg) {
+            write(out -> Merger.merge(cfg, out, cache), outLocation, storage);
+            int inputs = cfg.slices().isEmpty() ? cfg.models().size() : cfg.slices().size();
+            return String.format(java.util.Locale.ROOT, "merged %d %s with %s into %s in %.1f s", inputs,
+                    cfg.slices().isEmpty() ? "model(s)" : "slice(s)", cfg.method().name(), outLocation, (System.nanoTime() - t0) / 1e9);
+        }
+        if (recipe instanceof LayerPathMerge path) {
+            write(out -> LayerPathCheckpoint.write(path, out, cache), outLocation, storage);
+            return String.format(java.util.Locale.ROOT, "wrote the layer path (%s) of %d pool model(s) into %s in %.1f s",
+                    path.summary(), path.pool().size(), outLocation, (System.nanoTime() - t0) / 1e9);
+        }
+        throw new IllegalArgumentException("a checkpoint as it is has nothing to merge: " + recipe.toYaml().strip());
+    }
+
+    private static void write(java.util.function.Consumer<Path> build, String outLocation, Storage storage) {
         if (Storage.isLocal(outLocation)) {
-            Merger.merge(cfg, Storage.localPath(outLocation), cache);
+            build.accept(Storage.localPath(outLocation));
         } else {
             Path scratch;
             try {
@@ -32,14 +47,11 @@ public final class MergeRun {
             }
             try {
                 Path built = scratch.resolve("model");
-                Merger.merge(cfg, built, cache);
+                build.accept(built);
                 storage.publish(built, outLocation);
             } finally {
                 AtomicDirectory.deleteRecursively(scratch);
             }
         }
-        int inputs = cfg.slices().isEmpty() ? cfg.models().size() : cfg.slices().size();
-        return String.format(java.util.Locale.ROOT, "merged %d %s with %s into %s in %.1f s", inputs,
-                cfg.slices().isEmpty() ? "model(s)" : "slice(s)", cfg.method().name(), outLocation, (System.nanoTime() - t0) / 1e9);
     }
 }

@@ -4,13 +4,29 @@ import java.io.Serializable;
 
 /**
  * What a candidate is, typed: a parameter-space merge (a mergekit recipe, {@link MergeConfig}),
- * or a checkpoint scored as it is ({@link AsIs}); soon a layer path through several models.
+ * a checkpoint scored as it is ({@link AsIs}), or a data-flow merge: a path through the layers
+ * of several models ({@link LayerPathMerge}).
  * The driver hands recipes to the executors as these objects; YAML is only their form for people
  * and files ({@code mergekit_config.yml}, the tables, the report): {@link #toYaml} writes it and
  * parsing it back gives an equal recipe.
  */
-public sealed interface Recipe extends Serializable permits MergeConfig, AsIs {
+public sealed interface Recipe extends Serializable permits MergeConfig, AsIs, LayerPathMerge {
 
     /** The recipe as YAML, in a canonical form: equal recipes have equal text. */
     String toYaml();
+
+    /** A recipe from its YAML, whichever kind it is: {@code merge_method: layer_path}, a mergekit recipe, or {@code model:} alone. */
+    static Recipe parse(String file, String yaml) {
+        return parse(file, dev.evomerge.io.SafeYaml.tree(file, yaml));
+    }
+
+    static Recipe parse(String file, com.fasterxml.jackson.databind.JsonNode root) {
+        if (root != null && root.isObject() && root.size() == 1 && root.path("model").isTextual()) {
+            return new AsIs(root.get("model").asText());
+        }
+        if (root != null && LayerPathMerge.METHOD.equals(root.path("merge_method").asText())) {
+            return LayerPathMerge.parse(file, root);
+        }
+        return MergeConfig.parse(file, root);
+    }
 }

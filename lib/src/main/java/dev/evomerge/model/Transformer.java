@@ -2,7 +2,6 @@ package dev.evomerge.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -10,14 +9,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import dev.evomerge.io.Checkpoint;
-import dev.evomerge.io.CheckpointException;
 import dev.evomerge.io.ModelConfig;
 import dev.evomerge.io.TensorNames;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A decoder-only transformer of the Llama family (Llama, Mistral, Qwen2) on DJL NDArrays, read
@@ -47,8 +43,10 @@ import java.util.Map;
  * (GPU); DJL cannot hold BFLOAT16. Every operation is differentiable, so the same code trains
  * under DJL's GradientCollector.
  *
- * <p>Memory: the weights belong to this model's manager. A caller runs each forward inside an
- * {@code NDScope} (see {@link KvCache}), which frees every intermediate array of the step.
+ * <p>Memory: the weights live in a {@link LayerStore}, this model's own (from {@code load}) or one
+ * shared by the candidates of a data-flow search (a view: closing it leaves the weights). A
+ * caller runs each forward inside an {@code NDScope} (see {@link KvCache}), which frees every
+ * intermediate array of the step.
  */
 public final class Transformer implements AutoCloseable {
     static {
@@ -56,7 +54,9 @@ public final class Transformer implements AutoCloseable {
     }
 
     private final ModelConfig config;
-    private final NDManager manager;
+    private final LayerStore store;
+    private final boolean ownsStore;
+    private final NDManager manager; // this model's own arrays (scales, rope constants); the weights are the store's
     private final DataType dtype;
     private final NDArray embed; // [V, D]
     private final NDArray headT; // [D, V]
@@ -69,36 +69,26 @@ public final class Transformer implements AutoCloseable {
     private final NDArray rmsEps;
 
     /** One step of the path: a layer, and the scale of the hidden state entering it (null for 1: no multiply). */
-    private record Step(Layer layer, NDArray scale) {
+    private record Step(LayerStore.Layer layer, NDArray scale) {
     }
 
-    /**
-     * One block's weights, stored transposed ([in, out]) so x W needs no per-call transpose, and
-     * fused: q|k|v in one matrix and gate|up in another, so a decode step issues one matmul where
-     * it would issue three (or two): at small batch the per-operation overhead, not the arithmetic,
-     * is what a step costs.
-     */
-    record Layer(NDArray inputNorm, NDArray wQkv, NDArray bQkv, NDArray wo, NDArray postNorm, NDArray wGateUp,
-                 NDArray wDown) {
-        NDList all() {
-            NDList l = new NDList(inputNorm, wQkv, wo, postNorm, wGateUp, wDown);
-            if (bQkv != null) {
-                l.add(bQkv);
-            }
-            return l;
-        }
-    }
-
-    private Transformer(ModelConfig config, NDManager manager, DataType dtype, NDArray embed, NDArray headT,
-                        boolean headIsSeparate, NDArray finalNorm, Step[] path) {
-        this.headIsSeparate = headIsSeparate;
+    /** A model over {@code store}'s weights: {@code layers} are the path's steps' layers, in order. */
+    Transformer(ModelConfig config, LayerStore store, LayerStore.Ends ends, LayerStore.Layer[] layers, LayerPath path,
+                boolean ownsStore) {
         this.config = config;
-        this.manager = manager;
-        this.dtype = dtype;
-        this.embed = embed;
-        this.headT = headT;
-        this.finalNorm = finalNorm;
-        this.path = path;
+        this.store = store;
+        this.ownsStore = ownsStore;
+        this.manager = store.manager().newSubManager();
+        this.dtype = store.dataType();
+        this.embed = ends.embed();
+        this.headT = ends.headT();
+        this.headIsSeparate = ends.headIsSeparate();
+        this.finalNorm = ends.finalNorm();
+        this.path = new Step[layers.length];
+        for (int i = 0; i < layers.length; i++) {
+            double s = path.steps().get(i).scale();
+            this.path[i] = new Step(layers[i], s == 1.0 ? null : manager.create((float) s).toType(dtype, false));
+        }
         int half = config.headDim() / 2;
         float[] inv = new float[half];
         for (int i = 0; i < half; i++) {
@@ -130,9 +120,14 @@ public final class Transformer implements AutoCloseable {
         return load(WeightSource.of(checkpoint), device, dtype);
     }
 
-    /** Loads every weight of {@code checkpoint} onto {@code device} as {@code dtype}. */
+    /**
+     * Loads every weight of {@code checkpoint} onto {@code device} as {@code dtype}. A checkpoint
+     * exported from a scaled layer path ({@code evomerge_layer_scales} in its config.json) runs its
+     * layers with those scales.
+     */
     public static Transformer load(WeightSource checkpoint, Device device, DataType dtype) {
-        return load(List.of(checkpoint), LayerPath.of(checkpoint.config().numHiddenLayers()), device, dtype);
+        return load(List.of(checkpoint), LayerPath.of(checkpoint.config().layerScales(), checkpoint.config().numHiddenLayers()),
+                device, dtype);
     }
 
     /** A model that runs {@code path} through the layers of {@code models} (FLOAT32 on CPU, FLOAT16 on GPU). */
@@ -143,118 +138,16 @@ public final class Transformer implements AutoCloseable {
     /**
      * A model that runs {@code path} through the layers of {@code models}: the embeddings, final
      * norm and head of model {@code path.embeddingsFrom()}, each layer on the path loaded once
-     * (however often it is visited), the models checked to have the same shapes.
+     * (however often it is visited), the models checked to have the same shapes. It owns its
+     * weights (a {@link LayerStore} of its own); a data-flow search shares one store instead.
      */
     public static Transformer load(List<WeightSource> models, LayerPath path, Device device, DataType dtype) {
-        WeightSource anchor = models.get(path.embeddingsFrom());
-        ModelConfig c = anchor.config();
-        for (LayerPath.Step step : path.steps()) {
-            if (step.model() >= models.size()) {
-                throw new IllegalArgumentException("layer path step names model " + step.model() + " of " + models.size());
-            }
-            WeightSource m = models.get(step.model());
-            // a layer of m runs on the anchor's hidden states only if their widths and attention agree
-            c.requireSame(anchor.name(), m.config(), m.name(), " (a layer path joins layers of models of the same shapes)",
-                    "hidden_size", "num_attention_heads", "num_key_value_heads", "head_dim", "rope_theta", "rms_norm_eps",
-                    "sliding_window");
-            if (step.layer() >= m.config().numHiddenLayers()) {
-                throw new CheckpointException(m.name(), "layer path step names layer " + step.layer() + " of "
-                        + m.config().numHiddenLayers());
-            }
-        }
-        NDManager manager = NDManager.newBaseManager(device);
+        LayerStore store = LayerStore.open(models, device, dtype);
         try {
-            Weights w = new Weights(anchor, manager, dtype);
-            int d = c.hiddenSize();
-            NDArray embed = w.load(TensorNames.EMBEDDINGS, c.vocabSize(), d);
-            NDArray head = c.tieWordEmbeddings() && !anchor.contains(TensorNames.HEAD)
-                    ? embed : w.load(TensorNames.HEAD, c.vocabSize(), d);
-            Map<List<Integer>, Layer> loaded = new HashMap<>();
-            Step[] steps = new Step[path.depth()];
-            for (int i = 0; i < steps.length; i++) {
-                LayerPath.Step step = path.steps().get(i);
-                Layer layer = loaded.computeIfAbsent(List.of(step.model(), step.layer()),
-                        k -> loadLayer(new Weights(models.get(step.model()), manager, dtype), step.layer()));
-                steps[i] = new Step(layer, step.scale() == 1.0 ? null : manager.create((float) step.scale()).toType(dtype, false));
-            }
-            NDArray norm = w.load(TensorNames.FINAL_NORM, d);
-            boolean separateHead = head != embed;
-            NDArray headT = separateHead ? Weights.transposed(head) : Weights.transposedCopy(embed);
-            return new Transformer(c, manager, dtype, embed, headT, separateHead, norm, steps);
+            return store.transformer(path, true);
         } catch (RuntimeException e) {
-            manager.close();
+            store.close();
             throw e;
-        }
-    }
-
-    /** Layer {@code i} of a model, onto the device: q|k|v and gate|up fused, every matrix transposed to [in, out]. */
-    private static Layer loadLayer(Weights w, int i) {
-        ModelConfig c = w.source().config();
-        int d = c.hiddenSize();
-        int qDim = c.numAttentionHeads() * c.headDim();
-        // q scaled by 1/sqrt(hd) here (rope is linear, so before it is as good as after) saves a
-        // multiply of the scores in every layer of every step.
-        double scale = 1 / Math.sqrt(c.headDim());
-        NDArray qkv = w.fuse(Weights.scaled(w.load(TensorNames.layer(i, TensorNames.Q + ".weight"), qDim, d), scale),
-                w.load(TensorNames.layer(i, TensorNames.K + ".weight"), c.kvDim(), d),
-                w.load(TensorNames.layer(i, TensorNames.V + ".weight"), c.kvDim(), d));
-        NDArray qkvBias = c.attentionBias() ? w.fuse(Weights.scaled(w.load(TensorNames.layer(i, TensorNames.Q + ".bias"), qDim), scale),
-                w.load(TensorNames.layer(i, TensorNames.K + ".bias"), c.kvDim()),
-                w.load(TensorNames.layer(i, TensorNames.V + ".bias"), c.kvDim())) : null;
-        NDArray gateUp = w.fuse(w.load(TensorNames.layer(i, TensorNames.GATE + ".weight"), c.intermediateSize(), d),
-                w.load(TensorNames.layer(i, TensorNames.UP + ".weight"), c.intermediateSize(), d));
-        return new Layer(
-                w.load(TensorNames.layer(i, TensorNames.INPUT_NORM), d),
-                Weights.transposed(qkv),
-                qkvBias,
-                Weights.transposed(w.load(TensorNames.layer(i, TensorNames.O + ".weight"), d, qDim)),
-                w.load(TensorNames.layer(i, TensorNames.POST_ATTENTION_NORM), d),
-                Weights.transposed(gateUp),
-                Weights.transposed(w.load(TensorNames.layer(i, TensorNames.DOWN + ".weight"), d, c.intermediateSize())));
-    }
-
-    /** Reads tensors, checking each shape against the config before it goes to the device. */
-    private record Weights(WeightSource source, NDManager manager, DataType dtype) {
-        NDArray load(String name, long... shape) {
-            long[] actual = source.shape(name);
-            if (!Arrays.equals(actual, shape)) {
-                throw new CheckpointException(source.name(), "tensor '" + name + "': shape "
-                        + Arrays.toString(actual) + " but config.json implies " + Arrays.toString(shape));
-            }
-            return source.load(manager, name, dtype);
-        }
-
-        /**
-         * [out, in] -> a contiguous [in, out]. A transposed view would do for the arithmetic, but
-         * PyTorch's matmul of a few rows by a transposed view measured 1.7-4x slower than by a
-         * contiguous matrix: that is every decode step.
-         */
-        static NDArray transposed(NDArray w) {
-            NDArray t = transposedCopy(w);
-            w.close();
-            return t;
-        }
-
-        static NDArray transposedCopy(NDArray w) {
-            Shape s = w.getShape();
-            try (NDArray view = w.transpose(); NDArray flat = view.flatten()) { // flatten copies a non-contiguous view
-                return flat.reshape(s.get(1), s.get(0));
-            }
-        }
-
-        static NDArray scaled(NDArray w, double factor) {
-            NDArray s = w.mul(factor);
-            w.close();
-            return s;
-        }
-
-        /** Stacks HF [out, in] matrices (or bias vectors) along out; the parts are freed. */
-        NDArray fuse(NDArray... parts) {
-            NDArray fused = NDArrays.concat(new NDList(parts), 0);
-            for (NDArray part : parts) {
-                part.close();
-            }
-            return fused;
         }
     }
 
@@ -281,7 +174,7 @@ public final class Transformer implements AutoCloseable {
         if (headIsSeparate) {
             all.add(headT);
         }
-        java.util.Set<Layer> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.Set<LayerStore.Layer> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Step s : path) {
             if (seen.add(s.layer())) {
                 all.addAll(s.layer().all());
@@ -323,7 +216,7 @@ public final class Transformer implements AutoCloseable {
         return rmsNorm(x, finalNorm).matMul(headT); // [B, T, V]
     }
 
-    private NDArray block(Layer l, int index, NDArray x, NDArray[] rope, NDArray mask, KvCache cache) {
+    private NDArray block(LayerStore.Layer l, int index, NDArray x, NDArray[] rope, NDArray mask, KvCache cache) {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
         int h = config.numAttentionHeads();
@@ -405,9 +298,13 @@ public final class Transformer implements AutoCloseable {
         return additive.expandDims(1).repeat(1, g).reshape(b, 1, g * t, tk);
     }
 
+    /** Frees this model's own arrays, and its weights when it owns them (not when it is a view of a shared store). */
     @Override
     public void close() {
         manager.close();
+        if (ownsStore) {
+            store.close();
+        }
     }
 
     /** Logits of one unpadded sequence, row-major [n_tokens, vocab], in FLOAT32. */

@@ -2,12 +2,13 @@ package dev.evomerge.cli;
 
 import dev.evomerge.io.CheckpointCache;
 import dev.evomerge.io.Storage;
-import dev.evomerge.merge.MergeConfig;
+import dev.evomerge.merge.Recipe;
 import dev.evomerge.merge.MergeRun;
 import java.io.PrintStream;
 import java.nio.file.Path;
 
-/** {@code scripts/merge CONFIG.yaml OUT_DIR}: builds a merged model from a mergekit-format recipe (OUT_DIR on any Hadoop path). */
+/** {@code scripts/merge CONFIG.yaml OUT_DIR}: builds a merged model from a mergekit-format recipe, or
+ * materializes a {@code merge_method: layer_path} recipe (OUT_DIR on any Hadoop path). */
 public final class Merge {
     private Merge() {
     }
@@ -21,7 +22,12 @@ public final class Merge {
             throw new IllegalArgumentException("usage: scripts/merge CONFIG.yaml OUT_DIR");
         }
         Storage storage = Storage.withDefaults();
-        MergeConfig cfg = MergeConfig.read(Path.of(argv[0]));
-        out.println(MergeRun.run(cfg, argv[1], storage, new CheckpointCache(storage, CheckpointCache.defaultRoot())));
+        String text;
+        try {
+            text = java.nio.file.Files.readString(Path.of(argv[0]));
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(argv[0] + ": cannot read merge config: " + e.getMessage());
+        }
+        out.println(MergeRun.run(Recipe.parse(argv[0], text), argv[1], storage, new CheckpointCache(storage, CheckpointCache.defaultRoot())));
     }
 }
