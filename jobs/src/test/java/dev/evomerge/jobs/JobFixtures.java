@@ -29,10 +29,14 @@ final class JobFixtures {
      * MGSM items per language, so a whole run takes seconds.
      */
     static String smallRun(String runId, int generations, String method, String jaModel) {
+        return smallRun(runId, generations, "merge:\n  method: " + method + "\n  base_model: " + model("stories260K") + "\n  models: ["
+                + model("stories260K-math") + ", " + jaModel + "]\n" + "genome: {layer_granularity: 1}\n");
+    }
+
+    /** The same short run with another merge section ({@code merge:} and, for a PS run, {@code genome:}). */
+    static String smallRun(String runId, int generations, String merge) {
         return "run_id: " + runId + "\n"
-                + "merge:\n  method: " + method + "\n  base_model: " + model("stories260K") + "\n  models: [" + model("stories260K-math")
-                + ", " + jaModel + "]\n"
-                + "genome: {layer_granularity: 1}\n"
+                + merge
                 + "optimizer: {population: 4, generations: " + generations + ", seed: 11}\n"
                 + "fitness:\n  shards: 2\n  batch_size: 4\n  tasks:\n"
                 + "    - {name: en, task: likelihood, data: " + data("mgsm/mgsm_en.tsv") + ", split: 'range:0:4'}\n"
