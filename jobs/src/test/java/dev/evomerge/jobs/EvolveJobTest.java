@@ -61,33 +61,15 @@ class EvolveJobTest {
     }
 
     private static String run(String config, Path out) {
-        return run(config, out, Evolution.QUIET, SparkShardRunner.NONE);
+        return EvolveRuns.run(spark, config, out, Evolution.QUIET, SparkShardRunner.NONE);
     }
 
-    /** Thrown by a listener: the driver "dies" there. */
-    static final class SimulatedCrash extends RuntimeException {
-        SimulatedCrash(String where) {
-            super("simulated driver crash after " + where);
-        }
+    private static String run(String config, Path out, Evolution.Listener listener, SparkShardRunner.TaskHook hook) {
+        return EvolveRuns.run(spark, config, out, listener, hook);
     }
 
-    /** A driver that dies right after generation {@code generation}'s results or its checkpoint are written. */
-    private static Evolution.Listener crashAfter(int generation, boolean checkpoint) {
-        return new Evolution.Listener() {
-            @Override
-            public void afterResults(int g) {
-                if (g == generation && !checkpoint) {
-                    throw new SimulatedCrash(g + ":results");
-                }
-            }
-
-            @Override
-            public void afterCheckpoint(int g) {
-                if (g == generation && checkpoint) {
-                    throw new SimulatedCrash(g + ":checkpoint");
-                }
-            }
-        };
+    private static void assertSameResults(Path expected, Path actual) throws Exception {
+        EvolveRuns.assertSameResults(spark, expected, actual);
     }
 
     /** Fails the first attempt of one (generation, candidate, shard) task; Spark then retries it. */
@@ -98,13 +80,6 @@ class EvolveJobTest {
                 throw new IllegalStateException("injected fault in task " + generation + ":" + candidate + ":" + shard);
             }
         };
-    }
-
-    private static String run(String config, Path out, Evolution.Listener listener, SparkShardRunner.TaskHook hook) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        EvolveJob.run(spark, RunConfig.parse("small.yaml", config).withOut(out.toString()),
-                new PrintStream(bytes, true, StandardCharsets.UTF_8), listener, hook);
-        return bytes.toString(StandardCharsets.UTF_8);
     }
 
     @Test
@@ -155,7 +130,7 @@ class EvolveJobTest {
         for (boolean checkpoint : List.of(false, true)) {
             int generation = checkpoint ? 1 : 2; // after 2's rows (no checkpoint yet), or after 1's checkpoint
             Path out = tmp.resolve("crash-" + generation + "-" + checkpoint);
-            assertThrows(SimulatedCrash.class, () -> run(CONFIG, out, crashAfter(generation, checkpoint), SparkShardRunner.NONE));
+            assertThrows(EvolveRuns.SimulatedCrash.class, () -> run(CONFIG, out, EvolveRuns.crashAfter(generation, checkpoint), SparkShardRunner.NONE));
             assertFalse(Files.exists(out.resolve("report.md")));
             String log = run(CONFIG, out);
             // after "2:results" generation 2's rows exist without its checkpoint: redone, not duplicated
@@ -201,88 +176,6 @@ class EvolveJobTest {
         assertFalse(Files.exists(out.resolve("report.md")));
     }
 
-    /** Data-flow merging: model A (ja) and math, r = 2, the paper's W. */
-    private static final String DFS = JobFixtures.smallRun("dfs", 2, "merge:\n  method: dfs\n  pool: [" + JobFixtures.model("stories260K-ja")
-            + ", " + JobFixtures.model("stories260K-math") + "]\n  repeats: 2\n");
-
-    @Test
-    void aDataFlowRunWritesThePathInItsTablesAndReportAndBestRunsAsThePathDid() throws Exception {
-        Path out = tmp.resolve("dfs");
-        run(DFS, out);
-        List<Row> candidates = spark.read().parquet(out.resolve("candidates").toString()).collectAsList();
-        assertEquals(2 * 4, candidates.size());
-        for (Row r : candidates) {
-            assertNull(r.getAs("error"));
-            assertEquals(18 + 100, r.<scala.collection.Seq<Object>>getAs("genome").size()); // 20 slots less A's ends, W 10 x 10
-            LayerPathMerge recipe = (LayerPathMerge) Recipe.parse("row", r.<String>getAs("recipe"));
-            List<Row> path = scala.collection.JavaConverters.seqAsJavaList(r.<scala.collection.Seq<Row>>getAs("path"));
-            assertEquals(recipe.path().depth(), (int) r.<Integer>getAs("depth"));
-            assertEquals(recipe.path().depth(), path.size());
-            for (int i = 0; i < path.size(); i++) {
-                LayerPath.Step s = recipe.path().steps().get(i);
-                assertEquals(List.of(s.model(), s.layer(), s.scale()), List.of(path.get(i).getInt(0), path.get(i).getInt(1),
-                        path.get(i).getDouble(2)));
-            }
-        }
-        List<Row> test = spark.read().parquet(out.resolve("test").toString()).collectAsList();
-        assertEquals(3, test.size()); // the two pool models as they are, the evolved path
-        String report = Files.readString(out.resolve("report.md"));
-        assertTrue(report.contains("![the evolved layer path](path.png)") && report.contains("| step | model | layer | scale |"), report);
-        assertEquals("PNG", new String(Files.readAllBytes(out.resolve("path.png")), 1, 3, StandardCharsets.US_ASCII));
-        // every pool model opened once on this executor; its layers loaded once and shared by every candidate
-        Map<String, Integer> loads = Workers.get(RunConfig.parse("small.yaml", DFS).withOut(out.toString()).workerSpec(),
-                spark.sparkContext().hadoopConfiguration()).parents().loadsByLocation();
-        loads.values().forEach(n -> assertEquals(1, n));
-        // best/ is the best row's path: run from the checkpoint and run as a path over the pool, the same logits
-        String best = Files.readString(out.resolve("best/layer_path.yml"));
-        assertTrue(candidates.stream().anyMatch(r -> r.<String>getAs("recipe").equals(best)), "best is a candidate's path");
-        LayerPathMerge path = (LayerPathMerge) Recipe.parse("best", best);
-        long[] tokens = {1, 400, 401, 32, 290};
-        try (Checkpoint a = Checkpoint.open(JobFixtures.model("stories260K-ja"));
-             Checkpoint b = Checkpoint.open(JobFixtures.model("stories260K-math"));
-             LayerStore store = LayerStore.open(List.of(WeightSource.of(a), WeightSource.of(b)), Device.cpu());
-             Transformer walked = store.transformer(path.path());
-             Checkpoint written = Checkpoint.open(out.resolve("best"));
-             Transformer loaded = Transformer.load(written, Device.cpu())) {
-            assertArrayEquals(walked.logits(tokens), loaded.logits(tokens));
-        }
-    }
-
-    @Test
-    void aDataFlowDriverKilledMidRunResumesToTheSameResults() throws Exception {
-        Path uninterrupted = tmp.resolve("dfs-reference");
-        run(DFS, uninterrupted);
-        Path out = tmp.resolve("dfs-crash");
-        assertThrows(SimulatedCrash.class, () -> run(DFS, out, crashAfter(1, true), SparkShardRunner.NONE));
-        assertTrue(run(DFS, out).startsWith("resuming dfs after generation 1"));
-        assertSameResults(uninterrupted, out);
-    }
-
-    @Test
-    void aPsPlusDfsRunMergesItsInlineRecipeOncePerExecutorAndScoresItBesideThePath() throws Exception {
-        String config = JobFixtures.smallRun("psdfs", 2, "merge:\n  method: dfs\n  scales: slot\n  pool:\n"
-                + "    - {merge_method: task_arithmetic, base_model: " + JobFixtures.model("stories260K") + ", dtype: float32, models: [{model: "
-                + JobFixtures.model("stories260K-math") + ", parameters: {weight: 0.5}}, {model: " + JobFixtures.model("stories260K-ja")
-                + ", parameters: {weight: 0.5}}]}\n"
-                + "    - " + JobFixtures.model("stories260K-ja") + "\n");
-        Path out = tmp.resolve("psdfs");
-        run(config, out);
-        List<String> models = spark.read().parquet(out.resolve("test").toString()).collectAsList().stream()
-                .map(r -> r.<String>getAs("model")).toList();
-        assertEquals(3, models.size(), models.toString());
-        assertEquals("pool A: task_arithmetic merge", models.get(1)); // the PS model the path search starts from
-        assertTrue(models.get(2).startsWith("evolved"), models.toString());
-        Map<String, Integer> loads = Workers.get(RunConfig.parse("small.yaml", config).withOut(out.toString()).workerSpec(),
-                spark.sparkContext().hadoopConfiguration()).parents().loadsByLocation();
-        loads.values().forEach(n -> assertEquals(1, n));
-        assertTrue(loads.containsKey(Locations.absolute(JobFixtures.model("stories260K").toString())), loads.toString());
-        try (Checkpoint best = Checkpoint.open(out.resolve("best"))) {
-            assertEquals(Files.readString(out.resolve("best/layer_path.yml")), Recipe.parse("best",
-                    Files.readString(out.resolve("best/layer_path.yml"))).toYaml());
-            assertTrue(best.config().numHiddenLayers() >= 2);
-        }
-    }
-
     /** Sets the first value of one F32 tensor to NaN in place. */
     private static void poison(Path file, String tensor) throws Exception {
         try (Checkpoint c = Checkpoint.open(file.getParent())) {
@@ -301,25 +194,4 @@ class EvolveJobTest {
         return java.nio.ByteBuffer.wrap(head).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
     }
 
-    /** Same recipes, fitness and metrics in every table, and the same best model, byte for byte. */
-    private static void assertSameResults(Path expected, Path actual) throws Exception {
-        for (String table : List.of("candidates", "shards", "test")) {
-            assertEquals(rows(expected, table), rows(actual, table), table);
-        }
-        assertArrayEquals(Files.readAllBytes(expected.resolve("best/model.safetensors")),
-                Files.readAllBytes(actual.resolve("best/model.safetensors")));
-        String recipe = Files.exists(expected.resolve("best/layer_path.yml")) ? "best/layer_path.yml" : "best/mergekit_config.yml";
-        assertEquals(Files.readString(expected.resolve(recipe)), Files.readString(actual.resolve(recipe)));
-    }
-
-    private static List<String> rows(Path run, String table) {
-        String columns = switch (table) {
-            case "candidates" -> "generation, candidate, genome, recipe, depth, path, fitness, metrics, items, tokens, error";
-            case "shards" -> "generation, candidate, shard, metrics, items, tokens, error";
-            default -> "model, recipe, metrics, fitness, items, tokens, error";
-        };
-        spark.read().parquet(run.resolve(table).toString()).createOrReplaceTempView("t");
-        return spark.sql("SELECT " + columns + " FROM t ORDER BY " + columns.split(",")[0] + ", " + columns.split(",")[1])
-                .collectAsList().stream().map(Row::toString).collect(Collectors.toList());
-    }
 }

@@ -205,10 +205,21 @@ public final class Transformer implements AutoCloseable {
         NDArray x = embed.get(tokens.flatten()).reshape(b, t, config.hiddenSize()); // [B, T, D]
         NDArray[] rope = ropeTables(positions); // cos, sin: [B, T, 1, hd]
         for (int i = 0; i < path.length; i++) {
-            if (path[i].scale() != null) {
-                x = x.mul(path[i].scale()); // the scale of the hidden state entering this step's layer
+            // Each layer's intermediates (scores, activations: hundreds of MB at batch 8 x 600 tokens)
+            // are freed when the layer is done, not when the forward is: a forward's memory is then
+            // one layer's, whatever the depth (a path 30 layers deep measured 9 GB per thread otherwise).
+            NDArray in = x;
+            try (NDScope ignored = new NDScope()) {
+                if (path[i].scale() != null) {
+                    x = x.mul(path[i].scale()); // the scale of the hidden state entering this step's layer
+                }
+                x = block(path[i].layer(), i, x, rope, mask, cache); // i: this step's KV cache
+                NDScope.unregister(x);
             }
-            x = block(path[i].layer(), i, x, rope, mask, cache); // i: this step's KV cache
+            NDScope.register(x); // the layer's output belongs to the caller's scope, as the embeddings do
+            if (i > 0) {
+                in.close(); // the previous layer's output, read by this one only
+            }
         }
         if (lastPositionOnly && t > 1) {
             x = x.get(":, -1:, :");

@@ -121,8 +121,10 @@ class DataFlowGenomeTest {
     }
 
     @Test
-    void thePapersConfigHasThePapersGenomeAndTheBundledOnesParse() {
-        RunConfig paper = RunConfig.read(Fixtures.repoRoot().resolve("conf/evolve-paper-dfs.yaml"));
+    void thePapersConfigHasThePapersGenomeAndTheBundledOnesParse() throws Exception {
+        // its <bucket> placeholders are the user's to fill in
+        RunConfig paper = RunConfig.parse("evolve-paper-dfs.yaml",
+                java.nio.file.Files.readString(Fixtures.repoRoot().resolve("conf/evolve-paper-dfs.yaml")).replace("<bucket>", "bucket"));
         assertEquals(2, paper.dataFlow().pool().size());
         assertEquals(3, paper.dataFlow().repeats());
         assertTrue(paper.separable());
