@@ -146,7 +146,7 @@ public final class DataFlowGenome implements Genome {
 
     private String layerName(int global) {
         int model = modelOf(global);
-        return (char) ('A' + model) + Integer.toString(global - offset[model]);
+        return LayerPathMerge.poolName(model) + Integer.toString(global - offset[model]);
     }
 
     private int modelOf(int global) {
@@ -257,7 +257,7 @@ public final class DataFlowGenome implements Genome {
         Map<String, Recipe> out = new LinkedHashMap<>();
         for (int i = 0; i < pool.size(); i++) {
             if (pool.get(i) instanceof MergeConfig cfg) {
-                out.put("pool " + (char) ('A' + i) + ": " + cfg.mergeMethod() + " merge", cfg);
+                out.put("pool " + LayerPathMerge.poolName(i) + ": " + cfg.mergeMethod() + " merge", cfg);
             }
         }
         return out;

@@ -85,10 +85,10 @@ public final class DryRun {
                         + "(float16) or %s on a CPU (float32), merge scratch %s; candidate_cache %d%n", bytes(parentBytes),
                 bytes(params * 2), bytes(params * 4), bytes(largest * 4 * (run.parents().size() + 2)), run.candidateCache()));
         if (run.isDataFlow()) {
+            long poolParameters = parents.stream().mapToLong(CheckpointHeaders::parameters).sum();
             b.append(String.format(Locale.ROOT, "  a data-flow run keeps the pool's layers on the device for the whole run: up to %s "
                     + "(float16) or %s (float32); a candidate is a path over them and costs no weights%n",
-                    bytes(parents.stream().mapToLong(CheckpointHeaders::parameters).sum() * 2),
-                    bytes(parents.stream().mapToLong(CheckpointHeaders::parameters).sum() * 4)));
+                    bytes(poolParameters * 2), bytes(poolParameters * 4)));
         }
         return b.toString();
     }

@@ -2,16 +2,9 @@ package dev.evomerge.driver;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 
 /** The fitness-curve picture of a run: best and mean fitness per generation, as a PNG. */
 public final class FitnessCurve {
@@ -26,12 +19,8 @@ public final class FitnessCurve {
     }
 
     public static byte[] png(List<RunState.GenerationStats> history) {
-        System.setProperty("java.awt.headless", "true"); // a driver has no display
-        BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, W, H);
+        Canvas canvas = new Canvas(W, H);
+        Graphics2D g = canvas.graphics();
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
         for (RunState.GenerationStats s : history) {
@@ -54,7 +43,6 @@ public final class FitnessCurve {
         lo -= pad;
         hi += pad;
         int n = Math.max(history.size(), 1);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         g.setColor(new Color(225, 225, 225));
         for (int i = 0; i <= 4; i++) {
             int y = TOP + (H - TOP - BOTTOM) * i / 4;
@@ -74,14 +62,7 @@ public final class FitnessCurve {
         g.drawString("fitness per generation (higher is better)", LEFT, 24);
         line(g, history, n, lo, hi, true, new Color(31, 119, 180), "best");
         line(g, history, n, lo, hi, false, new Color(255, 127, 14), "mean");
-        g.dispose();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(img, "png", bytes);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return canvas.png();
     }
 
     private static void line(Graphics2D g, List<RunState.GenerationStats> history, int n, double lo, double hi, boolean best,

@@ -1,17 +1,11 @@
 package dev.evomerge.driver;
 
+import dev.evomerge.merge.LayerPathMerge;
 import dev.evomerge.model.LayerPath;
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 
 /**
  * The evolved layer path as a picture, as the paper's figure of it: step by step along x, the
@@ -35,13 +29,8 @@ public final class PathPicture {
 
     /** {@code layers[m]}: how many layers pool model m has. */
     public static byte[] png(LayerPath path, int[] layers) {
-        System.setProperty("java.awt.headless", "true"); // a driver has no display
-        BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, W, H);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        Canvas canvas = new Canvas(W, H);
+        Graphics2D g = canvas.graphics();
         int total = 0;
         int[] offset = new int[layers.length];
         for (int i = 0; i < layers.length; i++) {
@@ -58,7 +47,7 @@ public final class PathPicture {
             g.setColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), 28));
             g.fillRect(LEFT, yTop, plotW, yBottom - yTop);
             g.setColor(c);
-            g.drawString("model " + (char) ('A' + m), 8, (yTop + yBottom) / 2 + 4);
+            g.drawString("model " + LayerPathMerge.poolName(m), 8, (yTop + yBottom) / 2 + 4);
         }
         g.setColor(Color.DARK_GRAY);
         g.drawRect(LEFT, TOP, plotW, PATH_H);
@@ -94,14 +83,7 @@ public final class PathPicture {
         }
         g.setColor(Color.DARK_GRAY);
         g.drawString("step", W / 2 - 12, H - 12);
-        g.dispose();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(img, "png", bytes);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return canvas.png();
     }
 
     private static int rowH(int total) {

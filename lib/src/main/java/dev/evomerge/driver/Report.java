@@ -57,11 +57,11 @@ public final class Report {
     /** The evolved path: the picture, then step by step which pool model's layer and its scale. */
     private static void path(StringBuilder b, LayerPathMerge merge) {
         b.append("The evolved layer path (").append(merge.summary()).append("), model A = pool entry ")
-                .append((char) ('A' + merge.path().embeddingsFrom())).append(":\n\n![the evolved layer path](path.png)\n\n");
+                .append(LayerPathMerge.poolName(merge.path().embeddingsFrom())).append(":\n\n![the evolved layer path](path.png)\n\n");
         b.append("| step | model | layer | scale |\n|---:|---|---:|---:|\n");
         for (int i = 0; i < merge.path().depth(); i++) {
             LayerPath.Step s = merge.path().steps().get(i);
-            b.append(String.format(Locale.ROOT, "| %d | %c | %d | %.4f |%n", i, (char) ('A' + s.model()), s.layer(), s.scale()));
+            b.append(String.format(Locale.ROOT, "| %d | %c | %d | %.4f |%n", i, LayerPathMerge.poolName(s.model()), s.layer(), s.scale()));
         }
         b.append('\n').append(merge.path().unitScales() ? "Every scale is 1: `best/` is a plain checkpoint (transformers loads it).\n\n"
                 : "Some scales are not 1: `best/` is an `evomerge_layer_path` checkpoint that evomerge runs (README, \"Data-flow "

@@ -52,7 +52,11 @@ public final class Worker implements AutoCloseable {
     private final CandidatePool<Built> candidates;
     private final Device device;
     private final Map<String, List<EvalItem>> items = new HashMap<>();
-    private final Map<String, LayerStore> layerStores = new HashMap<>();
+    private final Map<String, ResidentPool> pools = new HashMap<>();
+
+    /** A data-flow pool on this executor: its layers as loaded so far, and each entry's tokenizer checkpoint. */
+    record ResidentPool(LayerStore store, List<Checkpoint> tokenizers) {
+    }
 
     public Worker(WorkerSpec spec, Storage storage, CheckpointCache cache) {
         this.spec = spec;
@@ -125,9 +129,9 @@ public final class Worker implements AutoCloseable {
             model = Transformer.load(WeightSource.of(tokenizerFrom), device);
         } else if (candidate.recipe() instanceof LayerPathMerge path) {
             // choosing layers and scales of weights already on the device: nothing is loaded or merged here
-            model = layerStore(path.pool()).transformer(path.path());
-            tokenizerFrom = path.anchor() instanceof MergeConfig cfg ? tokenizerFrom(cfg, Merger.plan(cfg, parents::get))
-                    : parents.get(((AsIs) path.anchor()).location());
+            ResidentPool pool = pool(path);
+            model = pool.store().transformer(path.path());
+            tokenizerFrom = pool.tokenizers().get(path.path().embeddingsFrom());
         } else {
             throw new IllegalArgumentException("no executor builds " + candidate.recipe().getClass().getSimpleName());
         }
@@ -149,20 +153,29 @@ public final class Worker implements AutoCloseable {
      * the parents: each layer is loaded (and a PS pool entry's merged) the first time a path visits
      * it, then shared by every candidate.
      */
-    synchronized LayerStore layerStore(List<Recipe> pool) {
-        String key = pool.stream().map(Recipe::toYaml).collect(java.util.stream.Collectors.joining("---\n"));
-        LayerStore store = layerStores.get(key);
-        if (store == null) {
+    private synchronized ResidentPool pool(LayerPathMerge path) {
+        String key = path.pool().stream().map(Recipe::toYaml).collect(java.util.stream.Collectors.joining("---\n"));
+        ResidentPool resident = pools.get(key);
+        if (resident == null) {
             List<WeightSource> sources = new ArrayList<>();
-            for (int i = 0; i < pool.size(); i++) {
-                Recipe r = pool.get(i);
-                sources.add(r instanceof MergeConfig cfg ? new CandidateWeights(Merger.plan(cfg, parents::get), "pool entry " + i
-                        + " (" + cfg.mergeMethod() + " merge)") : WeightSource.of(parents.get(((AsIs) r).location())));
+            List<Checkpoint> tokenizers = new ArrayList<>();
+            for (int i = 0; i < path.pool().size(); i++) {
+                Recipe r = path.pool().get(i);
+                Checkpoint files;
+                if (r instanceof MergeConfig cfg) {
+                    MergePlan plan = Merger.plan(cfg, parents::get);
+                    sources.add(new CandidateWeights(plan, "pool entry " + i + " (" + cfg.mergeMethod() + " merge)"));
+                    files = tokenizerFrom(cfg, plan);
+                } else {
+                    files = parents.get(((AsIs) r).location());
+                    sources.add(WeightSource.of(files));
+                }
+                tokenizers.add(files);
             }
-            store = LayerStore.open(sources, device);
-            layerStores.put(key, store);
+            resident = new ResidentPool(LayerStore.open(sources, device), List.copyOf(tokenizers));
+            pools.put(key, resident);
         }
-        return store;
+        return resident;
     }
 
     /** The task's items (its split of its data set), read once per executor. */
@@ -174,7 +187,7 @@ public final class Worker implements AutoCloseable {
     @Override
     public void close() {
         candidates.close(); // views of the layer stores: closed before them
-        layerStores.values().forEach(LayerStore::close);
+        pools.values().forEach(p -> p.store().close());
         parents.close();
     }
 

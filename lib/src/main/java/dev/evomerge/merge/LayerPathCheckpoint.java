@@ -158,7 +158,7 @@ final class LayerPathCheckpoint {
                 .append(" layers through a pool of models, model A's embeddings and head.\n\nPool:\n");
         for (int i = 0; i < merge.pool().size(); i++) {
             Recipe r = merge.pool().get(i);
-            card.append("- ").append((char) ('A' + i)).append(": ").append(r instanceof AsIs a ? "`" + a.location() + "`"
+            card.append("- ").append(LayerPathMerge.poolName(i)).append(": ").append(r instanceof AsIs a ? "`" + a.location() + "`"
                     : ((MergeConfig) r).method().name() + " merge of " + String.join(", ", ((MergeConfig) r).locations())).append('\n');
         }
         card.append("\nPath: ").append(merge.summary()).append(".\n\n").append(merge.path().unitScales()

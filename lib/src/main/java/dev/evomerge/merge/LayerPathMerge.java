@@ -131,11 +131,16 @@ public record LayerPathMerge(List<Recipe> pool, LayerPath path, DType dtype) imp
         return y.toString();
     }
 
+    /** Pool entry {@code i}'s letter in tables, pictures and gene names: A, B, ... (A is pool entry 0, not necessarily model A). */
+    public static char poolName(int i) {
+        return (char) ('A' + i);
+    }
+
     /** One line for tables and logs: the depth and which pool entry each step's layer comes from. */
     public String summary() {
         StringBuilder b = new StringBuilder("depth ").append(path.depth()).append(':');
         for (LayerPath.Step s : path.steps()) {
-            b.append(' ').append((char) ('A' + s.model())).append(s.layer());
+            b.append(' ').append(poolName(s.model())).append(s.layer());
         }
         return b.toString();
     }

@@ -3,9 +3,6 @@ package dev.evomerge.merge;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.evomerge.io.DType;
 import dev.evomerge.io.SafeYaml;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,16 +33,6 @@ public record MergeConfig(String mergeMethod, String baseModel, List<ModelEntry>
 
     private static final Set<String> TOP_LEVEL = Set.of("merge_method", "base_model", "models", "parameters", "dtype",
             "tokenizer_source", "seed", "slices", "out_dtype");
-
-    public static MergeConfig read(Path path) {
-        String text;
-        try {
-            text = Files.readString(path);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(path + ": cannot read merge config: " + e.getMessage());
-        }
-        return parse(path.toString(), text);
-    }
 
     public static MergeConfig parse(String file, String yaml) {
         return parse(file, SafeYaml.tree(file, yaml));

@@ -16,6 +16,16 @@ public sealed interface Recipe extends Serializable permits MergeConfig, AsIs, L
     String toYaml();
 
     /** A recipe from its YAML, whichever kind it is: {@code merge_method: layer_path}, a mergekit recipe, or {@code model:} alone. */
+    static Recipe read(java.nio.file.Path path) {
+        String text;
+        try {
+            text = java.nio.file.Files.readString(path);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(path + ": cannot read merge config: " + e.getMessage());
+        }
+        return parse(path.toString(), text);
+    }
+
     static Recipe parse(String file, String yaml) {
         return parse(file, dev.evomerge.io.SafeYaml.tree(file, yaml));
     }

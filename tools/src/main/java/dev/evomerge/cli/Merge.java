@@ -22,12 +22,7 @@ public final class Merge {
             throw new IllegalArgumentException("usage: scripts/merge CONFIG.yaml OUT_DIR");
         }
         Storage storage = Storage.withDefaults();
-        String text;
-        try {
-            text = java.nio.file.Files.readString(Path.of(argv[0]));
-        } catch (java.io.IOException e) {
-            throw new IllegalArgumentException(argv[0] + ": cannot read merge config: " + e.getMessage());
-        }
-        out.println(MergeRun.run(Recipe.parse(argv[0], text), argv[1], storage, new CheckpointCache(storage, CheckpointCache.defaultRoot())));
+        Recipe recipe = Recipe.read(Path.of(argv[0]));
+        out.println(MergeRun.run(recipe, argv[1], storage, new CheckpointCache(storage, CheckpointCache.defaultRoot())));
     }
 }

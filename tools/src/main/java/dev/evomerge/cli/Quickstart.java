@@ -12,7 +12,7 @@ import dev.evomerge.io.Checkpoint;
 import dev.evomerge.io.CheckpointCache;
 import dev.evomerge.io.CheckpointSummary;
 import dev.evomerge.io.Storage;
-import dev.evomerge.merge.MergeConfig;
+import dev.evomerge.merge.Recipe;
 import dev.evomerge.merge.MergeRun;
 import dev.evomerge.model.Tokenizer;
 import dev.evomerge.model.Transformer;
@@ -49,7 +49,7 @@ public final class Quickstart {
         }
         out.println("2. merge (" + RECIPE + ")");
         AtomicDirectory.deleteRecursively(Path.of(MERGED));
-        out.println("   " + MergeRun.run(MergeConfig.read(Path.of(RECIPE)), MERGED, storage, cache));
+        out.println("   " + MergeRun.run(Recipe.read(Path.of(RECIPE)), MERGED, storage, cache));
         out.println("3. likelihood on MGSM items " + SPLIT + " (mean nats per token, lower is better)");
         List<EvalItem> ja = Split.parse(SPLIT).select(Datasets.read(storage, "data/mgsm/mgsm_ja.tsv"));
         List<EvalItem> en = Split.parse(SPLIT).select(Datasets.read(storage, "data/mgsm/mgsm_en.tsv"));
