@@ -16,9 +16,10 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "optimizer")
 @JsonSubTypes({
     @JsonSubTypes.Type(value = CmaState.class, name = "cma-es"),
-    @JsonSubTypes.Type(value = IpopCmaEs.State.class, name = "ipop-cma-es")
+    @JsonSubTypes.Type(value = IpopCmaEs.State.class, name = "ipop-cma-es"),
+    @JsonSubTypes.Type(value = Nsga2State.class, name = "nsga2")
 })
-public sealed interface OptimizerState permits CmaState, IpopCmaEs.State {
+public sealed interface OptimizerState permits CmaState, IpopCmaEs.State, Nsga2State {
 
     /** The optimizer this state is of, continuing exactly where it was. */
     Optimizer restore();
