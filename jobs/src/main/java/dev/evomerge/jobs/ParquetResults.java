@@ -3,6 +3,7 @@ package dev.evomerge.jobs;
 import dev.evomerge.driver.CandidateResult;
 import dev.evomerge.driver.Evolution;
 import dev.evomerge.driver.Objectives;
+import dev.evomerge.driver.ParetoFront;
 import dev.evomerge.driver.RunConfig;
 import dev.evomerge.driver.RunStore;
 import dev.evomerge.executor.ShardResult;
@@ -32,7 +33,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The run's tables, as Parquet (schemas in the README): {@code candidates/} one row per candidate,
  * {@code shards/} one row per (candidate, shard), one file per generation
- * ({@code generation-00003.parquet}); {@code test/} the final test table. Each file is written
+ * ({@code generation-00003.parquet}); {@code test/} the final test table; {@code front/} the final
+ * Pareto front of a multi-objective run. Each file is written
  * by Spark into a {@code _tmp-} directory (which Spark, pyarrow and DuckDB skip) and renamed into
  * place, so a reader sees whole generations only.
  */
@@ -52,7 +54,16 @@ final class ParquetResults implements Evolution.ResultSink {
             field("items", DataTypes.IntegerType, false), field("correct", DataTypes.IntegerType, false),
             field("tokens", DataTypes.LongType, false), field("build_seconds", DataTypes.DoubleType, false),
             field("eval_seconds", DataTypes.DoubleType, false), field("executor", DataTypes.StringType, true),
-            field("error", DataTypes.StringType, true));
+            field("error", DataTypes.StringType, true),
+            // multi-objective runs only: the declared objectives in their own units, NSGA-II's rank and crowding distance
+            field("pareto_objectives", DOUBLES, true), field("pareto_rank", DataTypes.IntegerType, true),
+            field("crowding_distance", DataTypes.DoubleType, true));
+    static final StructType FRONT = schema(
+            field("run_id", DataTypes.StringType, false), field("generation", DataTypes.IntegerType, false),
+            field("candidate", DataTypes.IntegerType, false), field("pareto_objectives", DOUBLES, false),
+            field("fitness", DataTypes.DoubleType, false), field("chosen", DataTypes.BooleanType, false),
+            field("recipe", DataTypes.StringType, false), field("recipe_file", DataTypes.StringType, false),
+            field("genome", DataTypes.createArrayType(DataTypes.DoubleType, false), false));
     static final StructType SHARDS = schema(
             field("run_id", DataTypes.StringType, false), field("generation", DataTypes.IntegerType, false),
             field("candidate", DataTypes.IntegerType, false), field("shard", DataTypes.IntegerType, false),
@@ -83,14 +94,18 @@ final class ParquetResults implements Evolution.ResultSink {
     }
 
     @Override
-    public void writeGeneration(int generation, List<CandidateResult> candidates, List<ShardResult> shards) {
+    public void writeGeneration(int generation, List<CandidateResult> candidates, List<Evolution.Pareto> pareto,
+                                List<ShardResult> shards) {
         List<Row> rows = new ArrayList<>();
-        for (CandidateResult c : candidates) {
+        for (int i = 0; i < candidates.size(); i++) {
+            CandidateResult c = candidates.get(i);
+            Evolution.Pareto p = pareto == null ? null : pareto.get(i);
             LayerPath path = c.spec().recipe() instanceof LayerPathMerge m ? m.path() : null;
             rows.add(RowFactory.create(run.runId(), generation, c.candidate(), Arrays.stream(c.genome()).boxed().toList(),
                     c.spec().recipe().toYaml(), path == null ? null : path.depth(), path == null ? null : path.steps().stream()
                             .map(s -> RowFactory.create(s.model(), s.layer(), s.scale())).toList(), c.failed() ? null : c.fitness(), c.objectives().values(), c.metrics(), c.items(),
-                    c.correct(), c.tokens(), c.buildSeconds(), c.evalSeconds(), c.executors(), c.error()));
+                    c.correct(), c.tokens(), c.buildSeconds(), c.evalSeconds(), c.executors(), c.error(),
+                    p == null ? null : p.values(), p == null ? null : p.rank(), p == null ? null : p.crowding()));
         }
         write(rows, CANDIDATES, "candidates", RunStore.generationFile(generation, "parquet"));
         List<ShardResult> ordered = new ArrayList<>(shards);
@@ -119,6 +134,21 @@ final class ParquetResults implements Evolution.ResultSink {
                     c.failed() ? null : c.fitness(), c.items(), c.correct(), c.tokens(), c.error()));
         }
         write(rows, TEST, "test", "results.parquet");
+    }
+
+    @Override
+    public void writeFront(List<ParetoFront.Member> front, int chosen) {
+        List<Row> rows = new ArrayList<>();
+        for (int k = 0; k < front.size(); k++) {
+            ParetoFront.Member m = front.get(k);
+            Map<String, Double> values = new LinkedHashMap<>();
+            for (int i = 0; i < run.objectives().size(); i++) {
+                values.put(run.objectives().get(i).name(), m.values()[i]);
+            }
+            rows.add(RowFactory.create(run.runId(), m.generation(), m.candidate(), values, m.fitness(), k == chosen, m.recipe(),
+                    "front-recipes/" + ParetoFront.recipeFile(m), Arrays.stream(m.genome()).boxed().toList()));
+        }
+        write(rows, FRONT, "front", "front.parquet");
     }
 
     @Override

@@ -64,6 +64,17 @@ final class ConfigNode {
         return node.hasNonNull(k);
     }
 
+    /** The value of {@code k} when it is a plain string (a short form), else null. */
+    String text(String k) {
+        JsonNode v = node.get(k);
+        return v != null && v.isTextual() ? v.asText() : null;
+    }
+
+    /** An empty mapping standing at {@code k} (every value its default), for a key written in a short form. */
+    ConfigNode empty(String k) {
+        return new ConfigNode(file, origin, labels, key(k), null);
+    }
+
     ConfigNode child(String k) {
         return new ConfigNode(file, origin, labels, key(k), node.get(k));
     }

@@ -195,6 +195,14 @@ public final class DataFlowGenome implements Genome {
         return hi;
     }
 
+    /** The include indicators are binary: a path either visits a slot or not. */
+    @Override
+    public boolean[] binary() {
+        boolean[] b = new boolean[size];
+        Arrays.fill(b, 0, scalesStart, true);
+        return b;
+    }
+
     /** The paper's start: model A's first-repetition layers on, every other slot at 0 (off), every scale 1. */
     @Override
     public double[] initial() {

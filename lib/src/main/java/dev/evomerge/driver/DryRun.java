@@ -64,9 +64,16 @@ public final class DryRun {
                     h.parameters(), bytes(h.weightBytes())));
         }
         b.append(String.format(Locale.ROOT, "genome: %s; merge method %s%n", genome.describe(), run.method()));
-        b.append(String.format(Locale.ROOT, "optimizer: CMA-ES%s, population %d, %d generation(s) = %d candidates, sigma0 %.4g, x0 %.3g, seed %d%n",
-                run.separable() ? " (separable)" : "", population, generations, population * generations, run.sigma0(), run.x0(),
-                run.seed()));
+        if (run.isMultiObjective()) {
+            b.append(String.format(Locale.ROOT, "optimizer: NSGA-II, population %d, %d generation(s) = %d candidates, seed %d; best/ = %s%n",
+                    population, generations, population * generations, run.seed(), run.choose()));
+            run.objectives().forEach(o -> b.append("  objective ").append(o.name()).append(": ").append(o.direction()).append(' ')
+                    .append(o.source()).append('\n'));
+        } else {
+            b.append(String.format(Locale.ROOT, "optimizer: CMA-ES%s, population %d, %d generation(s) = %d candidates, sigma0 %.4g, x0 %.3g, seed %d%n",
+                    run.separable() ? " (separable)" : "", population, generations, population * generations, run.sigma0(), run.x0(),
+                    run.seed()));
+        }
         int fitnessItems = describe(b, run.file(), "fitness", run.fitness(), storage);
         int testItems = describe(b, run.file(), "test", run.test(), storage);
         int tasksPerGeneration = population * run.fitness().shards();
@@ -75,7 +82,7 @@ public final class DryRun {
         b.append(String.format(Locale.ROOT, "evaluation per generation: %d candidates x %d items = %,d item evaluations%s%n",
                 population, fitnessItems, (long) population * fitnessItems,
                 run.fitness().tasks().stream().anyMatch(t -> !t.isLikelihood()) ? " (generation: up to max_new_tokens each)" : ""));
-        int testModels = (run.baseModel() != null ? 1 : 0) + run.models().size() + genome.baselines().size() + 1;
+        int testModels = (run.baseModel() != null ? 1 : 0) + run.models().size() + genome.baselines().size() + run.compare().size() + 1;
         b.append(String.format(Locale.ROOT, "end of run: %s best/, then %d models x %d test items%n",
                 run.isDataFlow() ? "write the path as" : "merge", testModels, testItems));
         long parentBytes = parents.stream().mapToLong(CheckpointHeaders::weightBytes).sum();

@@ -12,8 +12,11 @@ import dev.evomerge.merge.Recipe;
 import dev.evomerge.merge.MergeRun;
 import dev.evomerge.optim.CmaEs;
 import dev.evomerge.optim.CmaOptions;
+import dev.evomerge.optim.Nsga2;
+import dev.evomerge.optim.Nsga2Options;
 import dev.evomerge.optim.Optimizer;
 import dev.evomerge.optim.Population;
+import dev.evomerge.optim.TellReport;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,9 +47,14 @@ public final class Evolution {
 
     /** Where per-generation rows go (Parquet in {@code jobs}). */
     public interface ResultSink {
-        void writeGeneration(int generation, List<CandidateResult> candidates, List<ShardResult> shards);
+        /** {@code pareto} is each candidate's place in a multi-objective generation, or null in a single-objective run. */
+        void writeGeneration(int generation, List<CandidateResult> candidates, List<Pareto> pareto, List<ShardResult> shards);
 
         void writeTest(List<CandidateResult> results);
+
+        /** The final Pareto front of a multi-objective run; {@code chosen} is the member {@code best/} holds. */
+        default void writeFront(List<ParetoFront.Member> front, int chosen) {
+        }
 
         /** Removes the rows of generations after {@code generation}: written, never checkpointed. */
         void dropAfter(int generation);
@@ -59,6 +67,14 @@ public final class Evolution {
 
         default void afterCheckpoint(int generation) {
         }
+    }
+
+    /**
+     * A candidate's place in a multi-objective generation: its objective values in their own units
+     * by objective name (empty when it failed), and the Pareto rank (0 = non-dominated) and
+     * crowding distance NSGA-II gave it when selecting survivors from parents and offspring.
+     */
+    public record Pareto(java.util.Map<String, Double> values, int rank, double crowding) {
     }
 
     /** A listener that does nothing. */
@@ -77,6 +93,7 @@ public final class Evolution {
     private final PrintStream out;
     private final Listener listener;
     private final RunStore store;
+    private final CandidateProperties properties;
 
     public Evolution(RunConfig run, Storage storage, CheckpointCache cache, ShardRunner runner, ResultSink sink,
                      PrintStream out, Listener listener) {
@@ -88,6 +105,7 @@ public final class Evolution {
         this.out = out;
         this.listener = listener;
         this.store = new RunStore(storage, run.out());
+        this.properties = new CandidateProperties(storage);
     }
 
     /**
@@ -103,8 +121,16 @@ public final class Evolution {
         return new MergeGenome(run, CheckpointHeaders.read(storage, reference).config().numHiddenLayers());
     }
 
-    /** The optimizer a fresh run starts with: CMA-ES from the genome's starting point, inside its bounds. */
+    /**
+     * The optimizer a fresh run starts with: CMA-ES from the genome's starting point, inside its
+     * bounds; or NSGA-II over the bounds (binary genes flipped), its first population holding the
+     * starting point, told each objective higher-is-better.
+     */
     public static Optimizer optimizer(RunConfig run, Genome genome) {
+        if (run.isMultiObjective()) {
+            return new Nsga2(Nsga2Options.of(genome.lower(), genome.upper(), run.population(), run.objectives().size())
+                    .withSeed(run.seed()).withMaximize(true).withBinary(genome.binary()).withInitial(genome.initial()));
+        }
         CmaOptions o = CmaOptions.of(genome.initial(), run.sigma0()).withSeed(run.seed()).withBounds(genome.lower(), genome.upper())
                 .withMaximize(true).withSeparable(run.separable());
         return new CmaEs(run.population() > 0 ? o.withPopulationSize(run.population()) : o);
@@ -166,42 +192,131 @@ public final class Evolution {
                     pop.size(), run.fitness().shards()), tasks);
             double jobSeconds = (System.nanoTime() - jobStart) / 1e9;
             List<CandidateResult> results = CandidateResult.reduceAll(run.fitness(), shards, genomes);
-            optimizer.tell(pop, results.stream().map(r -> r.objectives().forOptimizer()).toArray(double[][]::new));
+            List<double[]> values = run.isMultiObjective() ? results.stream().map(this::objectiveValues).toList() : null;
+            TellReport told = optimizer.tell(pop, values == null
+                    ? results.stream().map(r -> r.objectives().forOptimizer()).toArray(double[][]::new)
+                    : values.stream().map(this::told).toArray(double[][]::new));
             lease.verify();
-            sink.writeGeneration(g, results, shards);
+            sink.writeGeneration(g, results, values == null ? null : pareto(values, told), shards);
             listener.afterResults(g);
             RunState.Best best = state.best();
             double sum = 0;
             int ok = 0;
             double genBest = Double.NaN;
             for (CandidateResult r : results) {
-                best = RunState.Best.better(best, g, r);
+                best = values == null ? RunState.Best.better(best, g, r) : best;
                 if (!r.failed()) {
                     sum += r.fitness();
                     ok++;
                     genBest = Double.isNaN(genBest) ? r.fitness() : Math.max(genBest, r.fitness());
                 }
             }
+            List<ParetoFront.Member> front = state.front();
+            ParetoFront.Frame frame = state.frame();
+            double hypervolume = Double.NaN;
+            if (values != null) {
+                List<ParetoFront.Member> found = new ArrayList<>();
+                for (int c = 0; c < results.size(); c++) {
+                    CandidateResult r = results.get(c);
+                    if (!r.failed()) {
+                        found.add(new ParetoFront.Member(g, r.candidate(), values.get(c), r.fitness(), r.genome(),
+                                r.spec().recipe().toYaml()));
+                    }
+                }
+                front = ParetoFront.update(front, found, run.objectives());
+                if (frame == null && !found.isEmpty()) {
+                    frame = ParetoFront.Frame.of(found.stream().map(m -> ParetoFront.minimized(run.objectives(), m.values())).toList());
+                }
+                hypervolume = frame == null ? Double.NaN : ParetoFront.hypervolume(front, run.objectives(), frame);
+                best = front.isEmpty() ? null : RunState.Best.of(front.get(ParetoFront.choose(front, run.objectives(), run.choose()).index()));
+            }
             String stop = optimizer.stopReason().orElse(null);
             RunState.GenerationStats stats = new RunState.GenerationStats(g, genBest, ok == 0 ? Double.NaN : sum / ok,
                     results.size() - ok, (System.nanoTime() - t0) / 1e9, jobSeconds,
                     shards.stream().mapToDouble(ShardResult::buildSeconds).sum(),
-                    shards.stream().mapToDouble(ShardResult::evalSeconds).sum(), runner.slots());
-            state = state.next(g, optimizer.state(), best, stats, stop);
+                    shards.stream().mapToDouble(ShardResult::evalSeconds).sum(), runner.slots(), front == null ? 0 : front.size(),
+                    hypervolume);
+            state = state.next(g, optimizer.state(), best, stats, stop, front, frame);
             lease.verify();
             store.writeCheckpoint(state);
             listener.afterCheckpoint(g);
             double elapsed = (System.nanoTime() - started) / 1e9;
             int done = g - resumed.map(RunState::generation).orElse(0);
             double eta = elapsed / done * (total - g);
-            out.printf(Locale.ROOT, "generation %d/%d: best %.4f  mean %.4f  best so far %.4f%s  (%.1f s, elapsed %.0f s, ETA %.0f s)%n",
-                    g, total, genBest, stats.mean(), best == null ? Double.NaN : best.fitness(),
+            String progress = values == null
+                    ? String.format(Locale.ROOT, "best %.4f  mean %.4f  best so far %.4f", genBest, stats.mean(),
+                            best == null ? Double.NaN : best.fitness())
+                    : String.format(Locale.ROOT, "front %d members, hypervolume %.4f  mean fitness %.4f", stats.frontSize(),
+                            hypervolume, stats.mean());
+            out.printf(Locale.ROOT, "generation %d/%d: %s%s  (%.1f s, elapsed %.0f s, ETA %.0f s)%n", g, total, progress,
                     stats.failed() > 0 ? "  failed " + stats.failed() : "", stats.seconds(), before + elapsed, eta);
             if (stop != null) {
                 out.println("the optimizer stopped: " + stop);
             }
         }
         return finish(state, genome, optimizer, lease);
+    }
+
+    /** A candidate's objective values in their own units (NaN each when it failed). */
+    private double[] objectiveValues(CandidateResult r) {
+        double[] v = new double[run.objectives().size()];
+        if (r.failed()) {
+            java.util.Arrays.fill(v, Double.NaN);
+            return v;
+        }
+        java.util.Map<String, Double> props = properties.of(r.spec().recipe(), run.objectives());
+        for (int i = 0; i < v.length; i++) {
+            v[i] = run.objectives().get(i).value(r.metrics(), props);
+        }
+        return v;
+    }
+
+    /** The values as the optimizer is told them: higher is better. */
+    private double[] told(double[] values) {
+        double[] t = new double[values.length];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = run.objectives().get(i).told(values[i]);
+        }
+        return t;
+    }
+
+    private List<Pareto> pareto(List<double[]> values, TellReport told) {
+        List<Pareto> out = new ArrayList<>();
+        for (int c = 0; c < values.size(); c++) {
+            java.util.Map<String, Double> named = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < run.objectives().size(); i++) {
+                if (Double.isFinite(values.get(c)[i])) {
+                    named.put(run.objectives().get(i).name(), values.get(c)[i]);
+                }
+            }
+            out.add(new Pareto(named, told.paretoRank()[c], told.crowdingDistance()[c]));
+        }
+        return out;
+    }
+
+    /**
+     * A multi-objective run's end: the front as a table ({@code front/}) and as recipe files any
+     * member can be merged from ({@code front-recipes/}), and the parents, the untuned merges and
+     * the compared models scored on the fitness split, so the picture places them beside the
+     * front on the same axes.
+     */
+    private ParetoFront.Summary placeOnFront(RunState state, List<CandidateSpec> others, RunLease lease) {
+        ParetoFront.Choice choice = ParetoFront.choose(state.front(), run.objectives(), run.choose());
+        lease.verify();
+        sink.writeFront(state.front(), choice.index());
+        for (ParetoFront.Member m : state.front()) {
+            store.write("front-recipes/" + ParetoFront.recipeFile(m), m.recipe().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        List<EvalTask> tasks = new ArrayList<>();
+        for (int c = 0; c < others.size(); c++) {
+            for (int s = 0; s < run.fitness().shards(); s++) {
+                tasks.add(new EvalTask(0, c, s, others.get(c), false));
+            }
+        }
+        List<CandidateResult> scored = CandidateResult.reduceAll(run.fitness(),
+                runner.run("front: " + others.size() + " models on the fitness split", tasks), null);
+        List<ParetoFront.Placed> placed = scored.stream().map(r -> new ParetoFront.Placed(r.spec().label(), objectiveValues(r))).toList();
+        return new ParetoFront.Summary(state.front(), choice, placed);
     }
 
     private Outcome finish(RunState state, Genome genome, Optimizer optimizer, RunLease lease) {
@@ -226,6 +341,8 @@ public final class Evolution {
         }
         run.models().forEach(m -> specs.add(CandidateSpec.asIs(run.label(m), m)));
         genome.baselines().forEach((label, recipe) -> specs.add(new CandidateSpec(label, recipe)));
+        run.compare().forEach(m -> specs.add(CandidateSpec.asIs(run.label(m), m)));
+        ParetoFront.Summary front = run.isMultiObjective() ? placeOnFront(state, List.copyOf(specs), lease) : null;
         // The evolved row is best/ as written, the model users take away. The search scored the
         // merge in memory in the device's precision (float32 on a CPU, float16 on a GPU); a best/
         // in another dtype (the base's bfloat16, say) is rounded differently, so that row is shown too.
@@ -246,8 +363,12 @@ public final class Evolution {
                 runner.run("test: " + specs.size() + " models x " + run.test().shards() + " shards", tasks), null);
         lease.verify();
         sink.writeTest(test);
-        Report report = new Report(run, genome, state, optimizer.populationSize(), test);
+        Report report = new Report(run, genome, state, optimizer.populationSize(), test, front);
         store.write("fitness.png", FitnessCurve.png(state.history()));
+        if (front != null) {
+            store.write("front.png", FrontPicture.png(front, run.objectives()));
+            store.write("hypervolume.png", FitnessCurve.hypervolume(state.history()));
+        }
         if (genome instanceof DataFlowGenome dfs && bestRecipe instanceof LayerPathMerge path) {
             store.write("path.png", PathPicture.png(path.path(), dfs.layers()));
         }

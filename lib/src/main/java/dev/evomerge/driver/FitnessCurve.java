@@ -5,8 +5,12 @@ import java.awt.Color;
 import java.awt.Graphics2D;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.ToDoubleFunction;
 
-/** The fitness-curve picture of a run: best and mean fitness per generation, as a PNG. */
+/**
+ * The per-generation pictures of a run, as PNG: best and mean fitness ({@code fitness.png}), and
+ * for a multi-objective run the front's hypervolume ({@code hypervolume.png}).
+ */
 public final class FitnessCurve {
     private static final int W = 720;
     private static final int H = 420;
@@ -15,16 +19,31 @@ public final class FitnessCurve {
     private static final int TOP = 40;
     private static final int BOTTOM = 56;
 
+    private record Series(String label, Color color, ToDoubleFunction<RunState.GenerationStats> value) {
+    }
+
     private FitnessCurve() {
     }
 
     public static byte[] png(List<RunState.GenerationStats> history) {
+        return plot(history, "fitness per generation (higher is better)", List.of(
+                new Series("best", new Color(31, 119, 180), RunState.GenerationStats::best),
+                new Series("mean", new Color(255, 127, 14), RunState.GenerationStats::mean)));
+    }
+
+    public static byte[] hypervolume(List<RunState.GenerationStats> history) {
+        return plot(history, "hypervolume of the front after each generation (higher is better)", List.of(
+                new Series("hypervolume", new Color(44, 160, 44), RunState.GenerationStats::hypervolume)));
+    }
+
+    private static byte[] plot(List<RunState.GenerationStats> history, String title, List<Series> series) {
         Canvas canvas = new Canvas(W, H);
         Graphics2D g = canvas.graphics();
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
         for (RunState.GenerationStats s : history) {
-            for (double v : new double[] {s.best(), s.mean()}) {
+            for (Series line : series) {
+                double v = line.value().applyAsDouble(s);
                 if (Double.isFinite(v)) {
                     lo = Math.min(lo, v);
                     hi = Math.max(hi, v);
@@ -59,20 +78,21 @@ public final class FitnessCurve {
             }
         }
         g.drawString("generation", W / 2 - 30, H - 12);
-        g.drawString("fitness per generation (higher is better)", LEFT, 24);
-        line(g, history, n, lo, hi, true, new Color(31, 119, 180), "best");
-        line(g, history, n, lo, hi, false, new Color(255, 127, 14), "mean");
+        g.drawString(title, LEFT, 24);
+        for (int k = 0; k < series.size(); k++) {
+            line(g, history, n, lo, hi, series.get(k), W - RIGHT - 100 * (series.size() - k));
+        }
         return canvas.png();
     }
 
-    private static void line(Graphics2D g, List<RunState.GenerationStats> history, int n, double lo, double hi, boolean best,
-                             Color color, String label) {
-        g.setColor(color);
+    private static void line(Graphics2D g, List<RunState.GenerationStats> history, int n, double lo, double hi, Series series,
+                             int legendX) {
+        g.setColor(series.color());
         g.setStroke(new BasicStroke(2f));
         int px = -1;
         int py = -1;
         for (int i = 0; i < history.size(); i++) {
-            double v = best ? history.get(i).best() : history.get(i).mean();
+            double v = series.value().applyAsDouble(history.get(i));
             if (!Double.isFinite(v)) {
                 px = -1;
                 continue;
@@ -86,9 +106,8 @@ public final class FitnessCurve {
             px = x;
             py = y;
         }
-        int lx = W - RIGHT - (best ? 160 : 80); // the legend sits above the plot, never on the data
-        g.drawLine(lx, 20, lx + 24, 20);
-        g.drawString(label, lx + 30, 24);
+        g.drawLine(legendX, 20, legendX + 24, 20); // the legend sits above the plot, never on the data
+        g.drawString(series.label(), legendX + 30, 24);
     }
 
     private static int x(int i, int n) {

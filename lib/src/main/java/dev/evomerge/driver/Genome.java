@@ -19,6 +19,15 @@ public interface Genome {
 
     double[] upper();
 
+    /**
+     * Which genes are binary: they mean only "off" (the lower bound) or "on" (the upper), as a
+     * data-flow path's include indicators do. A genetic algorithm flips them; CMA-ES searches
+     * them as numbers and the decoding thresholds them.
+     */
+    default boolean[] binary() {
+        return new boolean[size()];
+    }
+
     /** The search's starting point (the optimizer's initial mean). */
     double[] initial();
 

@@ -10,7 +10,9 @@ import java.util.Locale;
 
 /**
  * {@code report.md}: the paper's table in small (every parent, the plain linear merge and the
- * evolved merge on the test split), the fitness curve, and the best recipe.
+ * evolved merge on the test split), the fitness curve, and the best recipe; for a multi-objective
+ * run also the Pareto front (picture, members, the models placed beside it) and its hypervolume
+ * per generation.
  */
 public final class Report {
     private final RunConfig run;
@@ -18,13 +20,17 @@ public final class Report {
     private final RunState state;
     private final int population;
     private final List<CandidateResult> test;
+    private final ParetoFront.Summary front;
 
-    public Report(RunConfig run, Genome genome, RunState state, int population, List<CandidateResult> test) {
+    /** {@code front} is null for a single-objective run. */
+    public Report(RunConfig run, Genome genome, RunState state, int population, List<CandidateResult> test,
+                  ParetoFront.Summary front) {
         this.run = run;
         this.genome = genome;
         this.state = state;
         this.population = population;
         this.test = test;
+        this.front = front;
     }
 
     /** The test table as Markdown: one row per model, one column per task metric, then fitness. */
@@ -68,6 +74,48 @@ public final class Report {
                         + "merging\").\n\n");
     }
 
+    /**
+     * The front on the fitness split: the picture, every member (the chosen one in bold) with
+     * its recipe file, and the placed models with how many members dominate each.
+     */
+    private void front(StringBuilder b) {
+        List<Objective> objectives = run.objectives();
+        b.append("## Pareto front (fitness split)\n\n![the Pareto front](front.png)\n\n");
+        b.append(String.format(Locale.ROOT, "%d non-dominated candidates of all evaluated; `best/` is generation %d, candidate %d "
+                + "(%s). Merge any other member with `scripts/merge front-recipes/FILE OUT`.%n%n", front.front().size(),
+                front.chosen().generation(), front.chosen().candidate(), front.choice().why()));
+        b.append("| generation | candidate |");
+        objectives.forEach(o -> b.append(' ').append(o.name()).append(" |"));
+        b.append(" fitness | recipe |\n|---:|---:|").append("---:|".repeat(objectives.size())).append("---:|---|\n");
+        for (int k = 0; k < front.front().size(); k++) {
+            ParetoFront.Member m = front.front().get(k);
+            String mark = k == front.choice().index() ? "**" : "";
+            b.append(String.format(Locale.ROOT, "| %s%d%s | %s%d%s |", mark, m.generation(), mark, mark, m.candidate(), mark));
+            for (double v : m.values()) {
+                b.append(String.format(Locale.ROOT, " %s |", number(v)));
+            }
+            b.append(String.format(Locale.ROOT, " %.4f | `front-recipes/%s` |%n", m.fitness(), ParetoFront.recipeFile(m)));
+        }
+        b.append("\nThe other models on the same split (squares in the picture):\n\n| model |");
+        objectives.forEach(o -> b.append(' ').append(o.name()).append(" |"));
+        b.append(" dominated by |\n|---|").append("---:|".repeat(objectives.size())).append("---:|\n");
+        for (ParetoFront.Placed p : front.placed()) {
+            b.append("| ").append(p.label()).append(" |");
+            for (double v : p.values()) {
+                b.append(' ').append(Double.isFinite(v) ? number(v) : "error").append(" |");
+            }
+            long dominating = front.front().stream().filter(m -> dev.evomerge.optim.NondominatedSorting.dominates(
+                    ParetoFront.minimized(objectives, m.values()), ParetoFront.minimized(objectives, p.values()))).count();
+            b.append(' ').append(dominating).append(" of ").append(front.front().size()).append(" members |\n");
+        }
+        b.append('\n');
+    }
+
+    /** Counts as integers, everything else to four places. */
+    private static String number(double v) {
+        return v == Math.rint(v) && Math.abs(v) >= 1 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.4f", v);
+    }
+
     public String markdown() {
         StringBuilder b = new StringBuilder();
         b.append("# evomerge run `").append(run.runId()).append("`\n\n");
@@ -76,8 +124,15 @@ public final class Report {
         if (run.baseModel() != null) {
             b.append(" over `").append(run.baseModel()).append('`');
         }
-        b.append(String.format(Locale.ROOT, "; genome of %s; CMA-ES, %d generation(s) of %d, sigma0 %.4g, seed %d.%n%n",
-                genome.describe(), state.history().size(), population, run.sigma0(), run.seed()));
+        if (front == null) {
+            b.append(String.format(Locale.ROOT, "; genome of %s; CMA-ES, %d generation(s) of %d, sigma0 %.4g, seed %d.%n%n",
+                    genome.describe(), state.history().size(), population, run.sigma0(), run.seed()));
+        } else {
+            b.append(String.format(Locale.ROOT, "; genome of %s; NSGA-II, %d generation(s) of %d, seed %d; objectives ",
+                    genome.describe(), state.history().size(), population, run.seed()));
+            run.objectives().forEach(o -> b.append('`').append(o.name()).append("` (").append(o.direction()).append(") "));
+            b.append("; `best/` is the front member chosen as: ").append(run.choose()).append(".\n\n");
+        }
         b.append("## Test split\n\n");
         b.append("Tasks: ");
         run.test().tasks().forEach(t -> b.append('`').append(t.name()).append("` (").append(t.task()).append(", ")
@@ -89,13 +144,24 @@ public final class Report {
         test.stream().filter(r -> r.spec().recipe() instanceof AsIs).forEach(r -> b.append("- ").append(r.spec().label())
                 .append(": `").append(((AsIs) r.spec().recipe()).location()).append("`\n"));
         b.append('\n');
-        b.append(evolvedWins() ? "The evolved merge is ahead of every parent and of the linear merge.\n\n"
-                : "The evolved merge is **not** ahead of every other row.\n\n");
+        if (front == null) {
+            b.append(evolvedWins() ? "The evolved merge is ahead of every parent and of the linear merge.\n\n"
+                    : "The evolved merge is **not** ahead of every other row.\n\n");
+        } else {
+            front(b);
+        }
         b.append("## Fitness per generation (fitness split)\n\n![fitness per generation](fitness.png)\n\n");
-        b.append("| generation | best | mean | failed | seconds |\n|---:|---:|---:|---:|---:|\n");
+        if (front != null) {
+            b.append("![hypervolume per generation](hypervolume.png)\n\n");
+        }
+        b.append("| generation | best | mean | failed |").append(front != null ? " front | hypervolume |" : "").append(" seconds |\n");
+        b.append("|---:|---:|---:|---:|").append(front != null ? "---:|---:|" : "").append("---:|\n");
         for (RunState.GenerationStats s : state.history()) {
-            b.append(String.format(Locale.ROOT, "| %d | %.4f | %.4f | %d | %.1f |%n", s.generation(), s.best(), s.mean(), s.failed(),
-                    s.seconds()));
+            b.append(String.format(Locale.ROOT, "| %d | %.4f | %.4f | %d |", s.generation(), s.best(), s.mean(), s.failed()));
+            if (front != null) {
+                b.append(String.format(Locale.ROOT, " %d | %.4f |", s.frontSize(), s.hypervolume()));
+            }
+            b.append(String.format(Locale.ROOT, " %.1f |%n", s.seconds()));
         }
         if (state.stopReason() != null) {
             b.append("\nThe optimizer stopped early: ").append(state.stopReason()).append(".\n");

@@ -36,14 +36,19 @@ import java.util.Map;
  */
 public record RunConfig(String file, String location, String yaml, String runId, String out, String method, String baseModel,
                         List<String> models, DataFlow dataFlow, String dtype, String tokenizerSource, int layerGranularity, boolean normalize,
-                        boolean allowNegativeWeights, int population, int generations, int evaluations, double sigma0,
-                        double x0, long seed, boolean separable, EvalSet fitness, EvalSet test, String device,
+                        boolean allowNegativeWeights, String optimizer, int population, int generations, int evaluations,
+                        double sigma0, double x0, long seed, boolean separable, List<Objective> objectives, Choose choose,
+                        EvalSet fitness, EvalSet test, List<String> compare, String device,
                         int candidateCache, int leaseSeconds, String sparkMaster, Map<String, String> sparkConf,
                         Map<String, String> labels) implements Serializable {
 
     /** The merge methods whose per-model parameters the genome can carry (weight, and density where read). */
     public static final List<String> SEARCHABLE_METHODS = List.of("linear", "task_arithmetic", "ties", "dare_ties",
             "dare_linear", "breadcrumbs", "breadcrumbs_ties");
+
+    /** The optimizers a run can name ({@code optimizer: {name: ...}}, or just {@code optimizer: nsga2}). */
+    public static final String CMA_ES = "cma-es";
+    public static final String NSGA2 = "nsga2";
 
     /** The method name of a data-flow-space merge: {@code merge: {method: dfs, pool: [...]}}. */
     public static final String DATA_FLOW = "dfs";
@@ -57,6 +62,20 @@ public record RunConfig(String file, String location, String yaml, String runId,
     public record DataFlow(List<Recipe> pool, int anchor, int repeats, String scales) implements Serializable {
         /** {@code matrix}: the paper's W, one scale per (from layer, to layer) pair; {@code slot}: one per slot; {@code none}: all 1. */
         public static final List<String> SCALES = List.of("matrix", "slot", "none");
+    }
+
+    /**
+     * Which front member a multi-objective run writes as {@code best/}: the knee ({@code best}
+     * null), or the best on objective {@code best} among members within the bounds {@code within}
+     * (objective name to the worst value allowed).
+     */
+    public record Choose(String best, Map<String, Double> within) implements Serializable {
+        public static final Choose KNEE = new Choose(null, Map.of());
+
+        @Override
+        public String toString() {
+            return best == null ? "knee" : "best " + best + (within.isEmpty() ? "" : " within " + within);
+        }
     }
 
     public static RunConfig read(Path path) {
@@ -74,8 +93,8 @@ public record RunConfig(String file, String location, String yaml, String runId,
     public static RunConfig parse(String file, String yaml) {
         String location = Locations.absolute(file);
         ConfigNode root = new ConfigNode(file, location, SafeYaml.tree(file, yaml))
-                .onlyKeys("run_id", "out", "merge", "genome", "optimizer", "fitness", "test", "device", "candidate_cache",
-                        "lease_seconds", "spark");
+                .onlyKeys("run_id", "out", "merge", "genome", "optimizer", "objectives", "fitness", "test", "compare", "device",
+                        "candidate_cache", "lease_seconds", "spark");
         String defaultId = new org.apache.hadoop.fs.Path(location).getName().replaceFirst("\\.ya?ml$", "");
         String runId = root.string("run_id", defaultId);
         if (!runId.matches("[A-Za-z0-9._-]+")) {
@@ -87,8 +106,6 @@ public record RunConfig(String file, String location, String yaml, String runId,
         ConfigNode merge = root.child("merge");
         String method = merge.string("method", "dare_ties");
         ConfigNode genome = root.child("genome");
-        ConfigNode opt = root.child("optimizer").onlyKeys("population", "generations", "evaluations", "sigma0", "x0", "seed",
-                "separable");
         if (method.equals(DATA_FLOW)) {
             merge.onlyKeys("method", "pool", "anchor", "repeats", "scales");
             if (root.has("genome")) {
@@ -113,7 +130,7 @@ public record RunConfig(String file, String location, String yaml, String runId,
             }
             List<String> plain = pool.stream().filter(r -> r instanceof AsIs).map(r -> ((AsIs) r).location()).toList();
             return finish(file, location, yaml, root, runId, out, method, null, plain, new DataFlow(List.copyOf(pool), anchor,
-                    repeats, scales), null, null, 0, false, false, opt);
+                    repeats, scales), null, null, 0, false, false);
         }
         merge.onlyKeys("method", "base_model", "models", "dtype", "tokenizer_source");
         if (!SEARCHABLE_METHODS.contains(method)) {
@@ -149,18 +166,34 @@ public record RunConfig(String file, String location, String yaml, String runId,
         boolean normalize = genome.bool("normalize", List.of("linear", "ties", "dare_ties").contains(method));
         boolean negative = genome.bool("allow_negative_weights", false);
         return finish(file, location, yaml, root, runId, out, method, base, List.copyOf(models), null, dtype, tokenizerSource,
-                granularity, normalize, negative, opt);
+                granularity, normalize, negative);
     }
 
-    /** The optimizer, the evaluation sets and Spark, the same for every kind of merge. */
+    /** The optimizer, the objectives, the evaluation sets and Spark, the same for every kind of merge. */
     private static RunConfig finish(String file, String location, String yaml, ConfigNode root, String runId, String out,
                                     String method, String base, List<String> models, DataFlow dataFlow, String dtype,
-                                    String tokenizerSource, int granularity, boolean normalize, boolean negative, ConfigNode opt) {
-        if (opt.has("generations") == opt.has("evaluations")) {
+                                    String tokenizerSource, int granularity, boolean normalize, boolean negative) {
+        // optimizer: nsga2 is short for optimizer: {name: nsga2} with every default
+        String optimizer = root.text("optimizer");
+        ConfigNode opt = optimizer != null ? root.empty("optimizer") : root.child("optimizer");
+        optimizer = optimizer != null ? optimizer : opt.string("name", CMA_ES);
+        boolean nsga2 = optimizer.equals(NSGA2);
+        if (nsga2) {
+            opt.onlyKeys("name", "population", "generations", "evaluations", "x0", "seed", "choose");
+        } else if (optimizer.equals(CMA_ES)) {
+            opt.onlyKeys("name", "population", "generations", "evaluations", "sigma0", "x0", "seed", "separable");
+        } else {
+            throw opt.error("name", "unknown optimizer '" + optimizer + "' (" + CMA_ES + ", " + NSGA2 + ")");
+        }
+        if (opt.has("generations") && opt.has("evaluations") || !nsga2 && !opt.has("generations") && !opt.has("evaluations")) {
             throw opt.error("generations", "give exactly one of generations or evaluations (the budget)");
         }
-        int population = opt.integer("population", 0, 2);
-        int generations = opt.integer("generations", 0, 1);
+        // NSGA-II's defaults are sized for the 2-core build machine: 16 candidates, 10 generations
+        int population = opt.integer("population", nsga2 ? 16 : 0, nsga2 ? 4 : 2);
+        if (nsga2 && population % 2 != 0) {
+            throw opt.error("population", "NSGA-II makes offspring in pairs: give an even population, got " + population);
+        }
+        int generations = opt.integer("generations", nsga2 && !opt.has("evaluations") ? 10 : 0, 1);
         int evaluations = opt.integer("evaluations", 0, 1);
         // The paper's Optuna setup: every gene starts at 0.5 with step size 1/6, inside [0, 1].
         double sigma0 = opt.number("sigma0", 1.0 / 6, 1e-12, 10);
@@ -170,6 +203,9 @@ public record RunConfig(String file, String location, String yaml, String runId,
 
         EvalSet fitness = evalSet(root.child("fitness"), null);
         EvalSet test = root.has("test") ? evalSet(root.child("test"), fitness) : fitness;
+        List<Objective> objectives = objectives(root, fitness, nsga2);
+        Choose choose = nsga2 ? choose(opt, objectives) : null;
+        List<String> compare = root.has("compare") ? root.locations("compare") : List.of();
         String device = root.string("device", "auto");
         if (!device.matches("auto|cpu|gpu(:\\d+)?")) {
             throw root.error("device", "must be auto, cpu, gpu or gpu:N, got '" + device + "'");
@@ -180,8 +216,93 @@ public record RunConfig(String file, String location, String yaml, String runId,
         String master = spark.string("master", "local[*]");
         Map<String, String> conf = spark.stringMap("conf");
         return new RunConfig(file, location, yaml, runId, out, method, base, models, dataFlow, dtype, tokenizerSource, granularity,
-                normalize, negative, population, generations, evaluations, sigma0, x0, seed, separable, fitness, test, device,
-                candidateCache, leaseSeconds, master, Map.copyOf(conf), root.labels());
+                normalize, negative, optimizer, population, generations, evaluations, sigma0, x0, seed, separable, objectives, choose,
+                fitness, test, compare, device, candidateCache, leaseSeconds, master, Map.copyOf(conf), root.labels());
+    }
+
+    /**
+     * {@code objectives:}, a list of {@code {name, metric | property, direction}}; for NSGA-II
+     * without it, one per fitness task (its metric, in the metric's direction). CMA-ES optimizes
+     * one scalar, the fitness, and takes none.
+     */
+    private static List<Objective> objectives(ConfigNode root, EvalSet fitness, boolean nsga2) {
+        if (!root.has("objectives")) {
+            List<Objective> perTask = !nsga2 ? List.of() : fitness.tasks().stream()
+                    .map(t -> new Objective(t.metric(), t.metric(), null, Objective.defaultMaximize(t.metric()))).toList();
+            if (nsga2 && perTask.size() < 2) {
+                throw root.error("objectives", "NSGA-II searches a trade-off between at least two objectives, and the fitness "
+                        + "set has one task; declare objectives (a metric and a property), or use CMA-ES");
+            }
+            return perTask;
+        }
+        if (!nsga2) {
+            throw root.error("objectives", "CMA-ES optimizes one scalar, the fitness (the mean over the fitness tasks); "
+                    + "several objectives need optimizer: nsga2");
+        }
+        List<String> metrics = fitness.tasks().stream().map(TaskSpec::metric).toList();
+        List<Objective> out = new ArrayList<>();
+        for (ConfigNode o : root.mappings("objectives")) {
+            o.onlyKeys("name", "metric", "property", "direction");
+            if (o.has("metric") == o.has("property")) {
+                throw o.error("metric", "give exactly one of metric (a fitness task's: " + String.join(", ", metrics)
+                        + ") or property (" + String.join(", ", Objective.PROPERTIES) + ")");
+            }
+            String metric = o.optionalString("metric");
+            String property = o.optionalString("property");
+            if (metric != null && !metrics.contains(metric)) {
+                throw o.error("metric", "'" + metric + "' is not a metric of the fitness tasks (" + String.join(", ", metrics) + ")");
+            }
+            if (property != null && !Objective.PROPERTIES.contains(property)) {
+                throw o.error("property", "'" + property + "' is not a candidate property (" + String.join(", ", Objective.PROPERTIES) + ")");
+            }
+            String source = metric != null ? metric : property;
+            String direction = o.string("direction", Objective.defaultMaximize(source) ? "maximize" : "minimize");
+            if (!direction.equals("maximize") && !direction.equals("minimize")) {
+                throw o.error("direction", "must be minimize or maximize, got '" + direction + "'");
+            }
+            String name = o.string("name", source);
+            if (out.stream().anyMatch(x -> x.name().equals(name))) {
+                throw o.error("name", "'" + name + "' names two objectives");
+            }
+            out.add(new Objective(name, metric, property, direction.equals("maximize")));
+        }
+        if (out.size() < 2) {
+            throw root.error("objectives", "NSGA-II searches a trade-off between at least two objectives; for one, use CMA-ES");
+        }
+        return List.copyOf(out);
+    }
+
+    /** {@code optimizer.choose}: {@code knee} (the default) or {@code {best: NAME, within: {NAME: BOUND, ...}}}. */
+    private static Choose choose(ConfigNode opt, List<Objective> objectives) {
+        String text = opt.text("choose");
+        if (!opt.has("choose") || "knee".equals(text)) {
+            return Choose.KNEE;
+        }
+        if (text != null) {
+            throw opt.error("choose", "must be knee or {best: OBJECTIVE, within: {OBJECTIVE: BOUND}}, got '" + text + "'");
+        }
+        ConfigNode c = opt.child("choose").onlyKeys("best", "within");
+        List<String> names = objectives.stream().map(Objective::name).toList();
+        String best = c.string("best", null);
+        if (!names.contains(best)) {
+            throw c.error("best", "'" + best + "' is not an objective (" + String.join(", ", names) + ")");
+        }
+        Map<String, Double> within = new java.util.LinkedHashMap<>();
+        c.stringMap("within").forEach((k, v) -> {
+            if (!names.contains(k)) {
+                throw c.error("within." + k, "not an objective (" + String.join(", ", names) + ")");
+            }
+            try {
+                within.put(k, Double.parseDouble(v));
+            } catch (NumberFormatException e) {
+                throw c.error("within." + k, "must be a number, got '" + v + "'");
+            }
+        });
+        return new Choose(best, Map.copyOf(within));
+    }
+
+    public boolean isMultiObjective() {
+        return optimizer.equals(NSGA2);
     }
 
     private static EvalSet evalSet(ConfigNode node, EvalSet defaults) {
@@ -257,8 +378,9 @@ public record RunConfig(String file, String location, String yaml, String runId,
     public RunConfig withOut(String dir) {
         return new RunConfig(file, location, yaml, runId, Locations.absolute(dir), method, baseModel, models, dataFlow, dtype,
                 tokenizerSource,
-                layerGranularity, normalize, allowNegativeWeights, population, generations, evaluations, sigma0, x0, seed, separable,
-                fitness, test, device, candidateCache, leaseSeconds, sparkMaster, sparkConf, labels);
+                layerGranularity, normalize, allowNegativeWeights, optimizer, population, generations, evaluations, sigma0, x0, seed,
+                separable, objectives, choose, fitness, test, compare, device, candidateCache, leaseSeconds, sparkMaster, sparkConf,
+                labels);
     }
 
     /** What the executors need of this run (and all they get): the evaluation sets, the device, the cache size. */

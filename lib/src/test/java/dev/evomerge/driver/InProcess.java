@@ -33,7 +33,8 @@ final class InProcess {
     static Evolution.ResultSink sink(List<CandidateResult> written) {
         return new Evolution.ResultSink() {
             @Override
-            public void writeGeneration(int generation, List<CandidateResult> candidates, List<ShardResult> shards) {
+            public void writeGeneration(int generation, List<CandidateResult> candidates, List<Evolution.Pareto> pareto,
+                                        List<ShardResult> shards) {
                 written.addAll(candidates);
             }
 

@@ -109,6 +109,56 @@ class RunConfigTest {
         assertEquals(64, ok.fitness().tasks().get(0).maxNewTokens());
     }
 
+    @Test
+    void nsga2TakesNamedObjectivesWithTheirDirectionsAndDefaultsToOnePerTask() {
+        String two = MINIMAL.replace("- {task: likelihood, data: d/mgsm_en.tsv}",
+                "- {task: likelihood, data: d/mgsm_en.tsv}\n    - {task: mgsm, data: d/mgsm_ja.tsv, lang: ja}");
+        RunConfig shorthand = RunConfig.parse("r.yaml", two.replace("optimizer: {generations: 3}", "optimizer: nsga2"));
+        assertTrue(shorthand.isMultiObjective());
+        assertEquals(16, shorthand.population());
+        assertEquals(10, shorthand.generations());
+        assertEquals(RunConfig.Choose.KNEE, shorthand.choose());
+        assertEquals(List.of(new Objective("mgsm_en.loss", "mgsm_en.loss", null, false),
+                new Objective("mgsm_ja.accuracy", "mgsm_ja.accuracy", null, true)), shorthand.objectives());
+        RunConfig declared = RunConfig.parse("r.yaml", two.replace("optimizer: {generations: 3}", """
+                optimizer: {name: nsga2, population: 8, evaluations: 40, choose: {best: acc, within: {en: 3.5}}}
+                objectives:
+                  - {name: acc, metric: mgsm_ja.accuracy}
+                  - {name: en, metric: mgsm_en.loss}
+                  - {property: depth, direction: maximize}
+                compare: [prior/best]
+                """));
+        assertEquals(List.of(new Objective("acc", "mgsm_ja.accuracy", null, true), new Objective("en", "mgsm_en.loss", null, false),
+                new Objective("depth", null, "depth", true)), declared.objectives());
+        assertEquals(new RunConfig.Choose("acc", java.util.Map.of("en", 3.5)), declared.choose());
+        assertEquals(List.of(Locations.absolute("prior/best")), declared.compare());
+        assertEquals(5, Evolution.generations(declared, 8));
+        assertFalse(RunConfig.parse("r.yaml", MINIMAL).isMultiObjective());
+        assertEquals(List.of(), RunConfig.parse("r.yaml", MINIMAL).objectives());
+    }
+
+    @Test
+    void badMultiObjectiveConfigsAreRefusedByKey() {
+        String nsga2 = MINIMAL.replace("optimizer: {generations: 3}", "optimizer: {name: nsga2, generations: 3}");
+        assertBad(MINIMAL.replace("{generations: 3}", "{name: moead, generations: 3}"), "r.yaml: key 'optimizer.name': unknown optimizer 'moead'");
+        assertBad(nsga2.replace("generations: 3}", "generations: 3, sigma0: 0.2}"), "r.yaml: key 'optimizer.sigma0': unknown key");
+        assertBad(nsga2.replace("generations: 3}", "generations: 3, population: 7}"), "r.yaml: key 'optimizer.population': NSGA-II makes offspring in pairs");
+        assertBad(nsga2, "r.yaml: key 'objectives': NSGA-II searches a trade-off between at least two objectives");
+        assertBad(MINIMAL + "objectives: [{metric: mgsm_en.loss}, {property: depth}]\n", "r.yaml: key 'objectives': CMA-ES optimizes one scalar");
+        assertBad(nsga2 + "objectives: [{metric: mgsm_en.accuracy}, {property: depth}]\n",
+                "r.yaml: key 'objectives[0].metric': 'mgsm_en.accuracy' is not a metric of the fitness tasks (mgsm_en.loss)");
+        assertBad(nsga2 + "objectives: [{metric: mgsm_en.loss}, {property: width}]\n", "r.yaml: key 'objectives[1].property': 'width' is not");
+        assertBad(nsga2 + "objectives: [{metric: mgsm_en.loss, property: depth}, {property: depth}]\n",
+                "r.yaml: key 'objectives[0].metric': give exactly one of metric");
+        assertBad(nsga2 + "objectives: [{metric: mgsm_en.loss, direction: up}, {property: depth}]\n",
+                "r.yaml: key 'objectives[0].direction': must be minimize or maximize");
+        assertBad(nsga2 + "objectives: [{metric: mgsm_en.loss, name: x}, {property: depth, name: x}]\n", "r.yaml: key 'objectives[1].name': 'x' names two");
+        assertBad(nsga2.replace("generations: 3}", "generations: 3, choose: {best: ja}}") + "objectives: [{metric: mgsm_en.loss}, {property: depth}]\n",
+                "r.yaml: key 'optimizer.choose.best': 'ja' is not an objective (mgsm_en.loss, depth)");
+        assertBad(nsga2.replace("generations: 3}", "generations: 3, choose: middle}") + "objectives: [{metric: mgsm_en.loss}, {property: depth}]\n",
+                "r.yaml: key 'optimizer.choose': must be knee or");
+    }
+
     private static void assertBad(String yaml, String expectedStart) {
         RunConfigException e = assertThrows(RunConfigException.class, () -> RunConfig.parse("r.yaml", yaml));
         assertTrue(e.getMessage().startsWith(expectedStart), e.getMessage());
