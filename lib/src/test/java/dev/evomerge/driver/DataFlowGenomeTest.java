@@ -132,6 +132,14 @@ class DataFlowGenomeTest {
         assertEquals(192, g.slots());
         assertEquals(190 + 4096, g.size());
         assertEquals(LayerPath.of(32), g.decode(g.initial()).path());
+        RunConfig multi = RunConfig.parse("evolve-paper-nsga2.yaml",
+                java.nio.file.Files.readString(Fixtures.repoRoot().resolve("conf/evolve-paper-nsga2.yaml")).replace("<bucket>", "bucket"));
+        assertTrue(multi.isMultiObjective());
+        assertEquals(List.of(new Objective("accuracy", "gsm8k_ja.accuracy", null, true), new Objective("depth", null, "depth", false)),
+                multi.objectives());
+        DataFlowGenome slots = new DataFlowGenome(multi, new int[] {32, 32});
+        assertEquals(190 + 191, slots.size()); // indicators less A's two fixed slots, one scale per slot but the first
+        assertEquals(190, java.util.stream.IntStream.range(0, slots.size()).filter(i -> slots.binary()[i]).count());
         for (String name : List.of("evolve-stories-dfs.yaml", "evolve-stories-psdfs.yaml")) {
             RunConfig stories = RunConfig.read(Fixtures.repoRoot().resolve("conf/" + name));
             assertTrue(stories.isDataFlow(), name);

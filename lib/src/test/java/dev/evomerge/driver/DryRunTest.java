@@ -43,6 +43,17 @@ class DryRunTest {
     }
 
     @Test
+    void aMultiObjectivePlanNamesTheOptimizerTheObjectivesAndTheRule() {
+        String yaml = config(Fixtures.model("stories260K-ja").toString(), "range:0:30")
+                .replace("optimizer: {generations: 4, population: 6}", "optimizer: {name: nsga2, generations: 3, population: 8}")
+                + "objectives: [{metric: mgsm_ja.loss}, {property: parameters}]\n";
+        String plan = DryRun.plan(RunConfig.parse("d.yaml", yaml), Storage.withDefaults());
+        assertTrue(plan.contains("optimizer: NSGA-II, population 8, 3 generation(s) = 24 candidates, seed 0; best/ = knee"), plan);
+        assertTrue(plan.contains("  objective mgsm_ja.loss: minimize mgsm_ja.loss\n  objective parameters: minimize parameters\n"), plan);
+        assertTrue(plan.contains("tasks: 3 generation(s) x 8 candidates x 3 shards = 72 tasks"), plan);
+    }
+
+    @Test
     void onAClusterTheDryRunNamesTheLocalPathsEveryNodeMustHave() {
         RunConfig run = RunConfig.parse("d.yaml", config(Fixtures.model("stories260K-ja").toString(), "range:0:30"))
                 .withOut(tmp.resolve("out").toString());

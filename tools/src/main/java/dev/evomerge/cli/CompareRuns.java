@@ -31,9 +31,11 @@ import org.apache.spark.sql.SparkSession;
 public final class CompareRuns {
     /** The columns that say what was scored; the others (times, executors) differ run to run by nature. */
     static final Map<String, String> COLUMNS = Map.of(
-            "candidates", "generation, candidate, genome, recipe, fitness, metrics, items, correct, tokens, error",
+            "candidates", "generation, candidate, genome, recipe, fitness, metrics, items, correct, tokens, error, "
+                    + "pareto_objectives, pareto_rank, crowding_distance",
             "shards", "generation, candidate, shard, metrics, items, correct, tokens, error",
-            "test", "model, location, recipe, metrics, fitness, items, correct, tokens, error");
+            "test", "model, location, recipe, metrics, fitness, items, correct, tokens, error",
+            "front", "generation, candidate, pareto_objectives, fitness, chosen, recipe, recipe_file, genome");
 
     private CompareRuns() {
     }
@@ -58,6 +60,9 @@ public final class CompareRuns {
         Storage storage = HadoopSettings.driver(spark);
         List<String> differences = new ArrayList<>();
         for (Map.Entry<String, String> table : new TreeMap<>(COLUMNS).entrySet()) {
+            if (table.getKey().equals("front") && !storage.exists(expected + "/front")) {
+                continue; // only a multi-objective run has a front
+            }
             List<String> a = rows(spark, expected, table.getKey(), table.getValue());
             List<String> b = rows(spark, actual, table.getKey(), table.getValue());
             if (!a.equals(b)) {
@@ -102,11 +107,17 @@ public final class CompareRuns {
         return problems;
     }
 
-    /** A table's rows as text, sorted; the run's own location (where its best/ lies) written as RUN. */
+    /**
+     * A table's rows as text, sorted; the run's own location (where its best/ lies) written as RUN.
+     * Columns a table lacks (a run written before they existed) are left out, so such a run still
+     * compares on what it has; the other run's extra column then shows as a difference in row width.
+     */
     private static List<String> rows(SparkSession spark, String run, String table, String columns) {
-        spark.read().parquet(run + "/" + table).createOrReplaceTempView("t");
-        String[] keys = columns.split(",\\s*");
-        return spark.sql("SELECT " + columns + " FROM t ORDER BY " + keys[0] + ", " + keys[1]).collectAsList().stream()
+        Dataset<Row> t = spark.read().parquet(run + "/" + table);
+        List<String> present = java.util.Arrays.asList(t.columns());
+        String[] keys = java.util.Arrays.stream(columns.split(",\\s*")).filter(present::contains).toArray(String[]::new);
+        t.createOrReplaceTempView("t");
+        return spark.sql("SELECT " + String.join(", ", keys) + " FROM t ORDER BY " + keys[0] + ", " + keys[1]).collectAsList().stream()
                 .map(r -> r.toString().replace(run + "/", "RUN/")).toList();
     }
 
