@@ -3,6 +3,7 @@
     pip install pyarrow duckdb        # neither is needed by evomerge itself
     python3 notebooks/read_results.py runs/stories-ps
 """
+import os
 import sys
 
 import duckdb
@@ -31,3 +32,13 @@ print(duckdb.sql(f"""
 print(duckdb.sql(f"SELECT model, metrics, fitness FROM '{run}/test/results.parquet'"))
 best = duckdb.sql(f"SELECT recipe FROM '{run}/candidates/*.parquet' ORDER BY fitness DESC NULLS LAST LIMIT 1").fetchone()[0]
 print(best)
+
+# a multi-objective run (optimizer: nsga2): the Pareto front, the member best/ holds first, and each
+# generation's non-dominated candidates by NSGA-II's rank
+if os.path.exists(f"{run}/front"):
+    print(duckdb.sql(f"""
+        SELECT generation, candidate, pareto_objectives, fitness, chosen, recipe_file
+        FROM '{run}/front/*.parquet' ORDER BY chosen DESC, generation, candidate"""))
+    print(duckdb.sql(f"""
+        SELECT generation, count(*) FILTER (WHERE pareto_rank = 0) AS rank_0, max(pareto_rank) + 1 AS fronts
+        FROM '{run}/candidates/*.parquet' GROUP BY generation ORDER BY generation"""))

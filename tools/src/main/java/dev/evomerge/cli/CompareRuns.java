@@ -63,8 +63,9 @@ public final class CompareRuns {
             if (table.getKey().equals("front") && !storage.exists(expected + "/front")) {
                 continue; // only a multi-objective run has a front
             }
-            List<String> a = rows(spark, expected, table.getKey(), table.getValue());
-            List<String> b = rows(spark, actual, table.getKey(), table.getValue());
+            String columns = common(spark, table.getValue(), expected + "/" + table.getKey(), actual + "/" + table.getKey());
+            List<String> a = rows(spark, expected, table.getKey(), columns);
+            List<String> b = rows(spark, actual, table.getKey(), columns);
             if (!a.equals(b)) {
                 differences.add(table.getKey() + ": " + firstDifference(a, b));
             } else {
@@ -108,16 +109,20 @@ public final class CompareRuns {
     }
 
     /**
-     * A table's rows as text, sorted; the run's own location (where its best/ lies) written as RUN.
-     * Columns a table lacks (a run written before they existed) are left out, so such a run still
-     * compares on what it has; the other run's extra column then shows as a difference in row width.
+     * The columns of {@code wanted} both tables have: a run written before a column existed still
+     * compares on what it has.
      */
+    private static String common(SparkSession spark, String wanted, String tableA, String tableB) {
+        List<String> a = java.util.Arrays.asList(spark.read().parquet(tableA).columns());
+        List<String> b = java.util.Arrays.asList(spark.read().parquet(tableB).columns());
+        return String.join(", ", java.util.Arrays.stream(wanted.split(",\\s*")).filter(c -> a.contains(c) && b.contains(c)).toList());
+    }
+
+    /** A table's rows as text, sorted; the run's own location (where its best/ lies) written as RUN. */
     private static List<String> rows(SparkSession spark, String run, String table, String columns) {
-        Dataset<Row> t = spark.read().parquet(run + "/" + table);
-        List<String> present = java.util.Arrays.asList(t.columns());
-        String[] keys = java.util.Arrays.stream(columns.split(",\\s*")).filter(present::contains).toArray(String[]::new);
-        t.createOrReplaceTempView("t");
-        return spark.sql("SELECT " + String.join(", ", keys) + " FROM t ORDER BY " + keys[0] + ", " + keys[1]).collectAsList().stream()
+        spark.read().parquet(run + "/" + table).createOrReplaceTempView("t");
+        String[] keys = columns.split(",\\s*");
+        return spark.sql("SELECT " + columns + " FROM t ORDER BY " + keys[0] + ", " + keys[1]).collectAsList().stream()
                 .map(r -> r.toString().replace(run + "/", "RUN/")).toList();
     }
 
