@@ -11,8 +11,9 @@ import java.util.Map;
  * A candidate's fitness as a vector of named objectives, each higher-is-better: one per task of
  * the evaluation set (its accuracy, or minus its loss in nats per token), named as the task is.
  * The scalar {@link #fitness} that a single-objective optimizer is told is their declared
- * combination, the mean over the tasks (the paper's fitness is its one task's accuracy). Later
- * objectives (a path's depth, for a multi-objective search) join the same map.
+ * combination, the mean over the tasks (the paper's fitness is its one task's accuracy). A
+ * multi-objective run declares its own objectives instead ({@link Objective}: task metrics and
+ * candidate properties, each with a direction); this per-task map stays as every run's record.
  *
  * <p>This is where shards become objectives: {@link #of} takes the per-task totals summed over a
  * candidate's shards ({@link CandidateResult#reduce}).
