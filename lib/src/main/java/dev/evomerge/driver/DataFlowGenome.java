@@ -101,8 +101,7 @@ public final class DataFlowGenome implements Genome {
             if (r instanceof MergeConfig cfg) {
                 ModelConfig reference = CheckpointHeaders.read(storage, cfg.locations().get(0)).config();
                 configs[i] = reference;
-                layers[i] = cfg.slices().isEmpty() ? reference.numHiddenLayers()
-                        : cfg.slices().stream().mapToInt(s -> s.to() - s.from()).sum();
+                layers[i] = cfg.outputLayers(reference.numHiddenLayers());
             } else {
                 configs[i] = CheckpointHeaders.read(storage, ((AsIs) r).location()).config();
                 layers[i] = configs[i].numHiddenLayers();

@@ -37,7 +37,7 @@ public final class MergeGenome implements Genome {
                     + " does not divide the models' " + layers + " layers");
         }
         this.groups = run.layerGranularity() == 0 ? 1 : layers / run.layerGranularity();
-        this.parameters = MergeMethods.byName(run.method()).modelParameters().contains("density")
+        this.parameters = MergeMethods.byName(run.method()).parametersRead().contains("density")
                 ? List.of("weight", "density") : List.of("weight");
     }
 
@@ -133,7 +133,8 @@ public final class MergeGenome implements Genome {
             models.add(new MergeConfig.ModelEntry(run.models().get(m), params));
         }
         return new MergeConfig(run.method(), run.baseModel(), models, List.of(),
-                Map.of("normalize", new ParameterValue.Constant(run.normalize() ? 1 : 0)), dtype(), run.tokenizerSource(), seed);
+                Map.of("normalize", new ParameterValue.Constant(run.normalize() ? 1 : 0)), computeDtype(), outDtype(), tokenizer(), null,
+                seed);
     }
 
     /** One model's parameter by layer: the embeddings at the first group's value, each layer its group's, the rest the last group's. */
@@ -152,8 +153,22 @@ public final class MergeGenome implements Genome {
         return new ParameterValue.Filtered(filters, values);
     }
 
-    private dev.evomerge.io.DType dtype() {
-        return run.dtype() == null ? null : dev.evomerge.io.DType.fromTorchName(run.dtype());
+    /**
+     * The run's {@code dtype} is best/'s. evomerge merges in float32 whatever it writes; a recipe
+     * that says so ({@code dtype: float32}, and {@code out_dtype} when best/ is narrower) makes
+     * mergekit compute exactly what was scored.
+     */
+    private dev.evomerge.io.DType computeDtype() {
+        return run.dtype() == null ? null : dev.evomerge.io.DType.F32;
+    }
+
+    private dev.evomerge.io.DType outDtype() {
+        dev.evomerge.io.DType out = run.dtype() == null ? null : dev.evomerge.io.DType.fromTorchName(run.dtype());
+        return out == dev.evomerge.io.DType.F32 ? null : out;
+    }
+
+    private dev.evomerge.merge.TokenizerSpec tokenizer() {
+        return run.tokenizerSource() == null ? null : new dev.evomerge.merge.TokenizerSpec(run.tokenizerSource(), Map.of(), 0, true);
     }
 
     /** The plain average, "linear 1/N", when there are several models. */
@@ -168,6 +183,6 @@ public final class MergeGenome implements Genome {
         for (String m : run.models()) {
             models.add(new MergeConfig.ModelEntry(m, Map.of("weight", new ParameterValue.Constant(1.0 / run.models().size()))));
         }
-        return new MergeConfig("linear", null, models, List.of(), Map.of(), dtype(), null, 0);
+        return new MergeConfig("linear", null, models, List.of(), Map.of(), computeDtype(), outDtype(), null, null, 0);
     }
 }

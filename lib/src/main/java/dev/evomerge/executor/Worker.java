@@ -123,7 +123,7 @@ public final class Worker implements AutoCloseable {
         if (candidate.recipe() instanceof MergeConfig cfg) {
             var plan = Merger.plan(cfg, parents::get);
             model = Transformer.load(new CandidateWeights(plan, candidate.label()), device);
-            tokenizerFrom = tokenizerFrom(cfg, plan);
+            tokenizerFrom = plan.tokenizer();
         } else if (candidate.recipe() instanceof AsIs asIs) {
             tokenizerFrom = parents.get(asIs.location());
             model = Transformer.load(WeightSource.of(tokenizerFrom), device);
@@ -143,11 +143,6 @@ public final class Worker implements AutoCloseable {
         }
     }
 
-    private Checkpoint tokenizerFrom(MergeConfig cfg, MergePlan plan) {
-        return cfg.tokenizerSource() != null && !cfg.tokenizerSource().equals("base") ? parents.get(cfg.tokenizerSource())
-                : plan.reference();
-    }
-
     /**
      * The layers of a data-flow run's pool on this executor's device, kept for the whole run like
      * the parents: each layer is loaded (and a PS pool entry's merged) the first time a path visits
@@ -165,7 +160,7 @@ public final class Worker implements AutoCloseable {
                 if (r instanceof MergeConfig cfg) {
                     MergePlan plan = Merger.plan(cfg, parents::get);
                     sources.add(new CandidateWeights(plan, "pool entry " + i + " (" + cfg.mergeMethod() + " merge)"));
-                    files = tokenizerFrom(cfg, plan);
+                    files = plan.tokenizer();
                 } else {
                     files = parents.get(((AsIs) r).location());
                     sources.add(WeightSource.of(files));

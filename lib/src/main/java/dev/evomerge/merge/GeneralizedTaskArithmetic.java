@@ -30,17 +30,22 @@ public record GeneralizedTaskArithmetic(String name, Consensus consensus, Sparsi
         return true;
     }
 
+    /** As mergekit declares them: every method of the family takes a density, read only by those that sparsify. */
     @Override
     public Set<String> modelParameters() {
-        // Only what this method reads, as mergekit declares it: a density without sparsification is an error, not a no-op.
         if (sparsification == null) {
-            return Set.of("weight");
+            return Set.of("weight", "density");
         }
         return switch (sparsification) {
             case MAGNITUDE_OUTLIERS -> Set.of("weight", "density", "gamma");
             case DELLA_MAGPRUNE -> Set.of("weight", "density", "epsilon");
             default -> Set.of("weight", "density");
         };
+    }
+
+    @Override
+    public Set<String> parametersRead() {
+        return sparsification == null ? Set.of("weight") : modelParameters();
     }
 
     @Override

@@ -53,9 +53,7 @@ final class LayerPathCheckpoint {
             MergePlan plan = Merger.plan(cfg, open);
             Map<String, TensorSpec> specs = new LinkedHashMap<>();
             plan.tensors().forEach(t -> specs.put(t.spec().name(), t.spec()));
-            String tok = cfg.tokenizerSource();
-            Checkpoint files = tok == null || tok.equals("base") ? plan.reference() : open.apply(tok);
-            return new Entry(files, plan.config(), specs, plan::floats);
+            return new Entry(plan.tokenizer(), plan.config(), specs, plan::floats);
         }
     }
 

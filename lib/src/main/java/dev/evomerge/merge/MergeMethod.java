@@ -21,12 +21,17 @@ public interface MergeMethod {
         return needsBase();
     }
 
-    /** Per-model parameters it reads ("weight", "density", ...). */
+    /** Per-model parameters a recipe may give it ("weight", "density", ...), as mergekit declares them. */
     default Set<String> modelParameters() {
         return Set.of();
     }
 
     /** Method-wide parameters it reads ("normalize", "rescale", "lambda", ...). */
+    /** The per-model parameters that change the result (a search tunes these); mergekit may declare more. */
+    default Set<String> parametersRead() {
+        return modelParameters();
+    }
+
     default Set<String> globalParameters() {
         return Set.of();
     }

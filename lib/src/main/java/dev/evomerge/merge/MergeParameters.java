@@ -1,9 +1,7 @@
 package dev.evomerge.merge;
 
-import dev.evomerge.io.TensorNames;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -16,31 +14,24 @@ final class MergeParameters {
     }
 
     /**
-     * The numbers of {@code names} for one tensor at depth {@code t}: a model's (or slice's) own
-     * parameter wins over the global one, as in mergekit; a filter list that matches nothing gives none.
+     * The numbers of {@code names} for one tensor at depth {@code t}, each from the first level
+     * that gives one, as mergekit reads them: a source's (or model's) own parameters, then its
+     * slice's, then the global ones. A level whose value is a filter list that matches nothing
+     * gives none, and the next level is asked.
      */
-    static Map<String, Double> resolve(Set<String> names, Map<String, ParameterValue> own,
-                                               Map<String, ParameterValue> global, String tensor, double t) {
+    @SafeVarargs
+    static Map<String, Double> resolve(Set<String> names, String tensor, double t, Map<String, ParameterValue>... levels) {
         Map<String, Double> out = new HashMap<>();
         for (String p : names) {
-            ParameterValue v = own.getOrDefault(p, global.get(p));
-            Double resolved = v == null ? null : v.resolve(tensor, t);
-            if (resolved != null) {
-                out.put(p, resolved);
+            for (Map<String, ParameterValue> level : levels) {
+                ParameterValue v = level.get(p);
+                Double resolved = v == null ? null : v.resolve(tensor, t);
+                if (resolved != null) {
+                    out.put(p, resolved);
+                    break;
+                }
             }
         }
         return out;
-    }
-
-    /**
-     * Relative depth in [0, 1] for gradients: layer i of L is i / (L - 1); the embeddings sit
-     * at 0, the final norm and the head at 1.
-     */
-    static double depth(String tensorName, int layers) {
-        OptionalInt layer = TensorNames.layerOf(tensorName);
-        if (layer.isPresent()) {
-            return layers <= 1 ? 0 : layer.getAsInt() / (double) (layers - 1);
-        }
-        return TensorNames.isEmbeddings(tensorName) ? 0 : 1;
     }
 }

@@ -26,11 +26,16 @@ public final class MergePlan {
     private final List<OutputTensor> tensors;
     private final Map<String, OutputTensor> byName = new LinkedHashMap<>();
     private final int layers;
+    private final Vocabulary vocabulary;
+    private final java.util.function.Function<String, Checkpoint> open;
 
-    MergePlan(Checkpoint reference, List<OutputTensor> tensors, int layers) {
+    MergePlan(Checkpoint reference, List<OutputTensor> tensors, int layers, Vocabulary vocabulary,
+              java.util.function.Function<String, Checkpoint> open) {
+        this.open = open;
         this.reference = reference;
         this.tensors = List.copyOf(tensors);
         this.layers = layers;
+        this.vocabulary = vocabulary;
         tensors.forEach(t -> byName.put(t.spec().name(), t));
     }
 
@@ -56,8 +61,26 @@ public final class MergePlan {
         return ModelConfig.parse(reference.dir().resolve("config.json").toString(), withLayers(reference.config().raw().deepCopy()));
     }
 
+    /** The checkpoint whose tokenizer files the output uses unchanged: the reference's, or the recipe's tokenizer source. */
+    public Checkpoint tokenizer() {
+        return vocabulary.active() ? vocabulary.existingTokenizer() : reference;
+    }
+
+    /** An input checkpoint of this merge, opened as the merge opens it. */
+    Checkpoint opened(String location) {
+        return open.apply(location);
+    }
+
+    Vocabulary vocabulary() {
+        return vocabulary;
+    }
+
+    /** The output's layer count, and its vocabulary size when the recipe's tokenizer changes it. */
     private ObjectNode withLayers(ObjectNode config) {
         config.put("num_hidden_layers", layers);
+        if (vocabulary.active()) {
+            config.put("vocab_size", vocabulary.size());
+        }
         return config;
     }
 

@@ -27,8 +27,8 @@ final class MergedCheckpoint {
     private MergedCheckpoint() {
     }
 
-    static void write(MergeConfig cfg, MergePlan plan, Checkpoint tokenizer, Path dir) {
-        DType dtype = cfg.dtype() != null ? cfg.dtype() : storedDtype(plan.reference());
+    static void write(MergeConfig cfg, MergePlan plan, Path dir) {
+        DType dtype = cfg.outputDtype() != null ? cfg.outputDtype() : storedDtype(plan.reference());
         List<TensorSpec> specs = plan.tensors().stream().map(o -> new TensorSpec(o.spec().name(),
                 o.spec().dtype().isFloatingPoint() ? dtype : o.spec().dtype(), o.spec().shape())).toList();
         try (ShardedWriter writer = new ShardedWriter(dir, specs, ShardedWriter.DEFAULT_MAX_SHARD_BYTES)) {
@@ -43,20 +43,25 @@ final class MergedCheckpoint {
             }
             writer.finish();
         }
-        writeSideFiles(cfg, dir, plan.configJson(dtype), plan.reference(), tokenizer);
+        writeSideFiles(cfg, dir, plan.configJson(dtype), plan);
     }
 
     private static DType storedDtype(Checkpoint c) {
         return c.tensors().values().stream().map(TensorInfo::dtype).filter(DType::isFloatingPoint).findFirst().orElse(DType.F32);
     }
 
-    private static void writeSideFiles(MergeConfig cfg, Path dir, ObjectNode config, Checkpoint reference, Checkpoint tokenizer) {
+    private static void writeSideFiles(MergeConfig cfg, Path dir, ObjectNode config, MergePlan plan) {
         try {
             Files.writeString(dir.resolve("config.json"), config.toPrettyString());
-            for (Path f : tokenizer.tokenizerFiles()) {
-                Files.copy(f, dir.resolve(f.getFileName()));
+            if (plan.vocabulary().active()) {
+                plan.vocabulary().writeFiles(dir);
+            } else {
+                for (Path f : plan.tokenizer().tokenizerFiles()) {
+                    Files.copy(f, dir.resolve(f.getFileName()));
+                }
             }
-            Path generation = reference.dir().resolve("generation_config.json");
+            ChatTemplate.write(cfg, dir, plan);
+            Path generation = plan.reference().dir().resolve("generation_config.json");
             if (Files.isRegularFile(generation)) {
                 Files.copy(generation, dir.resolve("generation_config.json"));
             }

@@ -25,9 +25,7 @@ public final class Merger {
             Function<String, Checkpoint> opener = location -> open.computeIfAbsent(location,
                     l -> Checkpoint.open(cache.localize(l)));
             MergePlan plan = plan(cfg, opener);
-            String source = cfg.tokenizerSource();
-            Checkpoint tokenizer = source == null || source.equals("base") ? plan.reference() : opener.apply(source);
-            MergedCheckpoint.write(cfg, plan, tokenizer, staging.path());
+            MergedCheckpoint.write(cfg, plan, staging.path());
             staging.commit();
         } finally {
             open.values().forEach(Checkpoint::close);

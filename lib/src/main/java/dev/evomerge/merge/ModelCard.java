@@ -13,8 +13,8 @@ final class ModelCard {
         }
         card.append(".\n\nModels merged:\n");
         cfg.models().forEach(m -> card.append("- `").append(m.model()).append("`\n"));
-        cfg.slices().forEach(sl -> card.append("- `").append(sl.model()).append("` layers ").append(sl.from()).append("-")
-                .append(sl.to() - 1).append("\n"));
+        cfg.slices().forEach(sl -> sl.sources().forEach(s -> card.append("- `").append(s.model()).append("` layers ")
+                .append(s.from()).append("-").append(s.to() - 1).append("\n")));
         card.append("\nThe recipe is `mergekit_config.yml` (mergekit's format; evomerge's `seed` fixes DARE/DELLA masks).\n");
         return card.toString();
     }

@@ -95,7 +95,9 @@ class MergeGenomeTest {
         for (int m = 0; m < 2; m++) {
             gradient.append("  - model: ").append(r.models().get(m)).append("\n    parameters:\n");
             for (int p = 0; p < 2; p++) {
-                gradient.append(p == 0 ? "      weight: [" : "      density: [");
+                // mergekit reads the final norm at t = 0 of a gradient; the genome gives it the last group's value by name
+                gradient.append(p == 0 ? "      weight:" : "      density:").append("\n        - {filter: model.norm, value: ")
+                        .append(x[(4 * 2 + m) * 2 + p]).append("}\n        - value: [");
                 for (int layer = 0; layer < 5; layer++) {
                     gradient.append(layer > 0 ? ", " : "").append(x[(layer * 2 + m) * 2 + p]);
                 }

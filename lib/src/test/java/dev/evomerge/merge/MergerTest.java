@@ -105,7 +105,8 @@ class MergerTest {
                 assertEquals(5, new Generator(t, tok).generate(List.of(new long[] {1}), Generator.Options.greedy(5)).get(0).tokens().length);
             }
         }
-        // A scale gradient runs over the output's depth: output layer k of 6 is scaled by k / 5.
+        // A scale gradient runs over each slice, as in mergekit: output layer 4 is the second of the second slice's
+        // three layers, t = 1/2.
         Path scaled = merge("merge_method: passthrough\nparameters: {scale: [0.0, 1.0]}\nslices:\n"
                 + "  - sources:\n      - model: " + m("stories260K") + "\n        layer_range: [0, 3]\n"
                 + "  - sources:\n      - model: " + m("stories260K-ja") + "\n        layer_range: [2, 5]\n", "scaled");
@@ -114,7 +115,7 @@ class MergerTest {
             float[] source = ja.floats("model.layers.3.mlp.up_proj.weight"); // output layer 4
             float[] got = c.floats("model.layers.4.mlp.up_proj.weight");
             for (int i = 0; i < source.length; i += 101) {
-                assertEquals(source[i] * 0.8f, got[i], 1e-6f);
+                assertEquals(source[i] * 0.5f, got[i], 1e-6f);
             }
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> merge("merge_method: passthrough\nslices:\n"
@@ -134,10 +135,10 @@ class MergerTest {
                 List.of(new ParameterValue.Constant(0.6), new ParameterValue.Constant(0.4)));
         assertEquals(0.6, f.resolve("model.layers.1.self_attn.q_proj.weight", 0));
         assertEquals(0.4, f.resolve("model.layers.1.mlp.up_proj.weight", 0));
-        assertEquals(0.0, MergeParameters.depth("model.embed_tokens.weight", 5));
-        assertEquals(0.5, MergeParameters.depth("model.layers.2.mlp.up_proj.weight", 5));
-        assertEquals(1.0, MergeParameters.depth("model.layers.4.input_layernorm.weight", 5));
-        assertEquals(1.0, MergeParameters.depth("model.norm.weight", 5));
+        assertEquals(0.0, MergePlanner.depth("model.embed_tokens.weight", 5));
+        assertEquals(0.5, MergePlanner.depth("model.layers.2.mlp.up_proj.weight", 5));
+        assertEquals(1.0, MergePlanner.depth("model.layers.4.input_layernorm.weight", 5));
+        assertEquals(0.0, MergePlanner.depth("model.norm.weight", 5)); // as mergekit's planner reads the final norm and head
     }
 
     @Test
@@ -155,7 +156,11 @@ class MergerTest {
         assertConfig("merge_method: slerp\nbase_model: a\nmodels:\n  - model: b\n  - model: c\nparameters: {t: 0.5}\n",
                 "test.yaml: key 'models': slerp merges exactly two models: the base and one other, got 2 besides the base");
         assertConfig("merge_method: ties\nbase_model: a\nslices:\n  - sources:\n      - model: b\n        layer_range: [0, 2]\n",
-                "test.yaml: key 'slices': slices are supported with merge_method passthrough only");
+                "test.yaml: key 'slices[0].sources': none is the base model a; in slices the base's layers are one of the sources");
+        assertConfig("merge_method: linear\nslices:\n  - sources:\n      - {model: a, layer_range: [0, 2]}\n      - {model: b, layer_range: [1, 4]}\n",
+                "test.yaml: key 'slices[0].sources[1].layer_range': covers 3 layers, the slice's first source 2");
+        assertConfig("merge_method: passthrough\nslices:\n  - sources:\n      - {model: a, layer_range: [0, 2]}\n      - {model: b, layer_range: [0, 2]}\n",
+                "test.yaml: key 'slices[0].sources': a passthrough slice has exactly one source");
     }
 
     private static void assertConfig(String yaml, String expectedStart) {

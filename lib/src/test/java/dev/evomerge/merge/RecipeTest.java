@@ -81,7 +81,8 @@ class RecipeTest {
             globals.put("lambda", value(r, false));
         }
         return new MergeConfig(method, "file:/base model", models, List.of(), globals,
-                r.nextBoolean() ? dev.evomerge.io.DType.BF16 : null, r.nextBoolean() ? "base" : null, r.nextLong());
+                r.nextBoolean() ? dev.evomerge.io.DType.F32 : null, r.nextBoolean() ? dev.evomerge.io.DType.BF16 : null,
+                r.nextBoolean() ? new TokenizerSpec("base", Map.of(), 0, r.nextBoolean()) : null, null, r.nextLong());
     }
 
     private static ParameterValue value(SplittableRandom r, boolean unit) {

@@ -56,8 +56,9 @@ class LayerPathTest {
 
     @Test
     void aPathThatRepeatsLayersIsThePassthroughMergeThatStacksThem() throws Exception {
-        // stories260K-math layers 0, 1, 2, then stories260K-ja layers 2, 2, 3, 4 (layer 2 twice), math's embeddings and head,
-        // against mergekit's passthrough of the same slices, written as a checkpoint and loaded as a plain model
+        // stories260K-math layers 0, 1, 2, then stories260K-ja layers 2, 2, 3 (layer 2 twice), math's layer 4, math's
+        // embeddings and head, against mergekit's passthrough of the same slices (embeddings from the first slice's model,
+        // norm and head from the last slice's: both math), written as a checkpoint and loaded as a plain model
         String math = Fixtures.model("stories260K-math").toString();
         String ja = Fixtures.model("stories260K-ja").toString();
         MergeConfig stack = MergeConfig.parse("stack", """
@@ -65,12 +66,14 @@ class LayerPathTest {
                 slices:
                   - sources: [{model: %s, layer_range: [0, 3]}]
                   - sources: [{model: %s, layer_range: [2, 3]}]
-                  - sources: [{model: %s, layer_range: [2, 5]}]
+                  - sources: [{model: %s, layer_range: [2, 4]}]
+                  - sources: [{model: %s, layer_range: [4, 5]}]
                 dtype: float32
-                """.formatted(math, ja, ja));
+                """.formatted(math, ja, ja, math));
         Merger.merge(stack, tmp.resolve("stacked"), new CheckpointCache(Storage.withDefaults(), tmp.resolve("cache")));
         List<LayerPath.Step> path = steps(0, 0, 1, 2);
-        path.addAll(steps(1, 2, 2, 3, 4));
+        path.addAll(steps(1, 2, 2, 3));
+        path.addAll(steps(0, 4));
         try (Checkpoint m = Checkpoint.open(Path.of(math)); Checkpoint j = Checkpoint.open(Path.of(ja));
              Checkpoint s = Checkpoint.open(tmp.resolve("stacked"));
              Transformer stacked = Transformer.load(s, Device.cpu());
