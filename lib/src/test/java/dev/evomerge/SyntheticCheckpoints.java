@@ -28,10 +28,15 @@ public final class SyntheticCheckpoints {
                        boolean tied, Integer slidingWindow) {
     }
 
-    /** Writes the checkpoint into {@code dir} (created); returns the bytes of its weights. */
+    /** Writes the checkpoint into {@code dir} (created) in float32; returns the bytes of its weights. */
     public static long write(Path dir, Spec s, long seed, double weightStd, double normJitter) throws IOException {
+        return write(dir, s, seed, weightStd, normJitter, DType.F32);
+    }
+
+    /** Writes the checkpoint into {@code dir} (created) in {@code dtype}; returns the bytes of its weights. */
+    public static long write(Path dir, Spec s, long seed, double weightStd, double normJitter, DType dtype) throws IOException {
         Files.createDirectories(dir);
-        writeConfig(dir, s);
+        writeConfig(dir, s, dtype);
         int hd = s.hidden() / s.heads();
         Map<String, long[]> shapes = new LinkedHashMap<>();
         shapes.put("model.embed_tokens.weight", new long[] {s.vocab(), s.hidden()});
@@ -57,7 +62,7 @@ public final class SyntheticCheckpoints {
             shapes.put("lm_head.weight", new long[] {s.vocab(), s.hidden()});
         }
         List<TensorSpec> specs = new ArrayList<>();
-        shapes.forEach((name, shape) -> specs.add(new TensorSpec(name, DType.F32, shape)));
+        shapes.forEach((name, shape) -> specs.add(new TensorSpec(name, dtype, shape)));
         SplittableRandom rnd = new SplittableRandom(seed);
         long bytes = 0;
         try (ShardedWriter w = new ShardedWriter(dir, specs, ShardedWriter.DEFAULT_MAX_SHARD_BYTES)) {
@@ -67,7 +72,7 @@ public final class SyntheticCheckpoints {
                 for (int i = 0; i < v.length; i++) {
                     v[i] = norm ? (float) (1 + normJitter * rnd.nextGaussian()) : (float) (weightStd * rnd.nextGaussian());
                 }
-                w.write(t.name(), TensorBytes.fromFloats(v, DType.F32));
+                w.write(t.name(), TensorBytes.fromFloats(v, dtype));
                 bytes += t.byteSize();
             }
             w.finish();
@@ -75,7 +80,7 @@ public final class SyntheticCheckpoints {
         return bytes;
     }
 
-    private static void writeConfig(Path dir, Spec s) throws IOException {
+    private static void writeConfig(Path dir, Spec s, DType dtype) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode c = json.createObjectNode();
         c.putArray("architectures").add("LlamaForCausalLM");
@@ -92,7 +97,7 @@ public final class SyntheticCheckpoints {
         c.put("tie_word_embeddings", s.tied());
         c.put("bos_token_id", 1);
         c.put("eos_token_id", 2);
-        c.put("torch_dtype", "float32");
+        c.put("torch_dtype", dtype.torchName());
         if (s.slidingWindow() != null) {
             c.put("sliding_window", s.slidingWindow());
             if (s.modelType().equals("qwen2")) {

@@ -50,6 +50,10 @@ public record RunConfig(String file, String location, String yaml, String runId,
     public static final String CMA_ES = "cma-es";
     public static final String NSGA2 = "nsga2";
 
+    /** Why an evolve run takes no union tokenizer: its candidates are scored in memory, with a tokenizer that exists. */
+    static final String UNION_IN_MEMORY = "union builds a new tokenizer when a merge is written (scripts/merge); an evolve run "
+            + "scores its candidates in memory with an existing one: give base or a model's location";
+
     /** The method name of a data-flow-space merge: {@code merge: {method: dfs, pool: [...]}}. */
     public static final String DATA_FLOW = "dfs";
 
@@ -116,6 +120,11 @@ public record RunConfig(String file, String location, String yaml, String runId,
                 throw merge.error("pool", "a data-flow merge searches paths through the layers of at least two models; "
                         + "a pool of one is that model");
             }
+            for (int i = 0; i < pool.size(); i++) {
+                if (pool.get(i) instanceof MergeConfig cfg && "union".equals(cfg.tokenizerSource())) {
+                    throw merge.error("pool[" + i + "].tokenizer", UNION_IN_MEMORY);
+                }
+            }
             if (pool.size() != pool.stream().distinct().count()) {
                 throw merge.error("pool", "lists a model twice");
             }
@@ -159,6 +168,9 @@ public record RunConfig(String file, String location, String yaml, String runId,
         }
         String tokenizerSource = !merge.has("tokenizer_source") ? null
                 : merge.string("tokenizer_source", null).equals("base") ? "base" : merge.location("tokenizer_source");
+        if ("union".equals(merge.optionalString("tokenizer_source"))) {
+            throw merge.error("tokenizer_source", UNION_IN_MEMORY);
+        }
 
         genome.onlyKeys("layer_granularity", "normalize", "allow_negative_weights");
         int granularity = genome.integer("layer_granularity", 0, 0);

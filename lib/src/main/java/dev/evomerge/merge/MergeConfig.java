@@ -12,7 +12,7 @@ import java.util.TreeSet;
 
 /**
  * A parameter-space merge recipe, typed: mergekit's format, every key with mergekit's meaning
- * (README, "mergekit compatibility"): {@code merge_method}, {@code base_model}, {@code models}
+ * (the README's compatibility table, "Merging"): {@code merge_method}, {@code base_model}, {@code models}
  * with per-model {@code parameters}, or {@code slices} (each output slice merges the same number
  * of layers from each of its sources, with per-source and per-slice parameters and its own base),
  * global {@code parameters}, {@code dtype} (the type the inputs are merged in) and {@code out_dtype}
@@ -60,7 +60,7 @@ public record MergeConfig(String mergeMethod, String baseModel, List<ModelEntry>
         return tokenizer == null ? null : tokenizer.source();
     }
 
-    /** mergekit's keys evomerge refuses, and why (README, "mergekit compatibility"). */
+    /** mergekit's keys evomerge refuses, and why (the README's compatibility table, "Merging"). */
     static final Map<String, String> REFUSED = Map.of(
             "modules", "multi-module merges (a vision-language model's towers) are not supported; merge the language model's "
                     + "checkpoint with models or slices",

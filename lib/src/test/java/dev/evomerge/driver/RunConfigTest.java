@@ -138,6 +138,21 @@ class RunConfigTest {
     }
 
     @Test
+    void aUnionTokenizerIsRefusedForCandidatesScoredInMemory() {
+        assertBad(MINIMAL.replace("models: [m1, m2]", "models: [m1, m2]\n  tokenizer_source: union"),
+                "r.yaml: key 'merge.tokenizer_source': union builds a new tokenizer when a merge is written");
+        assertBad("""
+                merge:
+                  method: dfs
+                  pool:
+                    - {merge_method: linear, models: [{model: a, parameters: {weight: 1}}], tokenizer_source: union}
+                    - b
+                optimizer: {generations: 1}
+                fitness: {tasks: [{task: likelihood, data: d.tsv}]}
+                """, "r.yaml: key 'merge.pool[0].tokenizer': union builds a new tokenizer");
+    }
+
+    @Test
     void badMultiObjectiveConfigsAreRefusedByKey() {
         String nsga2 = MINIMAL.replace("optimizer: {generations: 3}", "optimizer: {name: nsga2, generations: 3}");
         assertBad(MINIMAL.replace("{generations: 3}", "{name: moead, generations: 3}"), "r.yaml: key 'optimizer.name': unknown optimizer 'moead'");

@@ -31,6 +31,10 @@ public final class MergeBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("peer")) {
+            peer(args.length > 1 ? java.nio.file.Path.of(args[1]) : java.nio.file.Path.of(System.getProperty("java.io.tmpdir")));
+            return;
+        }
         if (args.length > 0 && args[0].equals("process")) {
             wholeProcess(args.length > 1 ? java.nio.file.Path.of(args[1]) : java.nio.file.Path.of(System.getProperty("java.io.tmpdir")));
             return;
@@ -159,25 +163,66 @@ public final class MergeBenchmark {
                 bytes += SyntheticCheckpoints.write(root.resolve(names.get(k)),
                         new SyntheticCheckpoints.Spec("llama", 4096, 32, 8, 1, 14336, 8192, false, null), k, 0.02, 0);
             }
-            java.nio.file.Path cfg = root.resolve("recipe.yaml");
-            java.nio.file.Files.writeString(cfg, "merge_method: dare_ties\nbase_model: " + root.resolve("base") + "\nmodels:\n"
-                    + "  - model: " + root.resolve("a") + "\n    parameters: {weight: 0.5, density: 0.5}\n"
-                    + "  - model: " + root.resolve("b") + "\n    parameters: {weight: 0.5, density: 0.5}\nseed: 1\n");
-            String cp = System.getProperty("java.class.path");
-            Process p = new ProcessBuilder("/usr/bin/time", "-v", "java", "-Xmx6g", "-Dai.djl.offline=true",
-                    "--add-modules=jdk.incubator.vector", "-cp", cp,
-                    "dev.evomerge.cli.Merge", cfg.toString(), root.resolve("out").toString()).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException("merge failed:\n" + out);
-            }
-            String wall = out.lines().filter(l -> l.contains("Elapsed (wall clock)")).findFirst().orElse("?");
-            String rss = out.lines().filter(l -> l.contains("Maximum resident set size")).findFirst().orElse("?");
+            String[] measured = timedMerge(root, "dare_ties", List.of("a", "b"), "weight: 0.5, density: 0.5", "-Xmx6g");
             System.out.printf(Locale.ROOT, "scripts/merge dare_ties over 3 checkpoints of %.2f GB each (%.2f GB in):%n  %s%n  %s%n",
-                    bytes / 3 / 1e9, bytes / 1e9, wall.strip(), rss.strip());
+                    bytes / 3 / 1e9, bytes / 1e9, measured[0], measured[1]);
         } finally {
             dev.evomerge.io.AtomicDirectory.deleteRecursively(root);
         }
+    }
+
+    /**
+     * {@code scripts/bench merge peer [DIR]}: the shapes of issue 23's comparison with mergekit: a
+     * base and three fine-tunes of 483M parameters each, Llama layout, bfloat16 (hidden 1024, 32
+     * layers, MLP 2816, vocab 35000, untied head); {@code scripts/merge} with ties, dare_ties and
+     * linear over them, wall time and peak resident memory of each whole process.
+     */
+    private static void peer(java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path root = java.nio.file.Files.createTempDirectory(dir, "evomerge-merge-peer");
+        try {
+            List<String> names = List.of("base", "a", "b", "c");
+            SyntheticCheckpoints.Spec spec = new SyntheticCheckpoints.Spec("llama", 1024, 16, 16, 32, 2816, 35000, false, null);
+            long bytes = 0;
+            for (int k = 0; k < names.size(); k++) {
+                bytes += SyntheticCheckpoints.write(root.resolve(names.get(k)), spec, k, 0.02, 0.01, dev.evomerge.io.DType.BF16);
+            }
+            System.out.printf(Locale.ROOT, "4 checkpoints of %.0fM parameters (%.2f GB each, bfloat16)%n", bytes / 4 / 2 / 1e6, bytes / 4 / 1e9);
+            for (String[] m : new String[][] {{"ties", "weight: 0.33, density: 0.5"}, {"dare_ties", "weight: 0.33, density: 0.5"},
+                                              {"linear", "weight: 0.33"}}) {
+                String[] measured = timedMerge(root, m[0], List.of("a", "b", "c"), m[1], "-Xmx6g");
+                System.out.printf(Locale.ROOT, "%-10s %s | %s%n", m[0], measured[0], measured[1]);
+                dev.evomerge.io.AtomicDirectory.deleteRecursively(root.resolve("out"));
+            }
+        } finally {
+            dev.evomerge.io.AtomicDirectory.deleteRecursively(root);
+        }
+    }
+
+    /** scripts/merge of {@code models} over {@code root/base} with {@code method} under /usr/bin/time -v: wall time and peak RSS lines. */
+    private static String[] timedMerge(java.nio.file.Path root, String method, List<String> models, String parameters, String heap)
+            throws Exception {
+        StringBuilder recipe = new StringBuilder("merge_method: " + method + "\n");
+        if (!method.equals("linear")) {
+            recipe.append("base_model: ").append(root.resolve("base")).append('\n');
+        }
+        recipe.append("models:\n");
+        for (String m : models) {
+            recipe.append("  - model: ").append(root.resolve(m)).append("\n    parameters: {").append(parameters).append("}\n");
+        }
+        recipe.append("seed: 1\n");
+        java.nio.file.Path cfg = root.resolve("recipe.yaml");
+        java.nio.file.Files.writeString(cfg, recipe);
+        String cp = System.getProperty("java.class.path");
+        Process p = new ProcessBuilder("/usr/bin/time", "-v", "java", heap, "-Dai.djl.offline=true",
+                "--add-modules=jdk.incubator.vector", "-cp", cp,
+                "dev.evomerge.cli.Merge", cfg.toString(), root.resolve("out").toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("merge failed:\n" + out);
+        }
+        String wall = out.lines().filter(l -> l.contains("Elapsed (wall clock)")).findFirst().orElse("?").strip();
+        String rss = out.lines().filter(l -> l.contains("Maximum resident set size")).findFirst().orElse("?").strip();
+        return new String[] {wall, rss};
     }
 
     /** This machine's memory bandwidth: a copy of 512 MiB between two arrays, bytes read per second (one thread). */
