@@ -103,7 +103,7 @@ public final class Transformer implements AutoCloseable {
             p[i * hd + i + half] = 1; // output i + half takes x[i]
         }
         this.rotateHalf = manager.create(p, new Shape(hd, hd)).toType(dtype, false);
-        this.rmsEps = manager.create((float) config.rmsNormEps()).toType(dtype, false);
+        this.rmsEps = manager.create((float) config.rmsNormEps()); // the statistics are float32 in any dtype
     }
 
     /** Loads every weight of {@code checkpoint} onto {@code device} (FLOAT32 on CPU, FLOAT16 on GPU). */
@@ -251,7 +251,8 @@ public final class Transformer implements AutoCloseable {
         if (mask != null) {
             scores = scores.add(mask); // mask rows are already repeated per group: [B, 1, g*T, Tk]
         }
-        NDArray attended = scores.softmax(-1).matMul(kv[1]); // [B, KVH, g*T, hd]
+        // softmax in float32 whatever the weights' dtype, as transformers computes it (a no-op in float32)
+        NDArray attended = scores.toType(DataType.FLOAT32, false).softmax(-1).toType(dtype, false).matMul(kv[1]); // [B, KVH, g*T, hd]
         // One token per sequence (a decode step): [B, KVH, g, hd] already is [B, 1, H * hd] in memory.
         NDArray merged = t == 1 ? attended.reshape(b, 1, (long) h * hd)
                 : attended.reshape(b, h, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) h * hd);
@@ -268,9 +269,15 @@ public final class Transformer implements AutoCloseable {
         return bias == null ? y : y.add(bias);
     }
 
+    /**
+     * RMSNorm with its statistics in float32, as transformers' LlamaRMSNorm upcasts: in float16,
+     * x^2 overflows once |x| > 256, and real 7B models carry residual-stream activations in the
+     * thousands. In float32 the casts are no-ops and the arithmetic is unchanged.
+     */
     private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray variance = x.square().mean(new int[] {-1}, true);
-        return x.div(variance.add(rmsEps).sqrt()).mul(weight);
+        NDArray x32 = x.toType(DataType.FLOAT32, false);
+        NDArray variance = x32.square().mean(new int[] {-1}, true);
+        return x32.div(variance.add(rmsEps).sqrt()).toType(dtype, false).mul(weight);
     }
 
     /** cos and sin of position * inv_freq, duplicated over both halves: [B, T, 1, hd] (broadcast over heads). */
