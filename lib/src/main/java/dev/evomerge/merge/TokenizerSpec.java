@@ -124,11 +124,6 @@ public record TokenizerSpec(String source, Map<String, TokenEmbedding> tokens, i
                 padToMultipleOf, shortForm);
     }
 
-    /** True when the output's vocabulary is the reference's, row for row (no permutation, no padding, no token overrides). */
-    public boolean keepsReferenceVocabulary() {
-        return source.equals(BASE) && tokens.isEmpty() && padToMultipleOf == 0;
-    }
-
     void appendYaml(StringBuilder y) {
         if (shortForm) {
             y.append("tokenizer_source: ").append(YamlText.quote(source)).append('\n');
