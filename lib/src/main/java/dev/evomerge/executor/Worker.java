@@ -63,7 +63,7 @@ public final class Worker implements AutoCloseable {
         this.storage = storage;
         this.parents = new ParentPool(cache);
         this.candidates = new CandidatePool<>(spec.candidateCache());
-        this.device = Devices.parse(spec.device());
+        this.device = Devices.choose(spec.device()).device(); // logged once per executor
         if (!device.isGpu()) { // a GPU executor's host allocations are small
             AllocatorSettings.warnOnceIfMissing();
         }
