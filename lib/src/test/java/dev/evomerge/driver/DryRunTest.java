@@ -40,6 +40,9 @@ class DryRunTest {
         assertTrue(plan.contains("tasks: 4 generation(s) x 6 candidates x 3 shards = 72 tasks (18 per generation)"), plan);
         assertTrue(plan.contains("evaluation per generation: 6 candidates x 30 items = 180 item evaluations"), plan);
         assertTrue(plan.contains("260,032 parameters"), plan);
+        // candidate_cache 2 x 260,032 float32 parameters + scratch 4 bytes x the largest tensor (32,768) x (3 parents + 2)
+        assertTrue(plan.contains(String.format("  peak per executor: candidate_cache x candidate + merge scratch = %s on a GPU, %s on a CPU",
+                DryRun.bytes(2 * 260_032 * 2 + 32_768 * 4 * 5), DryRun.bytes(2 * 260_032 * 4 + 32_768 * 4 * 5))), plan);
     }
 
     @Test

@@ -199,7 +199,7 @@ public final class MergeBenchmark {
     }
 
     /** scripts/merge of {@code models} over {@code root/base} with {@code method} under /usr/bin/time -v: wall time and peak RSS lines. */
-    private static String[] timedMerge(java.nio.file.Path root, String method, List<String> models, String parameters, String heap)
+    static String[] timedMerge(java.nio.file.Path root, String method, List<String> models, String parameters, String heap)
             throws Exception {
         StringBuilder recipe = new StringBuilder("merge_method: " + method + "\n");
         if (!method.equals("linear")) {
@@ -226,7 +226,7 @@ public final class MergeBenchmark {
     }
 
     /** This machine's memory bandwidth: a copy of 512 MiB between two arrays, bytes read per second (one thread). */
-    private static final class CopyBaseline {
+    static final class CopyBaseline {
         private final float[] src = new float[128 << 20];
         private final float[] dst = new float[src.length];
 
