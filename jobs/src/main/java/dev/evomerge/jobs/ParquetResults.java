@@ -141,12 +141,8 @@ final class ParquetResults implements Evolution.ResultSink {
         List<Row> rows = new ArrayList<>();
         for (int k = 0; k < front.size(); k++) {
             ParetoFront.Member m = front.get(k);
-            Map<String, Double> values = new LinkedHashMap<>();
-            for (int i = 0; i < run.objectives().size(); i++) {
-                values.put(run.objectives().get(i).name(), m.values()[i]);
-            }
-            rows.add(RowFactory.create(run.runId(), m.generation(), m.candidate(), values, m.fitness(), k == chosen, m.recipe(),
-                    "front-recipes/" + ParetoFront.recipeFile(m), Arrays.stream(m.genome()).boxed().toList()));
+            rows.add(RowFactory.create(run.runId(), m.generation(), m.candidate(), ParetoFront.named(run.objectives(), m.values()),
+                    m.fitness(), k == chosen, m.recipe(), ParetoFront.recipeFile(m), Arrays.stream(m.genome()).boxed().toList()));
         }
         write(rows, FRONT, "front", "front.parquet");
     }

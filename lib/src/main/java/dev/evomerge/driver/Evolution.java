@@ -283,13 +283,7 @@ public final class Evolution {
     private List<Pareto> pareto(List<double[]> values, TellReport told) {
         List<Pareto> out = new ArrayList<>();
         for (int c = 0; c < values.size(); c++) {
-            java.util.Map<String, Double> named = new java.util.LinkedHashMap<>();
-            for (int i = 0; i < run.objectives().size(); i++) {
-                if (Double.isFinite(values.get(c)[i])) {
-                    named.put(run.objectives().get(i).name(), values.get(c)[i]);
-                }
-            }
-            out.add(new Pareto(named, told.paretoRank()[c], told.crowdingDistance()[c]));
+            out.add(new Pareto(ParetoFront.named(run.objectives(), values.get(c)), told.paretoRank()[c], told.crowdingDistance()[c]));
         }
         return out;
     }
@@ -305,18 +299,23 @@ public final class Evolution {
         lease.verify();
         sink.writeFront(state.front(), choice.index());
         for (ParetoFront.Member m : state.front()) {
-            store.write("front-recipes/" + ParetoFront.recipeFile(m), m.recipe().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            store.write(ParetoFront.recipeFile(m), m.recipe().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
-        List<EvalTask> tasks = new ArrayList<>();
-        for (int c = 0; c < others.size(); c++) {
-            for (int s = 0; s < run.fitness().shards(); s++) {
-                tasks.add(new EvalTask(0, c, s, others.get(c), false));
-            }
-        }
-        List<CandidateResult> scored = CandidateResult.reduceAll(run.fitness(),
-                runner.run("front: " + others.size() + " models on the fitness split", tasks), null);
+        List<CandidateResult> scored = score(others, false, "front: " + others.size() + " models on the fitness split");
         List<ParetoFront.Placed> placed = scored.stream().map(r -> new ParetoFront.Placed(r.spec().label(), objectiveValues(r))).toList();
         return new ParetoFront.Summary(state.front(), choice, placed);
+    }
+
+    /** One job scoring {@code specs} on every shard of the test set (or the fitness set): their results, in spec order. */
+    private List<CandidateResult> score(List<CandidateSpec> specs, boolean testSet, String description) {
+        dev.evomerge.eval.EvalSet set = testSet ? run.test() : run.fitness();
+        List<EvalTask> tasks = new ArrayList<>();
+        for (int c = 0; c < specs.size(); c++) {
+            for (int s = 0; s < set.shards(); s++) {
+                tasks.add(new EvalTask(0, c, s, specs.get(c), testSet));
+            }
+        }
+        return CandidateResult.reduceAll(set, runner.run(description, tasks), null);
     }
 
     private Outcome finish(RunState state, Genome genome, Optimizer optimizer, RunLease lease) {
@@ -353,14 +352,7 @@ public final class Evolution {
             evolved += " best/ " + written.torchName();
         }
         specs.add(CandidateSpec.asIs(evolved, best));
-        List<EvalTask> tasks = new ArrayList<>();
-        for (int c = 0; c < specs.size(); c++) {
-            for (int s = 0; s < run.test().shards(); s++) {
-                tasks.add(new EvalTask(0, c, s, specs.get(c), true));
-            }
-        }
-        List<CandidateResult> test = CandidateResult.reduceAll(run.test(),
-                runner.run("test: " + specs.size() + " models x " + run.test().shards() + " shards", tasks), null);
+        List<CandidateResult> test = score(specs, true, "test: " + specs.size() + " models x " + run.test().shards() + " shards");
         lease.verify();
         sink.writeTest(test);
         Report report = new Report(run, genome, state, optimizer.populationSize(), test, front);

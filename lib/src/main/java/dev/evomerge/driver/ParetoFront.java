@@ -64,21 +64,20 @@ public final class ParetoFront {
         List<Member> all = new ArrayList<>(front);
         found.stream().filter(m -> NondominatedSorting.feasible(m.values())).forEach(all::add);
         all.sort(Comparator.comparingInt(Member::generation).thenComparingInt(Member::candidate));
-        List<Member> kept = new ArrayList<>();
+        double[][] m = all.stream().map(x -> minimized(objectives, x.values())).toArray(double[][]::new);
+        List<Integer> kept = new ArrayList<>();
         for (int i = 0; i < all.size(); i++) {
-            double[] mi = minimized(objectives, all.get(i).values());
             boolean keep = true;
             for (int j = 0; j < all.size() && keep; j++) {
-                double[] mj = minimized(objectives, all.get(j).values());
-                keep = !NondominatedSorting.dominates(mj, mi) && !(j < i && java.util.Arrays.equals(mj, mi));
+                keep = !NondominatedSorting.dominates(m[j], m[i]) && !(j < i && java.util.Arrays.equals(m[j], m[i]));
             }
             if (keep) {
-                kept.add(all.get(i));
+                kept.add(i);
             }
         }
-        kept.sort(Comparator.<Member>comparingDouble(m -> minimized(objectives, m.values())[0])
-                .thenComparingInt(Member::generation).thenComparingInt(Member::candidate));
-        return List.copyOf(kept);
+        // sorted by the first objective (best first), then by where they were found: the index order of all
+        kept.sort(Comparator.<Integer>comparingDouble(i -> m[i][0]).thenComparingInt(i -> i));
+        return kept.stream().map(all::get).toList();
     }
 
     /** The front's hypervolume in the frame's units (1 = the volume of one spread per objective). */
@@ -98,9 +97,20 @@ public final class ParetoFront {
         }
     }
 
-    /** {@code generation-00003-candidate-05.yml}: a front member's recipe file in {@code front-recipes/}. */
+    /** {@code front-recipes/generation-00003-candidate-05.yml}: a front member's recipe file, in the run's directory. */
     public static String recipeFile(Member m) {
-        return String.format(java.util.Locale.ROOT, "generation-%05d-candidate-%02d.yml", m.generation(), m.candidate());
+        return String.format(java.util.Locale.ROOT, "front-recipes/generation-%05d-candidate-%02d.yml", m.generation(), m.candidate());
+    }
+
+    /** Values by objective name, in the objectives' order; a value that is not finite (a failed candidate's) is left out. */
+    public static Map<String, Double> named(List<Objective> objectives, double[] values) {
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < objectives.size(); i++) {
+            if (Double.isFinite(values[i])) {
+                out.put(objectives.get(i).name(), values[i]);
+            }
+        }
+        return out;
     }
 
     /** Which member {@code best/} holds, and why (a line for the report). */

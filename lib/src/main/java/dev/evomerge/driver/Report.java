@@ -94,7 +94,7 @@ public final class Report {
             for (double v : m.values()) {
                 b.append(String.format(Locale.ROOT, " %s |", number(v)));
             }
-            b.append(String.format(Locale.ROOT, " %.4f | `front-recipes/%s` |%n", m.fitness(), ParetoFront.recipeFile(m)));
+            b.append(String.format(Locale.ROOT, " %.4f | `%s` |%n", m.fitness(), ParetoFront.recipeFile(m)));
         }
         b.append("\nThe other models on the same split (squares in the picture):\n\n| model |");
         objectives.forEach(o -> b.append(' ').append(o.name()).append(" |"));

@@ -13,6 +13,7 @@ import dev.evomerge.merge.MergeConfig;
 import dev.evomerge.merge.MergeMethod;
 import dev.evomerge.merge.MergeMethods;
 import dev.evomerge.merge.Recipe;
+import dev.evomerge.merge.TokenizerSpec;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -121,7 +122,7 @@ public record RunConfig(String file, String location, String yaml, String runId,
                         + "a pool of one is that model");
             }
             for (int i = 0; i < pool.size(); i++) {
-                if (pool.get(i) instanceof MergeConfig cfg && "union".equals(cfg.tokenizerSource())) {
+                if (pool.get(i) instanceof MergeConfig cfg && TokenizerSpec.UNION.equals(cfg.tokenizerSource())) {
                     throw merge.error("pool[" + i + "].tokenizer", UNION_IN_MEMORY);
                 }
             }
@@ -166,11 +167,11 @@ public record RunConfig(String file, String location, String yaml, String runId,
                 throw merge.error("dtype", e.getMessage());
             }
         }
-        String tokenizerSource = !merge.has("tokenizer_source") ? null
-                : merge.string("tokenizer_source", null).equals("base") ? "base" : merge.location("tokenizer_source");
-        if ("union".equals(merge.optionalString("tokenizer_source"))) {
+        if (TokenizerSpec.UNION.equals(merge.optionalString("tokenizer_source"))) {
             throw merge.error("tokenizer_source", UNION_IN_MEMORY);
         }
+        String tokenizerSource = !merge.has("tokenizer_source") ? null
+                : merge.string("tokenizer_source", null).equals("base") ? "base" : merge.location("tokenizer_source");
 
         genome.onlyKeys("layer_granularity", "normalize", "allow_negative_weights");
         int granularity = genome.integer("layer_granularity", 0, 0);
