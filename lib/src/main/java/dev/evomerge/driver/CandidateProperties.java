@@ -70,7 +70,7 @@ final class CandidateProperties {
         if (recipe instanceof AsIs asIs) {
             location = asIs.location();
         } else if (recipe instanceof MergeConfig cfg) {
-            location = cfg.baseModel() != null ? cfg.baseModel() : cfg.locations().get(0);
+            location = cfg.referenceModel();
         } else {
             throw new IllegalArgumentException("no checkpoint shape for a " + recipe.getClass().getSimpleName());
         }

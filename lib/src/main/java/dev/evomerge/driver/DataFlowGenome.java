@@ -99,7 +99,7 @@ public final class DataFlowGenome implements Genome {
         for (int i = 0; i < pool.size(); i++) {
             Recipe r = pool.get(i);
             if (r instanceof MergeConfig cfg) {
-                ModelConfig reference = CheckpointHeaders.read(storage, cfg.locations().get(0)).config();
+                ModelConfig reference = CheckpointHeaders.read(storage, cfg.referenceModel()).config();
                 configs[i] = reference;
                 layers[i] = cfg.outputLayers(reference.numHiddenLayers());
             } else {

@@ -192,8 +192,8 @@ public record MergeConfig(String mergeMethod, String baseModel, List<ModelEntry>
                 tokenizer == null ? null : tokenizer.withLocations(resolve), chatTemplate, seed);
     }
 
-    /** Every checkpoint the recipe reads: the base (when there is one), the models or slices' models, in order, once each. */
-    public List<String> locations() {
+    /** The checkpoints merged: the base (when there is one), the models or the slices' bases and sources, in order, once each. */
+    public List<String> inputs() {
         java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
         if (baseModel != null) {
             all.add(baseModel);
@@ -205,10 +205,24 @@ public record MergeConfig(String mergeMethod, String baseModel, List<ModelEntry>
             }
             sl.sources().forEach(s -> all.add(s.model()));
         }
+        return List.copyOf(all);
+    }
+
+    /** Every checkpoint the recipe reads: its {@link #inputs}, then a tokenizer source outside them. */
+    public List<String> locations() {
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(inputs());
         if (tokenizer != null) {
             all.addAll(tokenizer.locations());
         }
         return List.copyOf(all);
+    }
+
+    /**
+     * The checkpoint the output is shaped like (its config, its non-layer tensors' names, its
+     * tokenizer by default): the base, else the first model, else the first slice's first source.
+     */
+    public String referenceModel() {
+        return baseModel != null ? baseModel : slices.isEmpty() ? models.get(0).model() : slices.get(0).sources().get(0).model();
     }
 
     /** Output layers: a slice recipe's sum of slice lengths, or {@code modelLayers} (the reference's). */

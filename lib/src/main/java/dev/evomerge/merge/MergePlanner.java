@@ -47,7 +47,7 @@ final class MergePlanner {
 
     /** Every tensor of the reference (the base, else the first model), merged across the models. */
     private static MergePlan planModels(MergeConfig cfg, Function<String, Checkpoint> open, Vocabulary vocabulary) {
-        String referenceLocation = cfg.baseModel() != null ? cfg.baseModel() : cfg.models().get(0).model();
+        String referenceLocation = cfg.referenceModel();
         Checkpoint reference = open.apply(referenceLocation);
         List<MergeConfig.ModelEntry> entries = new ArrayList<>();
         for (MergeConfig.ModelEntry e : cfg.models()) {
@@ -74,7 +74,7 @@ final class MergePlanner {
     private static MergePlan planSlices(MergeConfig cfg, Function<String, Checkpoint> open, Vocabulary vocabulary) {
         MergeConfig.Slice first = cfg.slices().get(0);
         MergeConfig.Slice last = cfg.slices().get(cfg.slices().size() - 1);
-        String referenceLocation = cfg.baseModel() != null ? cfg.baseModel() : first.sources().get(0).model();
+        String referenceLocation = cfg.referenceModel();
         Checkpoint reference = open.apply(referenceLocation);
         int outputLayers = cfg.outputLayers(0);
         List<MergePlan.OutputTensor> head = new ArrayList<>();
@@ -133,6 +133,7 @@ final class MergePlanner {
         String baseModel = slice.baseModel() != null ? slice.baseModel() : cfg.baseModel();
         String suffix = offset < 0 ? null : spec.name().substring(spec.name().indexOf('.', TensorNames.LAYERS.length()) + 1);
         Input base = null;
+        Input lead = null; // the first source: integer tensors are copied from it
         List<Input> inputs = new ArrayList<>();
         for (MergeConfig.Source src : slice.sources()) {
             String name = offset < 0 ? spec.name() : TensorNames.layer(src.from() + offset, suffix);
@@ -143,13 +144,13 @@ final class MergePlanner {
                         + info.shapeString()) + " (the slice's output tensor " + spec.name() + " is " + Arrays.toString(spec.shape()) + ")");
             }
             Input in = new Input(src.model(), c, name, src.parameters());
+            lead = lead == null ? in : lead;
             if (cfg.method().usesBase() && src.model().equals(baseModel)) {
                 base = in;
             } else {
                 inputs.add(in);
             }
         }
-        Input lead = slice.sources().get(0).model().equals(baseModel) && base != null ? base : inputs.get(0);
         return output(cfg, vocabulary, spec, t, base, inputs, slice.parameters(), lead.checkpoint(),
                 lead.checkpoint().tensors().get(lead.tensor()));
     }

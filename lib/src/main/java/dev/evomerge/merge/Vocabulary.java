@@ -55,6 +55,7 @@ final class Vocabulary {
     private final ObjectNode tokenizerJson; // the output's tokenizer.json
     private final int size; // rows, padded
     private final Checkpoint filesFrom; // the checkpoint whose other tokenizer files the output takes
+    private final Map<String, Map<String, float[]>> defaults = new HashMap<>(); // tensor -> token -> its default row
 
     private Vocabulary(MergeConfig cfg, Function<String, Checkpoint> open, List<String> tokens, Map<String, Map<String, Integer>> vocabs,
                        ObjectNode tokenizerJson, int size, Checkpoint filesFrom) {
@@ -73,8 +74,7 @@ final class Vocabulary {
         if (spec == null) {
             return NONE;
         }
-        String base = cfg.baseModel() != null ? cfg.baseModel()
-                : cfg.slices().isEmpty() ? cfg.models().get(0).model() : cfg.slices().get(0).sources().get(0).model();
+        String base = cfg.referenceModel();
         Map<String, Map<String, Integer>> vocabs = new LinkedHashMap<>();
         Map<String, ObjectNode> jsons = new LinkedHashMap<>();
         for (String m : cfg.locations()) { // the merge's inputs, then a tokenizer source outside them
@@ -83,7 +83,7 @@ final class Vocabulary {
             vocabs.put(m, vocab(json, open.apply(m).config().vocabSize()));
         }
         for (TokenizerSpec.TokenEmbedding rule : spec.tokens().values()) {
-            if (rule.model() != null && !isMergeInput(cfg, rule.model())) {
+            if (rule.model() != null && !cfg.inputs().contains(rule.model())) {
                 throw new MergeConfigException("the recipe", "tokenizer.tokens", rule.model() + " is not one of the merge's models "
                         + "(a token's row comes from a model being merged)");
             }
@@ -92,7 +92,7 @@ final class Vocabulary {
         Checkpoint filesFrom;
         if (spec.source().equals(TokenizerSpec.UNION)) {
             Map<String, ObjectNode> inputs = new LinkedHashMap<>(jsons);
-            inputs.keySet().removeIf(m -> !isMergeInput(cfg, m));
+            inputs.keySet().retainAll(cfg.inputs());
             out = union(base, inputs, vocabs);
             filesFrom = open.apply(base);
         } else {
@@ -113,11 +113,6 @@ final class Vocabulary {
             size = (size / spec.padToMultipleOf() + 1) * spec.padToMultipleOf();
         }
         return new Vocabulary(cfg, open, List.copyOf(tokens), vocabs, out, size, filesFrom);
-    }
-
-    private static boolean isMergeInput(MergeConfig cfg, String location) {
-        return location.equals(cfg.baseModel()) || cfg.models().stream().anyMatch(m -> m.model().equals(location))
-                || cfg.slices().stream().anyMatch(s -> s.sources().stream().anyMatch(src -> src.model().equals(location)));
     }
 
     /** Whether this tensor's rows follow the vocabulary (the embeddings and the head, when a tokenizer is given). */
@@ -155,24 +150,19 @@ final class Vocabulary {
 
     /** Model {@code location}'s rows of {@code tensor} in the output vocabulary, rounded to {@code round} when given. */
     float[] rows(String location, String tensor, DType round) {
-        List<String> inputs = mergeInputs();
-        Map<String, float[]> stored = new HashMap<>();
-        Function<String, float[]> rowsOf = m -> stored.computeIfAbsent(m, k -> {
-            float[] v = open.apply(k).floats(tensor);
-            return round == null ? v : TensorBytes.toFloats(TensorBytes.fromFloats(v, round), round, v.length);
-        });
+        float[] own = stored(location, tensor, round);
         int width = (int) open.apply(location).tensor(tensor).shape()[1];
+        Map<String, float[]> defaults = defaultRows(tensor, round, width);
         float[] out = new float[size * width];
-        Map<String, Integer> own = vocabs.get(location);
+        Map<String, Integer> ids = vocabs.get(location);
         for (int id = 0; id < tokens.size(); id++) {
             String token = tokens.get(id);
             TokenizerSpec.TokenEmbedding rule = cfg.tokenizer().tokens().get(token);
-            Integer at = own.get(token);
+            Integer at = ids.get(token);
             if (at != null && (rule == null || !rule.force())) {
-                System.arraycopy(rowsOf.apply(location), at * width, out, id * width, width);
+                System.arraycopy(own, at * width, out, id * width, width);
             } else {
-                float[] row = defaultRow(token, rule, inputs, rowsOf, width);
-                System.arraycopy(row, 0, out, id * width, width);
+                System.arraycopy(defaults.get(token), 0, out, id * width, width);
             }
         }
         if (size > tokens.size()) {
@@ -192,64 +182,100 @@ final class Vocabulary {
         return out;
     }
 
-    /** The models whose rows this merge reads: the base and the merged models (mergekit's tensor gather for the embeddings). */
-    private List<String> mergeInputs() {
-        LinkedHashSet<String> all = new LinkedHashSet<>();
-        cfg.locations().stream().filter(l -> isMergeInput(cfg, l)).forEach(all::add);
-        return List.copyOf(all);
+    private float[] stored(String location, String tensor, DType round) {
+        float[] v = open.apply(location).floats(tensor);
+        return round == null ? v : TensorBytes.toFloats(TensorBytes.fromFloats(v, round), round, v.length);
     }
 
-    /** A token's row for a model that lacks it (or is forced): the rule's source, else mergekit's default. */
-    private float[] defaultRow(String token, TokenizerSpec.TokenEmbedding rule, List<String> inputs, Function<String, float[]> rowsOf,
-                               int width) {
-        float[] row = new float[width];
+    /** One embedding row a token's default is made of: row {@code id} of {@code model}'s tensor. */
+    private record RowSource(String model, int id, String token) {
+    }
+
+    /**
+     * The default row of every token some merged model lacks (or whose rule forces it), for one
+     * tensor: the same for every model, so made once, reading each contributing model's tensor once
+     * (mergekit computes its default embeddings once too).
+     */
+    private synchronized Map<String, float[]> defaultRows(String tensor, DType round, int width) {
+        Map<String, float[]> cached = defaults.get(tensor);
+        if (cached != null) {
+            return cached;
+        }
+        List<String> inputs = cfg.inputs();
+        Map<String, List<RowSource>> plan = new LinkedHashMap<>();
+        for (String token : tokens) {
+            TokenizerSpec.TokenEmbedding rule = cfg.tokenizer().tokens().get(token);
+            if (rule != null && rule.force() || inputs.stream().anyMatch(m -> !vocabs.get(m).containsKey(token))) {
+                plan.put(token, sources(token, rule, inputs));
+            }
+        }
+        Map<String, float[]> rows = new HashMap<>();
+        plan.keySet().forEach(token -> rows.put(token, new float[width]));
+        java.util.Set<String> used = new java.util.HashSet<>();
+        plan.values().forEach(list -> list.forEach(r -> used.add(r.model())));
+        for (String model : inputs.stream().filter(used::contains).toList()) { // summed in the inputs' order, as before
+            float[] all = stored(model, tensor, round);
+            plan.forEach((token, list) -> {
+                for (RowSource r : list) {
+                    if (!r.model().equals(model)) {
+                        continue;
+                    }
+                    if ((r.id() + 1L) * width > all.length) {
+                        throw new CheckpointException(model, "token " + r.token()
+                                + ": no embedding row in this model (the recipe's tokenizer.tokens names it)");
+                    }
+                    float[] row = rows.get(token);
+                    for (int j = 0; j < width; j++) {
+                        row[j] += all[r.id() * width + j];
+                    }
+                }
+            });
+        }
+        plan.forEach((token, list) -> {
+            if (list.size() > 1) {
+                float[] row = rows.get(token);
+                for (int j = 0; j < width; j++) {
+                    row[j] /= list.size();
+                }
+            }
+        });
+        defaults.put(tensor, rows);
+        return rows;
+    }
+
+    /**
+     * The rows a token's default is the mean of: the rule's source ({@code zero}: none), else
+     * mergekit's default: the one merged model that has it, else the base's, else every merged
+     * model that has it (none: zeros, and mergekit warns).
+     */
+    private List<RowSource> sources(String token, TokenizerSpec.TokenEmbedding rule, List<String> inputs) {
         if (rule != null && rule.kind() != null) {
             switch (rule.kind()) {
                 case "zero" -> {
-                    return row;
+                    return List.of();
                 }
                 case "model" -> {
-                    return copyRow(rule.model(), vocabs.getOrDefault(rule.model(), Map.of()).get(token), token, rowsOf, width);
+                    return List.of(source(rule.model(), vocabs.getOrDefault(rule.model(), Map.of()).get(token), token));
                 }
                 default -> {
-                    Map<String, Integer> v = vocabs.getOrDefault(rule.model(), Map.of());
-                    Integer id = rule.tokenId() != null ? rule.tokenId() : v.get(rule.token());
-                    return copyRow(rule.model(), id, rule.token() != null ? rule.token() : "#" + rule.tokenId(), rowsOf, width);
+                    Integer id = rule.tokenId() != null ? rule.tokenId() : vocabs.getOrDefault(rule.model(), Map.of()).get(rule.token());
+                    return List.of(source(rule.model(), id, rule.token() != null ? rule.token() : "#" + rule.tokenId()));
                 }
             }
         }
         List<String> having = inputs.stream().filter(m -> vocabs.get(m).containsKey(token)).toList();
-        if (having.isEmpty()) {
-            return row; // in no model: zeros (mergekit warns)
-        }
-        if (having.size() == 1) {
-            return copyRow(having.get(0), vocabs.get(having.get(0)).get(token), token, rowsOf, width);
-        }
         String base = cfg.baseModel();
-        if (base != null && having.contains(base)) {
-            return copyRow(base, vocabs.get(base).get(token), token, rowsOf, width);
+        if (having.size() > 1 && base != null && having.contains(base)) {
+            having = List.of(base);
         }
-        for (String m : having) {
-            int at = vocabs.get(m).get(token);
-            float[] r = rowsOf.apply(m);
-            for (int j = 0; j < width; j++) {
-                row[j] += r[at * width + j];
-            }
-        }
-        for (int j = 0; j < width; j++) {
-            row[j] /= having.size();
-        }
-        return row;
+        return having.stream().map(m -> source(m, vocabs.get(m).get(token), token)).toList();
     }
 
-    private float[] copyRow(String model, Integer id, String token, Function<String, float[]> rowsOf, int width) {
-        float[] all = id == null ? null : rowsOf.apply(model);
-        if (all == null || (id + 1) * width > all.length) {
+    private static RowSource source(String model, Integer id, String token) {
+        if (id == null) {
             throw new CheckpointException(model, "token " + token + ": no embedding row in this model (the recipe's tokenizer.tokens names it)");
         }
-        float[] row = new float[width];
-        System.arraycopy(all, id * width, row, 0, width);
-        return row;
+        return new RowSource(model, id, token);
     }
 
     /**
