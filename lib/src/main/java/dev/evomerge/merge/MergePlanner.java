@@ -138,10 +138,9 @@ final class MergePlanner {
         for (MergeConfig.Source src : slice.sources()) {
             String name = offset < 0 ? spec.name() : TensorNames.layer(src.from() + offset, suffix);
             Checkpoint c = open.apply(src.model());
-            TensorInfo info = c.tensors().get(name);
-            if (info == null || !Arrays.equals(info.shape(), spec.shape())) {
-                throw new CheckpointException(src.model(), "tensor '" + name + "': " + (info == null ? "missing" : "shape "
-                        + info.shapeString()) + " (the slice's output tensor " + spec.name() + " is " + Arrays.toString(spec.shape()) + ")");
+            if (!c.tensors().containsKey(name)) {
+                throw new CheckpointException(src.model(), "tensor '" + name + "': missing (the slice's output tensor " + spec.name()
+                        + " merges it)");
             }
             Input in = new Input(src.model(), c, name, src.parameters());
             lead = lead == null ? in : lead;
@@ -162,7 +161,11 @@ final class MergePlanner {
         if (!spec.dtype().isFloatingPoint()) {
             return new MergePlan.OutputTensor(spec, null, rawSource, raw.name());
         }
-        for (Input in : inputs) {
+        List<Input> all = new ArrayList<>(inputs);
+        if (base != null) {
+            all.add(base);
+        }
+        for (Input in : all) { // every input shaped as the output, but for rows a vocabulary permutes
             TensorInfo other = in.checkpoint().tensors().get(in.tensor());
             if (other == null) {
                 throw new CheckpointException(in.location(), "tensor '" + in.tensor() + "': missing (the base has it)");

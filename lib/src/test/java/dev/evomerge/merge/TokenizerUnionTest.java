@@ -94,6 +94,30 @@ class TokenizerUnionTest {
     }
 
     @Test
+    void aSliceRecipeTakesTheUnionToo() throws Exception {
+        String yaml = """
+                merge_method: linear
+                slices:
+                  - sources:
+                      - {model: %s, layer_range: [0, 5], parameters: {weight: 0.5}}
+                      - {model: %s, layer_range: [0, 5], parameters: {weight: 0.5}}
+                tokenizer: {source: union}
+                dtype: float32
+                """.formatted(BASE, MATH); // 512 and 514 rows
+        Path out = tmp.resolve("slices");
+        Merger.merge(MergeConfig.parse("slices.yaml", yaml), out, new CheckpointCache(Storage.withDefaults(), tmp.resolve("cache")));
+        try (Checkpoint merged = Checkpoint.open(out); Checkpoint math = Checkpoint.open(MATH)) {
+            assertEquals(514, merged.config().vocabSize());
+            // <|math|> (513): only math has it, so the base's row is math's too
+            float[] expected = row(math, 513);
+            float[] got = row(merged, 513);
+            for (int j = 0; j < 64; j++) {
+                assertEquals(expected[j], got[j], 1e-6f);
+            }
+        }
+    }
+
+    @Test
     void padToMultipleOfAddsMeanRowsAndTokenRulesOverrideTheDefaults() throws Exception {
         Path out = merge("""
                 tokenizer:
