@@ -91,12 +91,12 @@ public final class DryRun {
         long scratch = largest * 4 * (run.parents().size() + 2);
         b.append(String.format(Locale.ROOT, "memory per executor: parents %s (memory-mapped, page cache), one candidate %s on a GPU "
                         + "(float16) or %s on a CPU (float32), merge scratch %s; candidate_cache %d%n", bytes(parentBytes),
-                bytes(params * 2), bytes(params * 4), bytes(scratch), run.candidateCache()));
+                bytes(params * 2), bytes(params * 4), bytes(scratch), run.executor().candidateCache()));
         // An executor keeps up to candidate_cache built candidates for its other shards: that, and the scratch of the
         // merge in progress, is its peak beside the page cache (the 1B rehearsal measured it within 5%, BENCHMARKS.md).
         b.append(String.format(Locale.ROOT, "  peak per executor: candidate_cache x candidate + merge scratch = %s on a GPU, %s on a CPU "
                         + "(besides the parents' pages, which the OS may evict)%n",
-                bytes(run.candidateCache() * params * 2 + scratch), bytes(run.candidateCache() * params * 4 + scratch)));
+                bytes(run.executor().candidateCache() * params * 2 + scratch), bytes(run.executor().candidateCache() * params * 4 + scratch)));
         if (run.isDataFlow()) {
             long poolParameters = parents.stream().mapToLong(CheckpointHeaders::parameters).sum();
             b.append(String.format(Locale.ROOT, "  a data-flow run keeps the pool's layers on the device for the whole run: up to %s "

@@ -4,6 +4,7 @@ import dev.evomerge.eval.EvalSet;
 import dev.evomerge.eval.MgsmTask;
 import dev.evomerge.eval.Split;
 import dev.evomerge.eval.TaskSpec;
+import dev.evomerge.executor.ExecutorSettings;
 import dev.evomerge.executor.WorkerSpec;
 import dev.evomerge.io.DType;
 import dev.evomerge.io.Locations;
@@ -39,8 +40,8 @@ public record RunConfig(String file, String location, String yaml, String runId,
                         List<String> models, DataFlow dataFlow, String dtype, String tokenizerSource, int layerGranularity, boolean normalize,
                         boolean allowNegativeWeights, String optimizer, int population, int generations, int evaluations,
                         double sigma0, double x0, long seed, boolean separable, List<Objective> objectives, Choose choose,
-                        EvalSet fitness, EvalSet test, List<String> compare, String device,
-                        int candidateCache, int leaseSeconds, String sparkMaster, Map<String, String> sparkConf,
+                        EvalSet fitness, EvalSet test, List<String> compare,
+                        ExecutorSettings executor, int leaseSeconds, String sparkMaster, Map<String, String> sparkConf,
                         Map<String, String> labels) implements Serializable {
 
     /** The merge methods whose per-model parameters the genome can carry (weight, and density where read). */
@@ -99,7 +100,7 @@ public record RunConfig(String file, String location, String yaml, String runId,
         String location = Locations.absolute(file);
         ConfigNode root = new ConfigNode(file, location, SafeYaml.tree(file, yaml))
                 .onlyKeys("run_id", "out", "merge", "genome", "optimizer", "objectives", "fitness", "test", "compare", "device",
-                        "candidate_cache", "lease_seconds", "spark");
+                        "candidate_cache", "candidate_build", "device_memory_gb", "lease_seconds", "spark");
         String defaultId = new org.apache.hadoop.fs.Path(location).getName().replaceFirst("\\.ya?ml$", "");
         String runId = root.string("run_id", defaultId);
         if (!runId.matches("[A-Za-z0-9._-]+")) {
@@ -224,13 +225,19 @@ public record RunConfig(String file, String location, String yaml, String runId,
             throw root.error("device", "must be auto, cpu, gpu or gpu:N, got '" + device + "'");
         }
         int candidateCache = root.integer("candidate_cache", 2, 1);
+        String build = root.string("candidate_build", ExecutorSettings.AUTO);
+        if (!List.of(ExecutorSettings.AUTO, ExecutorSettings.JAVA, ExecutorSettings.DEVICE).contains(build)) {
+            throw root.error("candidate_build", "must be auto, java or device, got '" + build + "'");
+        }
+        double deviceMemory = root.number("device_memory_gb", 0.0, 0.0, 1e6); // 0: the GPU's own size
+        ExecutorSettings executor = new ExecutorSettings(device, candidateCache, build, deviceMemory);
         int leaseSeconds = root.integer("lease_seconds", RunLease.DEFAULT_SECONDS, 5);
         ConfigNode spark = root.child("spark").onlyKeys("master", "conf");
         String master = spark.string("master", "local[*]");
         Map<String, String> conf = spark.stringMap("conf");
         return new RunConfig(file, location, yaml, runId, out, method, base, models, dataFlow, dtype, tokenizerSource, granularity,
                 normalize, negative, optimizer, population, generations, evaluations, sigma0, x0, seed, separable, objectives, choose,
-                fitness, test, compare, device, candidateCache, leaseSeconds, master, Map.copyOf(conf), root.labels());
+                fitness, test, compare, executor, leaseSeconds, master, Map.copyOf(conf), root.labels());
     }
 
     /**
@@ -392,13 +399,13 @@ public record RunConfig(String file, String location, String yaml, String runId,
         return new RunConfig(file, location, yaml, runId, Locations.absolute(dir), method, baseModel, models, dataFlow, dtype,
                 tokenizerSource,
                 layerGranularity, normalize, allowNegativeWeights, optimizer, population, generations, evaluations, sigma0, x0, seed,
-                separable, objectives, choose, fitness, test, compare, device, candidateCache, leaseSeconds, sparkMaster, sparkConf,
+                separable, objectives, choose, fitness, test, compare, executor, leaseSeconds, sparkMaster, sparkConf,
                 labels);
     }
 
     /** What the executors need of this run (and all they get): the evaluation sets, the device, the cache size. */
     public WorkerSpec workerSpec() {
-        return new WorkerSpec(runId + "@" + sha256() + "@" + out, fitness, test, device, candidateCache);
+        return new WorkerSpec(runId + "@" + sha256() + "@" + out, fitness, test, executor);
     }
 
     /** A location of this config as the user wrote it (for tables people read); the absolute form for any other. */

@@ -50,10 +50,15 @@ final class CandidateWeights implements WeightSource {
         float[] values = plan.floats(tensor);
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) {
-                throw new CandidateException(label + ": merged tensor '" + tensor + "' has a non-finite value (" + values[i]
-                        + ") at index " + i);
+                throw nonFinite(label, tensor, values[i], i);
             }
         }
         return DeviceTensors.fromFloats(manager, values, new Shape(plan.spec(tensor).shape()), target, label, tensor);
+    }
+
+    /** A candidate unusable for a NaN or an infinity in one of its merged tensors, said with the first such entry. */
+    static CandidateException nonFinite(String label, String tensor, float value, long index) {
+        return new CandidateException(label + ": merged tensor '" + tensor + "' has a non-finite value (" + value + ") at index "
+                + index);
     }
 }

@@ -1,6 +1,7 @@
 package dev.evomerge.executor;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 import dev.evomerge.eval.Datasets;
 import dev.evomerge.eval.EvalItem;
 import dev.evomerge.eval.EvalSet;
@@ -28,6 +29,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -36,6 +38,7 @@ import java.util.Map;
  * same code serves Spark tasks and the in-process runs of the tests.
  */
 public final class Worker implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Worker.class.getName());
 
     /** A built candidate: the model on its device and a tokenizer. */
     record Built(Transformer model, Tokenizer tokenizer) implements AutoCloseable {
@@ -53,6 +56,7 @@ public final class Worker implements AutoCloseable {
     private final Device device;
     private final Map<String, List<EvalItem>> items = new HashMap<>();
     private final Map<String, ResidentPool> pools = new HashMap<>();
+    private ResidentParents resident; // made by the first candidate built on the device
 
     /** A data-flow pool on this executor: its layers as loaded so far, and each entry's tokenizer checkpoint. */
     record ResidentPool(LayerStore store, List<Checkpoint> tokenizers) {
@@ -62,8 +66,8 @@ public final class Worker implements AutoCloseable {
         this.spec = spec;
         this.storage = storage;
         this.parents = new ParentPool(cache);
-        this.candidates = new CandidatePool<>(spec.candidateCache());
-        this.device = Devices.choose(spec.device()).device(); // logged once per executor
+        this.candidates = new CandidatePool<>(spec.executor().candidateCache());
+        this.device = Devices.choose(spec.executor().device()).device(); // logged once per executor
         if (!device.isGpu()) { // a GPU executor's host allocations are small
             AllocatorSettings.warnOnceIfMissing();
         }
@@ -122,7 +126,9 @@ public final class Worker implements AutoCloseable {
         Checkpoint tokenizerFrom;
         if (candidate.recipe() instanceof MergeConfig cfg) {
             var plan = Merger.plan(cfg, parents::get);
-            model = Transformer.load(new CandidateWeights(plan, candidate.label()), device);
+            model = Transformer.load(spec.executor().buildsOnDevice(device.isGpu())
+                    ? new DeviceCandidateWeights(plan, candidate.label(), resident(plan, cfg))
+                    : new CandidateWeights(plan, candidate.label()), device);
             tokenizerFrom = plan.tokenizer();
         } else if (candidate.recipe() instanceof AsIs asIs) {
             tokenizerFrom = parents.get(asIs.location());
@@ -173,6 +179,18 @@ public final class Worker implements AutoCloseable {
         return resident;
     }
 
+    /** The parents on the device for candidates built there, made once per executor with its budget. */
+    private synchronized ResidentParents resident(MergePlan plan, MergeConfig cfg) {
+        if (resident == null) {
+            DataType dtype = device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
+            long budget = ResidentParents.budget(spec.executor(), device, plan.parameters(), plan.largestTensor(), cfg.inputs().size());
+            resident = new ResidentParents(device, dtype, budget);
+            LOG.log(System.Logger.Level.INFO, String.format(Locale.ROOT, "candidates are built on %s from parents kept there as %s (%s)", device, dtype,
+                    budget == Long.MAX_VALUE ? "no memory bound" : String.format(Locale.ROOT, "up to %.2f GiB", budget / 1073741824.0)));
+        }
+        return resident;
+    }
+
     /** The task's items (its split of its data set), read once per executor. */
     private synchronized List<EvalItem> items(TaskSpec t) {
         return items.computeIfAbsent(t.data() + "|" + t.split(),
@@ -183,6 +201,9 @@ public final class Worker implements AutoCloseable {
     public void close() {
         candidates.close(); // views of the layer stores: closed before them
         pools.values().forEach(p -> p.store().close());
+        if (resident != null) {
+            resident.close();
+        }
         parents.close();
     }
 

@@ -6,10 +6,10 @@ import java.io.Serializable;
 /**
  * What an executor needs to know of a run, and nothing more: which run it is (so the executor
  * keeps one worker per run: parents loaded once), the evaluation sets with every location
- * absolute, the device, and how many built candidates to keep. The driver makes it from the run
+ * absolute, and how the executor runs candidates (device, cache, where they are built). The driver makes it from the run
  * config; executors never parse a config.
  */
-public record WorkerSpec(String run, EvalSet fitness, EvalSet test, String device, int candidateCache) implements Serializable {
+public record WorkerSpec(String run, EvalSet fitness, EvalSet test, ExecutorSettings executor) implements Serializable {
 
     /** The fitness set, or the test set for the end-of-run evaluation. */
     public EvalSet set(boolean testSet) {

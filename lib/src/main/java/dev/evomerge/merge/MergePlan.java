@@ -18,8 +18,41 @@ import java.util.function.Supplier;
  */
 public final class MergePlan {
 
-    /** One output tensor: floating-point values computed on demand, or an integer tensor copied raw. */
-    record OutputTensor(TensorSpec spec, Supplier<float[]> values, Checkpoint rawSource, String rawName) {
+    /**
+     * One output tensor: floating-point values computed on demand, or an integer tensor copied raw;
+     * {@code step} says what the values are computed from, when another builder may compute them
+     * from the inputs' own tensors (null when the planner permutes rows or rounds inputs first).
+     */
+    record OutputTensor(TensorSpec spec, Supplier<float[]> values, Checkpoint rawSource, String rawName, Step step) {
+    }
+
+    /**
+     * How one merged tensor is computed: the method on the base's and each model's tensor, with the
+     * numbers resolved for this tensor, and the seed of its randomness. {@link #floats} runs it in
+     * Java; a builder that holds the inputs elsewhere (a GPU executor's resident parents) runs the
+     * same step there.
+     */
+    public record Step(MergeMethod method, String tensor, long[] shape, Source base, List<Source> models,
+                       Map<String, Double> globals, long seed) {
+
+        public double global(String name, double fallback) {
+            Double v = globals.get(name);
+            return v == null ? fallback : v;
+        }
+
+        public boolean flag(String name, boolean fallback) {
+            Double v = globals.get(name);
+            return v == null ? fallback : v != 0;
+        }
+    }
+
+    /** One input of a step: a tensor of a checkpoint, and its numbers for this tensor (weight, density, ...). */
+    public record Source(String location, Checkpoint checkpoint, String tensor, Map<String, Double> params) {
+
+        public double param(String name, double fallback) {
+            Double v = params.get(name);
+            return v == null ? fallback : v;
+        }
     }
 
     private final Checkpoint reference;
@@ -84,6 +117,16 @@ public final class MergePlan {
         return config;
     }
 
+    /** The output's parameter count: what one built candidate holds. */
+    public long parameters() {
+        return tensors.stream().mapToLong(t -> t.spec().numel()).sum();
+    }
+
+    /** The entries of the output's largest tensor: what sizes a merge's scratch. */
+    public long largestTensor() {
+        return tensors.stream().mapToLong(t -> t.spec().numel()).max().orElse(0);
+    }
+
     public boolean contains(String name) {
         return byName.containsKey(name);
     }
@@ -99,6 +142,11 @@ public final class MergePlan {
             throw new CheckpointException(reference.dir().toString(), "tensor '" + name + "': not floating point");
         }
         return t.values().get();
+    }
+
+    /** How a floating-point tensor is computed, when a builder other than {@link #floats} may compute it; else empty. */
+    public java.util.Optional<Step> step(String name) {
+        return java.util.Optional.ofNullable(tensor(name).step());
     }
 
     private OutputTensor tensor(String name) {

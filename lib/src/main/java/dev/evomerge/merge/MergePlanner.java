@@ -159,7 +159,7 @@ final class MergePlanner {
                                                  List<Input> inputs, Map<String, ParameterValue> sliceParameters, Checkpoint rawSource,
                                                  TensorInfo raw) {
         if (!spec.dtype().isFloatingPoint()) {
-            return new MergePlan.OutputTensor(spec, null, rawSource, raw.name());
+            return new MergePlan.OutputTensor(spec, null, rawSource, raw.name(), null);
         }
         List<Input> all = new ArrayList<>(inputs);
         if (base != null) {
@@ -176,29 +176,48 @@ final class MergePlanner {
             }
         }
         TensorSpec out = vocabulary.permutes(spec.name()) ? vocabulary.spec(spec) : spec;
-        return new MergePlan.OutputTensor(out, () -> merge(cfg, vocabulary, out, t, base, inputs, sliceParameters), null, null);
+        MergePlan.Step step = step(cfg, out, t, base, inputs, sliceParameters);
+        // A step another builder may compute from the inputs' own tensors: not when rows are permuted or inputs rounded first.
+        boolean plain = !vocabulary.permutes(spec.name()) && all.stream().noneMatch(in -> rounds(cfg, in));
+        return new MergePlan.OutputTensor(out, () -> merge(cfg, vocabulary, step), null, null, plain ? step : null);
     }
 
-    /** The method on the inputs, each parameter read from the input's own, then the slice's, then the global ones. */
-    @SuppressWarnings("unchecked")
-    private static float[] merge(MergeConfig cfg, Vocabulary vocabulary, TensorSpec spec, double t, Input base, List<Input> inputs,
-                                 Map<String, ParameterValue> sliceParameters) {
-        List<MergeInput.ModelTensor> models = new ArrayList<>();
-        List<ByteBuffer> mapped = new ArrayList<>();
+    /** The method's inputs for one tensor, each parameter read from the input's own, then the slice's, then the global ones. */
+    private static MergePlan.Step step(MergeConfig cfg, TensorSpec spec, double t, Input base, List<Input> inputs,
+                                       Map<String, ParameterValue> sliceParameters) {
+        List<MergePlan.Source> models = new ArrayList<>();
         for (Input in : inputs) {
-            Map<String, Double> params = MergeParameters.resolve(cfg.method().modelParameters(), spec.name(), t, in.parameters(),
-                    sliceParameters, cfg.parameters());
-            models.add(tensor(cfg, vocabulary, in, params, mapped));
+            models.add(new MergePlan.Source(in.location(), in.checkpoint(), in.tensor(), MergeParameters.resolve(
+                    cfg.method().modelParameters(), spec.name(), t, in.parameters(), sliceParameters, cfg.parameters())));
         }
         Map<String, Double> globals = MergeParameters.resolve(cfg.method().globalParameters(), spec.name(), t, sliceParameters,
                 cfg.parameters());
+        MergePlan.Source baseSource = base == null ? null : new MergePlan.Source(base.location(), base.checkpoint(), base.tensor(),
+                Map.of());
+        return new MergePlan.Step(cfg.method(), spec.name(), spec.shape(), baseSource, List.copyOf(models), globals,
+                TensorSeeds.of(cfg.seed(), spec.name()));
+    }
+
+    /** The method on the step's inputs, read from their mapped tensors. */
+    private static float[] merge(MergeConfig cfg, Vocabulary vocabulary, MergePlan.Step step) {
+        List<MergeInput.ModelTensor> models = new ArrayList<>();
+        List<ByteBuffer> mapped = new ArrayList<>();
+        for (MergePlan.Source in : step.models()) {
+            models.add(tensor(cfg, vocabulary, in, in.params(), mapped));
+        }
         try {
             // The base too is decoded by the method, whole or chunk by chunk, as the models are.
-            return cfg.method().merge(new MergeInput(spec.name(), spec.shape(), base == null ? null
-                    : tensor(cfg, vocabulary, base, Map.of(), mapped), models, globals, TensorSeeds.of(cfg.seed(), spec.name())));
+            return step.method().merge(new MergeInput(step.tensor(), step.shape(), step.base() == null ? null
+                    : tensor(cfg, vocabulary, step.base(), Map.of(), mapped), models, step.globals(), step.seed()));
         } finally {
             mapped.forEach(MappedBuffers::unmap); // the inputs are done with: the result is a new array
         }
+    }
+
+    /** Whether an input is rounded to the recipe's {@code dtype} before merging: when that is narrower than its stored type. */
+    private static boolean rounds(MergeConfig cfg, Input in) {
+        DType compute = cfg.dtype();
+        return compute != null && compute.isFloatingPoint() && compute.size() < in.checkpoint().tensor(in.tensor()).dtype().size();
     }
 
     /**
@@ -207,7 +226,7 @@ final class MergePlanner {
      * recipe's {@code dtype} first when that is narrower than the stored type (mergekit casts the
      * inputs to {@code dtype} before merging; evomerge then computes in float32).
      */
-    private static MergeInput.ModelTensor tensor(MergeConfig cfg, Vocabulary vocabulary, Input in, Map<String, Double> params,
+    private static MergeInput.ModelTensor tensor(MergeConfig cfg, Vocabulary vocabulary, MergePlan.Source in, Map<String, Double> params,
                                                  List<ByteBuffer> mapped) {
         TensorInfo stored = in.checkpoint().tensor(in.tensor());
         DType compute = cfg.dtype();

@@ -81,4 +81,37 @@ class WorkerTest {
             }
         }
     }
+
+    /** candidate_build: device (as a GPU executor builds, here on the CPU): the same scores as the Java build, bit for bit. */
+    @Test
+    void aCandidateBuiltOnTheDeviceScoresAsTheJavaBuild() {
+        double[] loss = new double[2];
+        int k = 0;
+        for (String build : java.util.List.of("java", "device")) {
+            RunConfig run = RunConfig.parse("w.yaml", """
+                    merge:
+                      method: dare_ties
+                      base_model: %s
+                      models: [%s, %s]
+                    optimizer: {generations: 1}
+                    candidate_build: %s
+                    fitness:
+                      shards: 1
+                      tasks: [{task: likelihood, data: %s, split: 'range:0:4'}]
+                    """.formatted(Fixtures.model("stories260K"), Fixtures.model("stories260K-math"), Fixtures.model("stories260K-ja"),
+                    build, Fixtures.data("mgsm/mgsm_ja.tsv")));
+            assertEquals(build, run.workerSpec().executor().candidateBuild());
+            MergeGenome genome = new MergeGenome(run, 5);
+            double[] x = new double[genome.size()];
+            java.util.Arrays.fill(x, 0.55);
+            CheckpointCache cache = new CheckpointCache(Storage.withDefaults(), tmp.resolve("cache-" + build));
+            try (Worker worker = new Worker(run.workerSpec(), Storage.withDefaults(), cache)) {
+                ShardResult r = worker.run(new EvalTask(1, 0, 0, new CandidateSpec("c0", genome.decode(x, 4)), false));
+                assertNull(r.error());
+                loss[k++] = r.perTask().get(0).loss();
+            }
+        }
+        assertTrue(Double.isFinite(loss[0]));
+        assertEquals(loss[0], loss[1]); // bit for bit
+    }
 }

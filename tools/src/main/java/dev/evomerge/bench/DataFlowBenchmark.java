@@ -9,6 +9,7 @@ import dev.evomerge.eval.EvalSet;
 import dev.evomerge.eval.TaskSpec;
 import dev.evomerge.executor.CandidateSpec;
 import dev.evomerge.executor.EvalTask;
+import dev.evomerge.executor.ExecutorSettings;
 import dev.evomerge.executor.ShardResult;
 import dev.evomerge.executor.Worker;
 import dev.evomerge.executor.WorkerSpec;
@@ -77,7 +78,7 @@ public final class DataFlowBenchmark {
         EvalSet set = new EvalSet(List.of(task), 1, 2);
         CheckpointCache cache = new CheckpointCache(Storage.withDefaults(), dir.resolve("cache"));
         SplittableRandom r = new SplittableRandom(3);
-        try (Worker worker = new Worker(new WorkerSpec("bench", set, set, "cpu", 1), Storage.withDefaults(), cache)) {
+        try (Worker worker = new Worker(new WorkerSpec("bench", set, set, new ExecutorSettings("cpu", 1, ExecutorSettings.JAVA, 0)), Storage.withDefaults(), cache)) {
             double[] ps = new double[6];
             double[] dfs = new double[6];
             for (int c = 0; c < ps.length; c++) {

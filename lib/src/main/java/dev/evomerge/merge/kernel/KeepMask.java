@@ -86,6 +86,26 @@ public final class KeepMask {
     }
 
     /**
+     * The decisions for entries [0, size), eight to a byte, entry 8j + k in bit k of byte j (numpy's
+     * little bit order): how they reach a device, whose engine has no integer bit operations to
+     * compute the hash itself, at an eighth of the bytes of a mask. Chunks in parallel.
+     */
+    public byte[] packedBits(int size) {
+        byte[] packed = new byte[(size + 7) / 8];
+        Chunks.forEach(size, (c, from, to) -> { // chunks start at multiples of SIZE, so of 8: no byte is shared
+            int[] bits = SCRATCH.get().bits;
+            int origin = from * WEYL + key1;
+            for (int i = 0; i < to - from; i++) {
+                bits[i] = (((fmix32((WEYL_COUNTER[i] + origin) ^ key2) >>> 1) - threshold) >>> 31); // 1 kept, 0 dropped
+            }
+            for (int i = 0; i < to - from; i++) {
+                packed[(from + i) >>> 3] |= (byte) (bits[i] << (i & 7));
+            }
+        });
+        return packed;
+    }
+
+    /**
      * {@code x[i] = (x[i] - b[i]) * keep} for i in [0, count), entries from + i: the task vector
      * with its dropped entries zeroed, multiplied by 0f or 1f as torch multiplies by a Bernoulli
      * mask (a dropped negative entry becomes -0.0).

@@ -52,48 +52,82 @@ public enum Sparsification {
         int n = delta.length;
         boolean[] keep = new boolean[n];
         switch (this) {
-            case MAGNITUDE -> {
-                int k = (int) (density * n);
-                if (k <= 0) {
-                    throw new IllegalArgumentException("density " + density + " keeps no entry of a tensor of " + n);
-                }
-                // The k largest: ascending ranks [n - k, n), ties broken toward the higher index.
-                keepRanks(delta, 0, n, n - k, n, keep);
-            }
-            case MAGNITUDE_OUTLIERS -> {
-                int target = (int) (density * n);
-                int top = (int) (gamma * n);
-                int bottom = n - target - top;
-                if (bottom < 0) {
-                    top += bottom; // fewer outliers removed so the density can be met
-                    bottom = 0;
-                }
-                // Keep ascending ranks [bottom, n - top). (mergekit slices [bottom:-top], which keeps nothing when top is 0.)
-                keepRanks(delta, 0, n, bottom, n - top, keep);
+            case MAGNITUDE, MAGNITUDE_OUTLIERS -> {
+                int[] ranks = keptRanks(n, density, gamma);
+                keepRanks(delta, 0, n, ranks[0], ranks[1], keep);
             }
             case DELLA_MAGPRUNE -> {
                 if (density <= 0) {
                     return new float[n];
                 }
-                if (density + epsilon >= 1 || density - epsilon <= 0) {
-                    throw new IllegalArgumentException("epsilon " + epsilon + " must keep density +/- epsilon in (0, 1), density "
-                            + density);
-                }
+                checkDella(density, epsilon);
                 int cols = shape.length == 0 ? 1 : (int) shape[shape.length - 1];
+                boolean[] byRank = dellaDraws(n, cols, density, epsilon, rng);
                 for (int row = 0; row < n / cols; row++) {
                     int from = row * cols;
                     long[] ascending = MagnitudeRanks.ascendingKeys(delta, from, cols);
                     Arrays.sort(ascending);
                     for (int rank = 0; rank < cols; rank++) {
-                        double normalized = cols == 1 ? 0 : rank / (double) (cols - 1);
-                        double p = (density - epsilon) + normalized * 2 * epsilon;
-                        keep[from + MagnitudeRanks.index(ascending[rank])] = rng.nextDouble() < p;
+                        keep[from + MagnitudeRanks.index(ascending[rank])] = byRank[from + rank];
                     }
                 }
             }
             default -> throw new IllegalStateException(name());
         }
         return masked(delta, keep, rescale);
+    }
+
+    /**
+     * The ascending magnitude ranks (ties by index) that TIES and Breadcrumbs keep of a tensor of n
+     * entries, as [from, to).
+     */
+    public int[] keptRanks(int n, double density, double gamma) {
+        if (this == MAGNITUDE) {
+            int k = (int) (density * n);
+            if (k <= 0) {
+                throw new IllegalArgumentException("density " + density + " keeps no entry of a tensor of " + n);
+            }
+            return new int[] {n - k, n}; // the k largest, ties broken toward the higher index
+        }
+        if (this != MAGNITUDE_OUTLIERS) {
+            throw new IllegalStateException(name() + " keeps no rank range");
+        }
+        int target = (int) (density * n);
+        int top = (int) (gamma * n);
+        int bottom = n - target - top;
+        if (bottom < 0) {
+            top += bottom; // fewer outliers removed so the density can be met
+            bottom = 0;
+        }
+        // (mergekit slices [bottom:-top], which keeps nothing when top is 0.)
+        return new int[] {bottom, n - top};
+    }
+
+    /**
+     * DELLA's keep decisions by position: entry {@code row * cols + rank} says whether the entry of
+     * that row with that ascending magnitude rank (ties by index) is kept, with probability rising
+     * linearly from density - epsilon (smallest) to density + epsilon (largest). They depend on the
+     * random stream alone, not on the values, so a device that ranks the entries itself can take
+     * them as they are.
+     */
+    public static boolean[] dellaDraws(int n, int cols, double density, double epsilon, SplittableRandom rng) {
+        boolean[] byRank = new boolean[n];
+        for (int from = 0; from < n; from += cols) {
+            for (int rank = 0; rank < cols; rank++) {
+                double normalized = cols == 1 ? 0 : rank / (double) (cols - 1);
+                double p = (density - epsilon) + normalized * 2 * epsilon;
+                byRank[from + rank] = rng.nextDouble() < p;
+            }
+        }
+        return byRank;
+    }
+
+    /** DELLA's density and epsilon, checked as the Java merge checks them: density +/- epsilon within (0, 1). */
+    public static void checkDella(double density, double epsilon) {
+        if (density + epsilon >= 1 || density - epsilon <= 0) {
+            throw new IllegalArgumentException("epsilon " + epsilon + " must keep density +/- epsilon in (0, 1), density "
+                    + density);
+        }
     }
 
     /**
