@@ -69,7 +69,9 @@ public final class DeviceMerge {
         double norm = step.flag("normalize", true) && Math.abs(weightSum) > 1e-8 ? 1 / weightSum : 1;
         NDArray out = scratch.zeros(new Shape(step.shape()), DataType.FLOAT32);
         for (MergePlan.Source m : step.models()) {
-            out = out.add(inputs.get(m, scratch).mul((float) (weight(step, m) * norm)));
+            try (NDArray x = inputs.get(m, scratch)) {
+                out.addi(x.muli((float) (weight(step, m) * norm)));
+            }
         }
         return out;
     }
@@ -92,7 +94,7 @@ public final class DeviceMerge {
             MergePlan.Source model = models.get(m);
             SplittableRandom rng = root.split();
             weights[m] = (float) weight(step, model);
-            NDArray delta = inputs.get(model, scratch).sub(base);
+            NDArray delta = inputs.get(model, scratch).subi(base); // our own copy: x - b in place
             double density = model.param("density", 1.0);
             Sparsification how = method.sparsification();
             factors[m] = weights[m];
@@ -100,15 +102,22 @@ public final class DeviceMerge {
                 deltas[m] = delta;
             } else if (how == Sparsification.RANDOM) {
                 // DARE: the L1 rescale is folded into the model's factor, as Sparsification.l1Restoring does
-                NDArray kept = delta.mul(unpack(new KeepMask(rng.nextLong(), density).packedBits((int) delta.size()), delta.getShape(),
-                        scratch));
+                NDArray kept;
+                try (NDArray keep = unpack(new KeepMask(rng.nextLong(), density).packedBits((int) delta.size()), delta.getShape(),
+                        scratch)) {
+                    kept = delta.mul(keep);
+                }
                 if (rescale) {
                     factors[m] = l1Ratio(delta, kept) * weights[m];
                 }
+                delta.close();
                 deltas[m] = kept;
             } else {
                 deltas[m] = thinned(how, delta, step.shape(), density, model.param("gamma", 0.01), model.param("epsilon", 0.15),
                         rescale, rng, scratch);
+                if (deltas[m] != delta) {
+                    delta.close();
+                }
             }
         }
         boolean normalize = step.flag("normalize", method.defaultNormalize());
@@ -143,7 +152,7 @@ public final class DeviceMerge {
             double before = l1(delta);
             double after = l1(out);
             if (before >= 1e-7 && after >= 1e-7 && before != after) {
-                out = out.mul((float) (before / after));
+                out.muli((float) (before / after));
             }
         }
         return out;
@@ -168,15 +177,20 @@ public final class DeviceMerge {
         return key.argSort(0, true).argSort(0, true); // the inverse of the ordering permutation: each entry's rank
     }
 
-    /** Keep decisions (1 = kept) for {@code shape}'s entries from packed bits, as 0f / 1f. */
+    /**
+     * Keep decisions (1 = kept) for {@code shape}'s entries from packed bits, as 0f / 1f: each byte
+     * over the eight powers of two at once (broadcast to [bytes, 8]), floored, modulo 2. Exact:
+     * integers below 256 divided by powers of two.
+     */
     static NDArray unpack(byte[] packed, Shape shape, NDManager scratch) {
         ByteBuffer direct = ByteBuffer.allocateDirect(packed.length).put(packed).flip();
-        NDArray bytes = scratch.create(direct, new Shape(packed.length), DataType.UINT8).toType(DataType.FLOAT32, false);
-        NDList bits = new NDList();
-        for (int k = 0; k < 8; k++) {
-            bits.add(bytes.div((float) (1 << k)).floor().mod(2f)); // exact: powers of two, integers below 256
+        try (NDManager local = scratch.newSubManager()) {
+            NDArray bytes = local.create(direct, new Shape(packed.length, 1), DataType.UINT8).toType(DataType.FLOAT32, false);
+            NDArray powers = local.create(new float[] {1, 2, 4, 8, 16, 32, 64, 128}, new Shape(1, 8));
+            NDArray bits = bytes.div(powers).floor().modi(2f).reshape(-1).get("0:" + shape.size()).reshape(shape);
+            bits.attach(scratch);
+            return bits;
         }
-        return NDArrays.stack(bits, 1).reshape(-1).get("0:" + shape.size()).reshape(shape);
     }
 
     static byte[] pack(boolean[] bits) {
@@ -200,7 +214,10 @@ public final class DeviceMerge {
         return x.abs().toType(DataType.FLOAT64, false).sum().getDouble();
     }
 
-    /** No consensus: {@code base + scale * sum_m factors[m] delta_m}, scale = lambda / sum of weights when normalizing. */
+    /**
+     * No consensus: {@code base + scale * sum_m factors[m] delta_m}, scale = lambda / sum of
+     * weights when normalizing. In place, in Java's order; the task vectors are used up.
+     */
     private static NDArray all(NDArray base, NDArray[] deltas, float[] factors, float[] weights, boolean normalize, float lambda,
                                NDManager scratch) {
         double weightSum = 0;
@@ -208,36 +225,47 @@ public final class DeviceMerge {
             weightSum += w;
         }
         float scale = lambda / (normalize && Math.abs(weightSum) >= 1e-8 ? (float) weightSum : 1f);
-        NDArray sum = scratch.zeros(base.getShape(), DataType.FLOAT32);
-        for (int m = 0; m < deltas.length; m++) {
-            sum = sum.add(deltas[m].mul(factors[m]));
+        try (NDArray sum = scratch.zeros(base.getShape(), DataType.FLOAT32)) {
+            for (int m = 0; m < deltas.length; m++) {
+                sum.addi(deltas[m].muli(factors[m]));
+                deltas[m].close();
+            }
+            return base.addi(sum.muli(scale));
         }
-        return base.add(sum.mul(scale));
     }
 
-    /** TIES consensus: entries agreeing with the sign of the weighted sum (0 counts as +), a disjoint mean when normalizing. */
+    /**
+     * TIES consensus: entries agreeing with the sign of the weighted sum (0 counts as +), a
+     * disjoint mean when normalizing. In place, in Java's order; the task vectors are used up.
+     */
     private static NDArray agreeing(NDArray base, NDArray[] deltas, float[] factors, float[] weights, boolean normalize,
                                     float lambda, NDManager scratch) {
-        NDArray elected = deltas[0].mul(factors[0]);
-        for (int m = 1; m < deltas.length; m++) {
-            elected = elected.add(deltas[m].mul(factors[m]));
+        for (int m = 0; m < deltas.length; m++) {
+            deltas[m].muli(factors[m]); // f d, the weighted task vector
         }
-        NDArray sign = elected.lt(0f).toType(DataType.FLOAT32, false).mul(-2f).add(1f); // -1 or +1
+        NDArray sign;
+        try (NDArray elected = deltas[0].duplicate()) {
+            for (int m = 1; m < deltas.length; m++) {
+                elected.addi(deltas[m]);
+            }
+            sign = elected.lt(0f).toType(DataType.FLOAT32, false).muli(-2f).addi(1f); // -1 where negative, else +1
+        }
         NDArray sum = scratch.zeros(base.getShape(), DataType.FLOAT32);
         NDArray divisor = scratch.zeros(base.getShape(), DataType.FLOAT32);
         for (int m = 0; m < deltas.length; m++) {
-            NDArray signed = deltas[m].mul(factors[m]).mul(sign);
-            NDArray agrees = signed.gt(0f).toType(DataType.FLOAT32, false);
-            // max(f d s, 0) s as (f d s) x [agrees] s: a disagreeing entry adds a zero of either sign, and a sum that starts
-            // at +0 is never -0, so x + (+-0) = x as in Java's loop
-            sum = sum.add(signed.mul(agrees).mul(sign));
-            divisor = divisor.add(agrees.mul(weights[m]));
+            // Java's max(f d s, 0): what agrees with the sign, else a zero (of either sign: a sum that starts at +0 is never
+            // -0, so adding it changes nothing, as in Java's loop)
+            try (NDArray agreeing = deltas[m].muli(sign).maximum(0f)) {
+                deltas[m].close();
+                divisor.addi(agreeing.gt(0f).toType(DataType.FLOAT32, false).muli(weights[m]));
+                sum.addi(agreeing.muli(sign));
+            }
         }
-        if (!normalize) {
-            return base.add(sum.mul(lambda));
+        if (normalize) {
+            divisor.addi(divisor.eq(0f).toType(DataType.FLOAT32, false)); // a zero divisor divides by 1
+            sum.divi(divisor);
         }
-        NDArray safe = divisor.add(divisor.eq(0f).toType(DataType.FLOAT32, false)); // a zero divisor divides by 1
-        return base.add(sum.div(safe).mul(lambda));
+        return base.addi(sum.muli(lambda));
     }
 
     private static double weight(MergePlan.Step step, MergePlan.Source model) {
