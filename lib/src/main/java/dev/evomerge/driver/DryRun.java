@@ -74,8 +74,9 @@ public final class DryRun {
                     run.separable() ? " (separable)" : "", population, generations, population * generations, run.sigma0(), run.x0(),
                     run.seed()));
         }
-        int fitnessItems = describe(b, run.file(), "fitness", run.fitness(), storage);
-        int testItems = describe(b, run.file(), "test", run.test(), storage);
+        Map<TaskSpec, List<EvalItem>> items = new java.util.HashMap<>();
+        int fitnessItems = describe(b, run.file(), "fitness", run.fitness(), storage, items);
+        int testItems = describe(b, run.file(), "test", run.test(), storage, items);
         int tasksPerGeneration = population * run.fitness().shards();
         b.append(String.format(Locale.ROOT, "tasks: %d generation(s) x %d candidates x %d shards = %d tasks (%d per generation)%n",
                 generations, population, run.fitness().shards(), generations * tasksPerGeneration, tasksPerGeneration));
@@ -97,14 +98,92 @@ public final class DryRun {
         b.append(String.format(Locale.ROOT, "  peak per executor: candidate_cache x candidate + merge scratch = %s on a GPU, %s on a CPU "
                         + "(besides the parents' pages, which the OS may evict)%n",
                 bytes(run.executor().candidateCache() * params * 2 + scratch), bytes(run.executor().candidateCache() * params * 4 + scratch)));
+        boolean gpu = run.executor().device().startsWith("gpu") || run.executor().device().equals("auto") && !master.startsWith("local");
+        if (!run.isDataFlow()) {
+            b.append(devicePlan(run, parents, params, largest, gpu));
+        }
         if (run.isDataFlow()) {
             long poolParameters = parents.stream().mapToLong(CheckpointHeaders::parameters).sum();
             b.append(String.format(Locale.ROOT, "  a data-flow run keeps the pool's layers on the device for the whole run: up to %s "
                     + "(float16) or %s (float32); a candidate is a path over them and costs no weights%n",
                     bytes(poolParameters * 2), bytes(poolParameters * 4)));
         }
+        b.append(timePlan(run, reference, items, master, gpu, population, generations, testModels, storage));
         return b.toString();
     }
+
+    /** Cards the plan sizes a device build for when the run config gives no device_memory_gb: 80 GB (A100, H100) and 141 GB (H200). */
+    static final double[] CARDS_GB = {80, 141};
+
+    /**
+     * Candidates built on a GPU from resident parents (candidate_build device, or auto on a GPU):
+     * the parents in float16, the cached candidates and a merge step's scratch, against the
+     * card(s), with what spills (uploaded from host memory for every candidate) where they do not fit.
+     */
+    static String devicePlan(RunConfig run, List<CheckpointHeaders> parents, long params, long largest, boolean gpu) {
+        long resident = parents.stream().mapToLong(CheckpointHeaders::parameters).sum() * 2;
+        long candidates = run.executor().candidateCache() * params * 2;
+        long scratch = largest * 4 * (parents.size() + 3);
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "candidates built on a GPU (candidate_build %s%s): parents "
+                        + "resident in float16 %s + candidate_cache x candidate %s + step scratch %s = %s%n",
+                run.executor().candidateBuild(), run.executor().buildsOnDevice(gpu) ? ", this run" : "; this run builds in Java",
+                bytes(resident), bytes(candidates), bytes(scratch), bytes(resident + candidates + scratch)));
+        double[] cards = run.executor().deviceMemoryGb() > 0 ? new double[] {run.executor().deviceMemoryGb()} : CARDS_GB;
+        for (double gb : cards) {
+            long card = (long) (gb * 1e9);
+            long room = card - card / 10 - candidates - scratch; // a tenth kept for activations, as the executor keeps it
+            b.append(String.format(Locale.ROOT, "  on a card of %.0f GB: ", gb));
+            if (room >= resident) {
+                b.append("fits, ").append(bytes(room - resident)).append(" to spare beside a tenth for activations\n");
+            } else if (room <= 0) {
+                b.append("the candidates and scratch alone do not fit: lower candidate_cache\n");
+            } else {
+                b.append(String.format(Locale.ROOT, "%s of the parents spill: uploaded for every candidate (~%.1f s at 25 GB/s)%n",
+                        bytes(resident - room), (resident - room) / 25e9));
+            }
+        }
+        return b.toString();
+    }
+
+    /** The time estimate: figures measured here for CPU executors, assumed (or the config's) for GPUs. */
+    private static String timePlan(RunConfig run, CheckpointHeaders reference, Map<TaskSpec, List<EvalItem>> items, String master,
+                                   boolean gpu, int population, int generations, int testModels, Storage storage) {
+        int models = Math.max(1, run.models().size());
+        MergeMethodsCalibration key = new MergeMethodsCalibration(run.isDataFlow() ? "linear" : run.method(), models,
+                reference.tensors().values().stream().max(java.util.Comparator.comparingLong(TensorInfo::numel))
+                        .map(TensorInfo::dtype).orElse(dev.evomerge.io.DType.F32));
+        Throughput host = CALIBRATIONS.computeIfAbsent(key, k -> Throughput.measure(
+                dev.evomerge.merge.MergeMethods.byName(k.method()), k.models(), k.dtype()));
+        RunConfig.Estimate e = run.estimate();
+        Throughput t = (gpu ? Throughput.assumedGpu(host) : host).with(e.deviceTflops(), e.deviceBandwidthGbps(), e.hostToDeviceGbps());
+        Integer executors = master.startsWith("local") ? Integer.valueOf(1) : e.executors() != null ? e.executors()
+                : run.sparkConf().containsKey("spark.executor.instances") ? Integer.valueOf(run.sparkConf().get("spark.executor.instances"))
+                : null;
+        TimeEstimate.Costs c = TimeEstimate.costs(run, reference, items, t, gpu, executors == null ? 1 : executors, storage);
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "time (an estimate; %s: Java build %.1f ns/parameter, "
+                        + "forward %.3g TFLOP/s, memory %.3g GB/s):%n", t.source(), t.javaBuildSeconds() * 1e9, t.flops() / 1e12,
+                t.bandwidth() / 1e9));
+        b.append(String.format(Locale.ROOT, "  build a candidate: %s (%s)%n", TimeEstimate.duration(c.build()), c.buildHow()));
+        b.append(String.format(Locale.ROOT, "  score a candidate: %s on the fitness split, %s on the test split (one executor)%n",
+                TimeEstimate.duration(c.fitness()), TimeEstimate.duration(c.test())));
+        double generation = c.generation(population, run.fitness().shards());
+        double end = c.build() + testModels * c.test() / c.executors();
+        b.append(String.format(Locale.ROOT, "  a generation: %s on %s; the run: %d x that + end of run %s = %s%n",
+                TimeEstimate.duration(generation), executors == null ? "1 executor (give estimate: {executors: N} or "
+                        + "spark.executor.instances for more)" : executors + " executor(s)", generations, TimeEstimate.duration(end),
+                TimeEstimate.duration(generations * generation + end)));
+        if (reference.parameters() < 50_000_000L) {
+            b.append("  (a model this small is bound by per-operation and per-task overheads, not arithmetic: "
+                    + "the estimate is a floor)\n");
+        }
+        return b.toString();
+    }
+
+    private record MergeMethodsCalibration(String method, int models, dev.evomerge.io.DType dtype) {
+    }
+
+    /** Calibrations made in this JVM: a second dry run (a test, a notebook) reuses them. */
+    private static final Map<MergeMethodsCalibration, Throughput> CALIBRATIONS = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * On a cluster, {@code file:} locations are read by the executors on their own machines (and
@@ -129,11 +208,14 @@ public final class DryRun {
         return java.util.Optional.of(b.toString());
     }
 
-    private static int describe(StringBuilder b, String file, String what, EvalSet set, Storage storage) {
+    private static int describe(StringBuilder b, String file, String what, EvalSet set, Storage storage,
+                                Map<TaskSpec, List<EvalItem>> items) {
         int total = 0;
         for (TaskSpec t : set.tasks()) {
             List<EvalItem> all = Datasets.read(storage, t.data());
-            int n = Split.parse(t.split()).select(all).size();
+            List<EvalItem> selected = Split.parse(t.split()).select(all);
+            items.put(t, selected);
+            int n = selected.size();
             if (n < set.shards()) {
                 throw new RunConfigException(file, what + ".tasks[" + t.name() + "].split", "'" + t.split() + "' selects " + n
                         + " items of " + t.data() + ", fewer than the " + set.shards() + " shards");

@@ -41,7 +41,7 @@ public record RunConfig(String file, String location, String yaml, String runId,
                         boolean allowNegativeWeights, String optimizer, int population, int generations, int evaluations,
                         double sigma0, double x0, long seed, boolean separable, List<Objective> objectives, Choose choose,
                         EvalSet fitness, EvalSet test, List<String> compare,
-                        ExecutorSettings executor, int leaseSeconds, String sparkMaster, Map<String, String> sparkConf,
+                        ExecutorSettings executor, Estimate estimate, int leaseSeconds, String sparkMaster, Map<String, String> sparkConf,
                         Map<String, String> labels) implements Serializable {
 
     /** The merge methods whose per-model parameters the genome can carry (weight, and density where read). */
@@ -75,6 +75,16 @@ public record RunConfig(String file, String location, String yaml, String runId,
      * null), or the best on objective {@code best} among members within the bounds {@code within}
      * (objective name to the worst value allowed).
      */
+    /**
+     * What the dry run's time estimate assumes of a cluster's executors, each null for the default
+     * ({@link Throughput}): the device's sustained TFLOP/s, its memory bandwidth and host link in
+     * GB/s, and how many executors (GPUs) run tasks at once.
+     */
+    public record Estimate(Double deviceTflops, Double deviceBandwidthGbps, Double hostToDeviceGbps, Integer executors)
+            implements Serializable {
+        static final Estimate NONE = new Estimate(null, null, null, null);
+    }
+
     public record Choose(String best, Map<String, Double> within) implements Serializable {
         public static final Choose KNEE = new Choose(null, Map.of());
 
@@ -100,7 +110,7 @@ public record RunConfig(String file, String location, String yaml, String runId,
         String location = Locations.absolute(file);
         ConfigNode root = new ConfigNode(file, location, SafeYaml.tree(file, yaml))
                 .onlyKeys("run_id", "out", "merge", "genome", "optimizer", "objectives", "fitness", "test", "compare", "device",
-                        "candidate_cache", "candidate_build", "device_memory_gb", "lease_seconds", "spark");
+                        "candidate_cache", "candidate_build", "device_memory_gb", "estimate", "lease_seconds", "spark");
         String defaultId = new org.apache.hadoop.fs.Path(location).getName().replaceFirst("\\.ya?ml$", "");
         String runId = root.string("run_id", defaultId);
         if (!runId.matches("[A-Za-z0-9._-]+")) {
@@ -231,13 +241,21 @@ public record RunConfig(String file, String location, String yaml, String runId,
         }
         double deviceMemory = root.number("device_memory_gb", 0.0, 0.0, 1e6); // 0: the GPU's own size
         ExecutorSettings executor = new ExecutorSettings(device, candidateCache, build, deviceMemory);
+        Estimate estimate = Estimate.NONE;
+        if (root.has("estimate")) {
+            ConfigNode e = root.child("estimate").onlyKeys("device_tflops", "device_bandwidth_gbps", "host_to_device_gbps", "executors");
+            estimate = new Estimate(e.has("device_tflops") ? e.number("device_tflops", 0, 1e-3, 1e6) : null,
+                    e.has("device_bandwidth_gbps") ? e.number("device_bandwidth_gbps", 0, 1e-3, 1e6) : null,
+                    e.has("host_to_device_gbps") ? e.number("host_to_device_gbps", 0, 1e-3, 1e6) : null,
+                    e.has("executors") ? e.integer("executors", 1, 1) : null);
+        }
         int leaseSeconds = root.integer("lease_seconds", RunLease.DEFAULT_SECONDS, 5);
         ConfigNode spark = root.child("spark").onlyKeys("master", "conf");
         String master = spark.string("master", "local[*]");
         Map<String, String> conf = spark.stringMap("conf");
         return new RunConfig(file, location, yaml, runId, out, method, base, models, dataFlow, dtype, tokenizerSource, granularity,
                 normalize, negative, optimizer, population, generations, evaluations, sigma0, x0, seed, separable, objectives, choose,
-                fitness, test, compare, executor, leaseSeconds, master, Map.copyOf(conf), root.labels());
+                fitness, test, compare, executor, estimate, leaseSeconds, master, Map.copyOf(conf), root.labels());
     }
 
     /**
@@ -399,7 +417,7 @@ public record RunConfig(String file, String location, String yaml, String runId,
         return new RunConfig(file, location, yaml, runId, Locations.absolute(dir), method, baseModel, models, dataFlow, dtype,
                 tokenizerSource,
                 layerGranularity, normalize, allowNegativeWeights, optimizer, population, generations, evaluations, sigma0, x0, seed,
-                separable, objectives, choose, fitness, test, compare, executor, leaseSeconds, sparkMaster, sparkConf,
+                separable, objectives, choose, fitness, test, compare, executor, estimate, leaseSeconds, sparkMaster, sparkConf,
                 labels);
     }
 

@@ -68,7 +68,7 @@ final class DeviceCandidateWeights implements WeightSource {
                 throw new CandidateException(name() + ": merged tensor '" + tensor + "' has a value beyond float16's range; "
                         + "run this model in float32");
             }
-            NDArray out = merged.toType(target, true);
+            NDArray out = merged.toType(target, false); // the merged array itself when already the target's type
             out.attach(manager);
             return out;
         }

@@ -66,7 +66,10 @@ final class ResidentParents implements AutoCloseable {
         if (kept == null) {
             return DeviceTensors.load(scratch, source.checkpoint(), source.tensor(), dtype).toType(DataType.FLOAT32, false);
         }
-        NDArray copy = kept.toType(DataType.FLOAT32, true); // made on the resident manager: moved to the scratch
+        // A copy the merge may change in place: toType(FLOAT32, true) of a float32 array is the same storage (torch's
+        // .to() returns its input when nothing changes), so a float32 resident is cloned. Made on the resident
+        // manager, then moved to the scratch.
+        NDArray copy = kept.getDataType() == DataType.FLOAT32 ? kept.duplicate() : kept.toType(DataType.FLOAT32, false);
         copy.attach(scratch);
         return copy;
     }

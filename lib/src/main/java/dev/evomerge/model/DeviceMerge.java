@@ -49,6 +49,41 @@ public final class DeviceMerge {
         return method instanceof Linear || method instanceof GeneralizedTaskArithmetic;
     }
 
+    /**
+     * The cost model of {@link #merge} on a GPU: bytes of device memory read and written per output
+     * parameter with {@code models} inputs besides the base, counted operation by operation from
+     * the code below (float16 residents widened to float32: 2 + 4; an element-wise binary
+     * operation in float32: 8 + 4; a comparison: 4 + 1; a sort counted as four passes over its keys
+     * and their indices). Element-wise work on a GPU is bound by memory bandwidth, so time is these
+     * bytes over the bandwidth; BENCHMARKS.md lists the counts. 0 for a method without a device form.
+     */
+    public static double trafficPerParameter(MergeMethod method, int models) {
+        if (method instanceof Linear) {
+            return 4 + models * (6 + 8 + 12); // zeros; per model: widen, scale, add
+        }
+        if (!(method instanceof GeneralizedTaskArithmetic gta)) {
+            return 0;
+        }
+        double perModel = 6 + 12; // widen, subtract the base in place
+        Sparsification how = gta.sparsification();
+        boolean rescale = gta.defaultRescale();
+        if (how == Sparsification.RANDOM) {
+            perModel += 21 + 12; // unpack the bits (on an eighth of the entries, then three passes), multiply by them
+        } else if (how != null) {
+            perModel += 8 + 40 + 16 + 32 + 2 * 64 + 25; // |x|, unique, its inverse widened, keys, two argsorts, compare + where
+            if (how == Sparsification.DELLA_MAGPRUNE) {
+                perModel += 21 + 12; // the draws unpacked and taken by rank
+            }
+        }
+        if (rescale && how != null) {
+            perModel += 2 * (8 + 12 + 8); // two L1 sums: |x|, widened to float64, summed
+        }
+        double mix = gta.consensus() == GeneralizedTaskArithmetic.Consensus.NONE
+                ? 4 + models * 20.0 + 20 // zeros; per model scale and add; scale and add to the base
+                : 94.0 * models + 84; // the elected sign, then per model agreement, sum and divisor; the disjoint mean
+        return 6 + models * perModel + mix; // + the base widened
+    }
+
     /** The step's merged tensor, float32, attached to {@code scratch}. */
     public static NDArray merge(MergePlan.Step step, Inputs inputs, NDManager scratch) {
         if (step.method() instanceof Linear) {

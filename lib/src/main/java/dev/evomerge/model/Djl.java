@@ -8,7 +8,7 @@ package dev.evomerge.model;
  * touches this one ({@link #init()} in its static initializer), so the setting is in place on
  * every JVM, executors included, before DJL starts.
  */
-final class Djl {
+public final class Djl {
     static {
         System.setProperty("ai.djl.offline", "true");
     }
@@ -17,6 +17,6 @@ final class Djl {
     }
 
     /** Runs the static initializer above (once per JVM); does nothing else. */
-    static void init() {
+    public static void init() {
     }
 }

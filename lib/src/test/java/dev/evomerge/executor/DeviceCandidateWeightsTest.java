@@ -152,6 +152,26 @@ class DeviceCandidateWeightsTest {
                 notOnDevice));
     }
 
+    /**
+     * Candidates built one after another from the same resident parents, float32 (the CPU's form):
+     * each the Java merge's, so no build changed a resident parent (a merge works in place on its
+     * own copies).
+     */
+    @Test
+    void residentParentsAreUnchangedByTheCandidatesBuiltFromThem() {
+        Path base = Fixtures.model("stories260K");
+        try (ResidentParents parents = new ResidentParents(Device.cpu(), DataType.FLOAT32, Long.MAX_VALUE)) {
+            for (String method : List.of("dare_ties", "ties", "linear", "task_arithmetic")) {
+                MergePlan plan = Merger.plan(MergeConfig.parse("candidate", recipe(method, base, Fixtures.model("stories260K-math"),
+                        Fixtures.model("stories260K-ja"))), opener);
+                DeviceCandidateWeights device = new DeviceCandidateWeights(plan, "candidate", parents);
+                for (String tensor : plan.reference().tensors().keySet()) {
+                    assertEquals(-1, compare(plan, device, tensor), method + " " + tensor);
+                }
+            }
+        }
+    }
+
     /** A budget smaller than the parents: the spilled tensors are uploaded per candidate, and the merge is the same. */
     @Test
     void parentsBeyondTheBudgetAreSpilledAndMergeTheSame() {

@@ -35,12 +35,15 @@ import java.util.SplittableRandom;
  * builds two candidates from resident parents and scores one evaluation batch each.
  */
 public final class RehearsalBenchmark {
-    private static final int HIDDEN = 2048;
-    private static final int LAYERS = 22;
-    private static final int HEADS = 32;
-    private static final int KV_HEADS = 4;
-    private static final int MLP = 5632;
-    private static final int VOCAB = 32000;
+    /** A Llama's shape: the widths a synthetic family is written in. */
+    record LlamaShape(int hidden, int layers, int heads, int kvHeads, int mlp, int vocab) {
+        long parameters() {
+            return shapes(this).values().stream().mapToLong(dev.evomerge.io.TensorInfo::numel).sum();
+        }
+    }
+
+    /** TinyLlama-1.1B's shape. */
+    static final LlamaShape ONE_B = new LlamaShape(2048, 22, 32, 4, 5632, 32000);
 
     private RehearsalBenchmark() {
     }
@@ -52,7 +55,7 @@ public final class RehearsalBenchmark {
         }
         Path root = (args.length > 0 ? Path.of(args[0]) : Path.of(System.getProperty("java.io.tmpdir"))).resolve("evomerge-1b");
         long t0 = System.nanoTime();
-        long bytes = family(root);
+        long bytes = family(root, ONE_B);
         System.out.printf(Locale.ROOT, "family: 4 checkpoints of %.2f GB (bf16, sharded) in %s (%.0f s to make, 0 if reused)%n",
                 bytes / 4 / 1e9, root, (System.nanoTime() - t0) / 1e9);
         Path config = root.resolve("rehearsal.yaml");
@@ -71,7 +74,8 @@ public final class RehearsalBenchmark {
                 device: cpu
                 """.formatted(Path.of(System.getProperty("evomerge.root", ".")).toAbsolutePath().resolve("data/mgsm/mgsm_en.tsv")));
         String plan = DryRun.plan(RunConfig.read(config), Storage.withDefaults());
-        plan.lines().filter(l -> l.startsWith("memory per executor")).forEach(l -> System.out.println("dry run: " + l));
+        plan.lines().filter(l -> l.startsWith("memory per executor") || l.startsWith("time") || l.startsWith("  build a candidate")
+                || l.startsWith("  score a candidate")).forEach(l -> System.out.println("dry run: " + l));
 
         double copy = new MergeBenchmark.CopyBaseline().best();
         String[] merge = MergeBenchmark.timedMerge(root, "dare_ties", List.of("a", "b", "c"), "weight: 0.33, density: 0.5", "-Xmx6g");
@@ -127,24 +131,24 @@ public final class RehearsalBenchmark {
         return s;
     }
 
-    /** The four checkpoints, made once (a checkpoint with its index already there is reused); returns their weight bytes. */
-    private static long family(Path root) throws IOException {
-        Map<String, long[]> shapes = shapes();
+    /** The four checkpoints, made once (a checkpoint already written, sharded or not, is reused); returns their weight bytes. */
+    static long family(Path root, LlamaShape shape) throws IOException {
+        Map<String, long[]> shapes = shapes(shape);
         long perModel = shapes.values().stream().mapToLong(s -> dev.evomerge.io.TensorInfo.numel(s) * 2).sum();
         String[] names = {"base", "a", "b", "c"};
         for (int m = 0; m < names.length; m++) {
             Path dir = root.resolve(names[m]);
-            if (Files.exists(dir.resolve("model.safetensors.index.json"))) {
+            if (Files.exists(dir.resolve("model.safetensors.index.json")) || Files.exists(dir.resolve("model.safetensors"))) {
                 continue;
             }
             Files.createDirectories(dir);
-            writeConfig(dir);
+            writeConfig(dir, shape);
             Path tok = Path.of(System.getProperty("evomerge.root", ".")).toAbsolutePath().resolve("data/tokenizers/mistral-7b-v0.1");
             for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
                 Files.copy(tok.resolve(f), dir.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
             List<TensorSpec> specs = new ArrayList<>();
-            shapes.forEach((name, shape) -> specs.add(new TensorSpec(name, DType.BF16, shape)));
+            shapes.forEach((name, dims) -> specs.add(new TensorSpec(name, DType.BF16, dims)));
             try (ShardedWriter w = new ShardedWriter(dir, specs, 1L << 30)) {
                 int k = 0;
                 for (TensorSpec t : specs) {
@@ -164,28 +168,29 @@ public final class RehearsalBenchmark {
         return 4 * perModel;
     }
 
-    private static Map<String, long[]> shapes() {
-        int hd = HIDDEN / HEADS;
+    private static Map<String, long[]> shapes(LlamaShape shape) {
+        int hidden = shape.hidden();
+        int hd = hidden / shape.heads();
         Map<String, long[]> s = new LinkedHashMap<>();
-        s.put("model.embed_tokens.weight", new long[] {VOCAB, HIDDEN});
-        for (int i = 0; i < LAYERS; i++) {
+        s.put("model.embed_tokens.weight", new long[] {shape.vocab(), hidden});
+        for (int i = 0; i < shape.layers(); i++) {
             String p = "model.layers." + i + ".";
-            s.put(p + "input_layernorm.weight", new long[] {HIDDEN});
-            s.put(p + "self_attn.q_proj.weight", new long[] {HIDDEN, HIDDEN});
-            s.put(p + "self_attn.k_proj.weight", new long[] {(long) KV_HEADS * hd, HIDDEN});
-            s.put(p + "self_attn.v_proj.weight", new long[] {(long) KV_HEADS * hd, HIDDEN});
-            s.put(p + "self_attn.o_proj.weight", new long[] {HIDDEN, HIDDEN});
-            s.put(p + "post_attention_layernorm.weight", new long[] {HIDDEN});
-            s.put(p + "mlp.gate_proj.weight", new long[] {MLP, HIDDEN});
-            s.put(p + "mlp.up_proj.weight", new long[] {MLP, HIDDEN});
-            s.put(p + "mlp.down_proj.weight", new long[] {HIDDEN, MLP});
+            s.put(p + "input_layernorm.weight", new long[] {hidden});
+            s.put(p + "self_attn.q_proj.weight", new long[] {hidden, hidden});
+            s.put(p + "self_attn.k_proj.weight", new long[] {(long) shape.kvHeads() * hd, hidden});
+            s.put(p + "self_attn.v_proj.weight", new long[] {(long) shape.kvHeads() * hd, hidden});
+            s.put(p + "self_attn.o_proj.weight", new long[] {hidden, hidden});
+            s.put(p + "post_attention_layernorm.weight", new long[] {hidden});
+            s.put(p + "mlp.gate_proj.weight", new long[] {shape.mlp(), hidden});
+            s.put(p + "mlp.up_proj.weight", new long[] {shape.mlp(), hidden});
+            s.put(p + "mlp.down_proj.weight", new long[] {hidden, shape.mlp()});
         }
-        s.put("model.norm.weight", new long[] {HIDDEN});
-        s.put("lm_head.weight", new long[] {VOCAB, HIDDEN});
+        s.put("model.norm.weight", new long[] {hidden});
+        s.put("lm_head.weight", new long[] {shape.vocab(), hidden});
         return s;
     }
 
-    private static void writeConfig(Path dir) throws IOException {
+    private static void writeConfig(Path dir, LlamaShape shape) throws IOException {
         Files.writeString(dir.resolve("config.json"), """
                 {
                   "architectures": ["LlamaForCausalLM"],
@@ -204,6 +209,6 @@ public final class RehearsalBenchmark {
                   "eos_token_id": 2,
                   "torch_dtype": "bfloat16"
                 }
-                """.formatted(HIDDEN, MLP, LAYERS, HEADS, KV_HEADS, VOCAB));
+                """.formatted(shape.hidden(), shape.mlp(), shape.layers(), shape.heads(), shape.kvHeads(), shape.vocab()));
     }
 }
