@@ -108,7 +108,7 @@ public final class DryRun {
                     + "(float16) or %s (float32); a candidate is a path over them and costs no weights%n",
                     bytes(poolParameters * 2), bytes(poolParameters * 4)));
         }
-        b.append(timePlan(run, reference, items, master, gpu, population, generations, testModels, storage));
+        b.append(timePlan(run, reference, items, master, gpu, population, generations, testModels));
         return b.toString();
     }
 
@@ -147,19 +147,21 @@ public final class DryRun {
 
     /** The time estimate: figures measured here for CPU executors, assumed (or the config's) for GPUs. */
     private static String timePlan(RunConfig run, CheckpointHeaders reference, Map<TaskSpec, List<EvalItem>> items, String master,
-                                   boolean gpu, int population, int generations, int testModels, Storage storage) {
+                                   boolean gpu, int population, int generations, int testModels) {
         int models = Math.max(1, run.models().size());
-        MergeMethodsCalibration key = new MergeMethodsCalibration(run.isDataFlow() ? "linear" : run.method(), models,
+        TimeEstimate.Tokens fitness = TimeEstimate.tokens(run.fitness(), items, reference);
+        TimeEstimate.Tokens test = TimeEstimate.tokens(run.test(), items, reference);
+        Calibration key = new Calibration(run.isDataFlow() ? "linear" : run.method(), models,
                 reference.tensors().values().stream().max(java.util.Comparator.comparingLong(TensorInfo::numel))
-                        .map(TensorInfo::dtype).orElse(dev.evomerge.io.DType.F32));
+                        .map(TensorInfo::dtype).orElse(dev.evomerge.io.DType.F32), reference.location(), fitness.rowsPerBatch());
         Throughput host = CALIBRATIONS.computeIfAbsent(key, k -> Throughput.measure(
-                dev.evomerge.merge.MergeMethods.byName(k.method()), k.models(), k.dtype()));
+                dev.evomerge.merge.MergeMethods.byName(k.method()), k.models(), k.dtype(), reference.config(), k.rows()));
         RunConfig.Estimate e = run.estimate();
         Throughput t = (gpu ? Throughput.assumedGpu(host) : host).with(e.deviceTflops(), e.deviceBandwidthGbps(), e.hostToDeviceGbps());
         Integer executors = master.startsWith("local") ? Integer.valueOf(1) : e.executors() != null ? e.executors()
                 : run.sparkConf().containsKey("spark.executor.instances") ? Integer.valueOf(run.sparkConf().get("spark.executor.instances"))
                 : null;
-        TimeEstimate.Costs c = TimeEstimate.costs(run, reference, items, t, gpu, executors == null ? 1 : executors, storage);
+        TimeEstimate.Costs c = TimeEstimate.costs(run, reference, fitness, test, t, gpu, executors == null ? 1 : executors);
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "time (an estimate; %s: Java build %.1f ns/parameter, "
                         + "forward %.3g TFLOP/s, memory %.3g GB/s):%n", t.source(), t.javaBuildSeconds() * 1e9, t.flops() / 1e12,
                 t.bandwidth() / 1e9));
@@ -167,7 +169,11 @@ public final class DryRun {
         b.append(String.format(Locale.ROOT, "  score a candidate: %s on the fitness split, %s on the test split (one executor)%n",
                 TimeEstimate.duration(c.fitness()), TimeEstimate.duration(c.test())));
         double generation = c.generation(population, run.fitness().shards());
-        double end = c.build() + testModels * c.test() / c.executors();
+        if (!run.isDataFlow()) {
+            b.append(String.format(Locale.ROOT, "  merge best/ at the end (scripts/merge's Java merge, before writing): %s%n",
+                    TimeEstimate.duration(c.merge())));
+        }
+        double end = c.merge() + testModels * c.test() / c.executors();
         b.append(String.format(Locale.ROOT, "  a generation: %s on %s; the run: %d x that + end of run %s = %s%n",
                 TimeEstimate.duration(generation), executors == null ? "1 executor (give estimate: {executors: N} or "
                         + "spark.executor.instances for more)" : executors + " executor(s)", generations, TimeEstimate.duration(end),
@@ -179,11 +185,12 @@ public final class DryRun {
         return b.toString();
     }
 
-    private record MergeMethodsCalibration(String method, int models, dev.evomerge.io.DType dtype) {
+    /** What a calibration depends on: the method and its inputs, the model (its shapes), the rows of a batch. */
+    private record Calibration(String method, int models, dev.evomerge.io.DType dtype, String model, long rows) {
     }
 
     /** Calibrations made in this JVM: a second dry run (a test, a notebook) reuses them. */
-    private static final Map<MergeMethodsCalibration, Throughput> CALIBRATIONS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<Calibration, Throughput> CALIBRATIONS = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * On a cluster, {@code file:} locations are read by the executors on their own machines (and

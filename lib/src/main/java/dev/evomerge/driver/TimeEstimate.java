@@ -4,6 +4,7 @@ import dev.evomerge.eval.EvalItem;
 import dev.evomerge.eval.EvalSet;
 import dev.evomerge.eval.LikelihoodTask;
 import dev.evomerge.eval.MgsmTask;
+import dev.evomerge.eval.Shards;
 import dev.evomerge.eval.TaskSpec;
 import dev.evomerge.io.CheckpointHeaders;
 import dev.evomerge.io.Storage;
@@ -31,7 +32,7 @@ final class TimeEstimate {
     }
 
     /** What a run's time is made of, in seconds. */
-    record Costs(double build, String buildHow, double fitness, double test, int executors) {
+    record Costs(double build, String buildHow, double merge, double fitness, double test, int executors) {
 
         /** A generation's wall time: each candidate built on up to {@code shards} executors, scored once in all. */
         double generation(int population, int shards) {
@@ -39,8 +40,54 @@ final class TimeEstimate {
         }
     }
 
-    static Costs costs(RunConfig run, CheckpointHeaders reference, Map<TaskSpec, List<EvalItem>> items, Throughput t, boolean gpu,
-                       int executors, Storage storage) {
+    /**
+     * Tokens a forward pass computes for each task of a set, batch by batch as the evaluator forms
+     * them: per shard, likelihood items sorted by length and right-padded to the longest of their
+     * batch (as {@code Likelihood}); MGSM prompts in order, padded likewise. Counted by the
+     * reference's tokenizer when it is on this machine, else at ~3 UTF-8 bytes a token.
+     */
+    record Tokens(Map<TaskSpec, Long> padded, Map<TaskSpec, Integer> batches, long rowsPerBatch) {
+    }
+
+    static Tokens tokens(EvalSet set, Map<TaskSpec, List<EvalItem>> items, CheckpointHeaders reference) {
+        Map<TaskSpec, Long> padded = new java.util.HashMap<>();
+        Map<TaskSpec, Integer> batches = new java.util.HashMap<>();
+        long rows = 0;
+        int counted = 0;
+        try (Tokenizer tok = Storage.isLocal(reference.location())
+                ? Tokenizer.load(Storage.localPath(reference.location()), reference.config()) : null) {
+            Function<String, Integer> length = text -> tok == null
+                    ? Math.max(1, text.getBytes(StandardCharsets.UTF_8).length / 3) : tok.encode(text).length;
+            for (TaskSpec spec : set.tasks()) {
+                long total = 0;
+                int n = 0;
+                for (List<EvalItem> shard : Shards.of(items.get(spec), set.shards())) {
+                    int[] lengths = shard.stream().mapToInt(i -> spec.isLikelihood() ? length.apply(LikelihoodTask.text(i))
+                            : length.apply(((MgsmTask) spec.toTask()).prompt(i))).toArray();
+                    if (spec.isLikelihood()) {
+                        java.util.Arrays.sort(lengths);
+                    }
+                    for (int from = 0; from < lengths.length; from += set.batchSize()) {
+                        int to = Math.min(lengths.length, from + set.batchSize());
+                        int longest = 0;
+                        for (int k = from; k < to; k++) {
+                            longest = Math.max(longest, lengths[k]);
+                        }
+                        total += (long) longest * (to - from);
+                        n++;
+                    }
+                }
+                padded.put(spec, total);
+                batches.put(spec, n);
+                rows += total;
+                counted += n;
+            }
+        }
+        return new Tokens(padded, batches, counted == 0 ? 1 : Math.max(1, rows / counted));
+    }
+
+    static Costs costs(RunConfig run, CheckpointHeaders reference, Tokens fitness, Tokens test, Throughput t, boolean gpu,
+                       int executors) {
         long p = reference.parameters();
         double build;
         String how;
@@ -64,31 +111,18 @@ final class TimeEstimate {
             how = "Java merge of " + (models + 1) + " inputs onto the device";
         }
         double bytesPerWeight = gpu ? 2 : 4;
-        // the reference's tokenizer counts tokens when it is on this machine; else ~3 UTF-8 bytes a token
-        try (Tokenizer tok = Storage.isLocal(reference.location())
-                ? Tokenizer.load(Storage.localPath(reference.location()), reference.config()) : null) {
-            Function<String, Long> tokens = text -> tok == null ? Math.max(1, text.getBytes(StandardCharsets.UTF_8).length / 3)
-                    : (long) tok.encode(text).length;
-            return new Costs(build, how, score(run.fitness(), items, p, t, bytesPerWeight, tokens),
-                    score(run.test(), items, p, t, bytesPerWeight, tokens), executors);
-        }
+        return new Costs(build, how, run.isDataFlow() ? 0 : p * t.mergeSeconds(), score(run.fitness(), fitness, p, t, bytesPerWeight),
+                score(run.test(), test, p, t, bytesPerWeight), executors);
     }
 
     /** Seconds to score one candidate on every item of {@code set}, on one executor. */
-    private static double score(EvalSet set, Map<TaskSpec, List<EvalItem>> items, long p, Throughput t, double bytesPerWeight,
-                                Function<String, Long> tokens) {
+    private static double score(EvalSet set, Tokens tokens, long p, Throughput t, double bytesPerWeight) {
         double seconds = 0;
         for (TaskSpec spec : set.tasks()) {
-            List<EvalItem> list = items.get(spec);
-            if (spec.isLikelihood()) {
-                long scored = list.stream().mapToLong(i -> tokens.apply(LikelihoodTask.text(i))).sum();
-                seconds += 2.0 * p * scored / t.flops();
-            } else {
-                MgsmTask task = (MgsmTask) spec.toTask();
-                long prompt = list.stream().mapToLong(i -> tokens.apply(task.prompt(i))).sum();
-                int batches = (list.size() + set.batchSize() - 1) / set.batchSize();
+            seconds += 2.0 * p * tokens.padded().get(spec) / t.flops(); // the forward over the (padded) prompts or texts
+            if (!spec.isLikelihood()) {
                 double step = Math.max(2.0 * p * set.batchSize() / t.flops(), p * bytesPerWeight / t.bandwidth());
-                seconds += 2.0 * p * prompt / t.flops() + (double) batches * spec.maxNewTokens() * step;
+                seconds += (double) tokens.batches().get(spec) * spec.maxNewTokens() * step;
             }
         }
         return seconds;

@@ -107,8 +107,7 @@ public record MergeInput(String tensorName, long[] shape, ModelTensor base, List
         }
 
         public double param(String name, double fallback) {
-            Double v = params.get(name);
-            return v == null ? fallback : v;
+            return MergeParameters.value(params, name, fallback);
         }
 
         public double required(String tensor, String name) {
@@ -121,13 +120,11 @@ public record MergeInput(String tensorName, long[] shape, ModelTensor base, List
     }
 
     public double global(String name, double fallback) {
-        Double v = globals.get(name);
-        return v == null ? fallback : v;
+        return MergeParameters.value(globals, name, fallback);
     }
 
     public boolean flag(String name, boolean fallback) {
-        Double v = globals.get(name);
-        return v == null ? fallback : v != 0;
+        return MergeParameters.flag(globals, name, fallback);
     }
 
     public int size() {

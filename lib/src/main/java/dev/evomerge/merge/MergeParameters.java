@@ -34,4 +34,16 @@ final class MergeParameters {
         }
         return out;
     }
+
+    /** A resolved number, or {@code fallback} when the tensor has none. */
+    static double value(Map<String, Double> resolved, String name, double fallback) {
+        Double v = resolved.get(name);
+        return v == null ? fallback : v;
+    }
+
+    /** A resolved switch (non-zero is on), or {@code fallback} when the tensor has none. */
+    static boolean flag(Map<String, Double> resolved, String name, boolean fallback) {
+        Double v = resolved.get(name);
+        return v == null ? fallback : v != 0;
+    }
 }

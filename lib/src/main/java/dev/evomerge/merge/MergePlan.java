@@ -36,13 +36,11 @@ public final class MergePlan {
                        Map<String, Double> globals, long seed) {
 
         public double global(String name, double fallback) {
-            Double v = globals.get(name);
-            return v == null ? fallback : v;
+            return MergeParameters.value(globals, name, fallback);
         }
 
         public boolean flag(String name, boolean fallback) {
-            Double v = globals.get(name);
-            return v == null ? fallback : v != 0;
+            return MergeParameters.flag(globals, name, fallback);
         }
     }
 
@@ -50,8 +48,7 @@ public final class MergePlan {
     public record Source(String location, Checkpoint checkpoint, String tensor, Map<String, Double> params) {
 
         public double param(String name, double fallback) {
-            Double v = params.get(name);
-            return v == null ? fallback : v;
+            return MergeParameters.value(params, name, fallback);
         }
     }
 

@@ -27,10 +27,14 @@ import org.junit.jupiter.api.Test;
 
 /** The dry run's time estimate and device memory plan, against the same arithmetic worked out here from the inputs. */
 class TimeEstimateTest {
-    /** Fixed figures, so the expected values are plain arithmetic: 10 ns a parameter, 1 GFLOP/s, 10 GB/s, 1 GB/s, 1e9 bits/s. */
-    static final Throughput FIGURES = new Throughput("test", 1e-8, 1e9, 1e10, 1e9, 1e9);
+    /** Fixed figures, so the expected values are plain arithmetic: 10 ns a parameter (5 to merge), 1 GFLOP/s, 10 GB/s, 1 GB/s, 1e9 bits/s. */
+    static final Throughput FIGURES = new Throughput("test", 1e-8, 5e-9, 1e9, 1e10, 1e9, 1e9);
 
     private static RunConfig run(String method, String task, String extra) {
+        return run(method, task, extra, 3, 4);
+    }
+
+    private static RunConfig run(String method, String task, String extra, int shards, int batch) {
         return RunConfig.parse("t.yaml", """
                 merge:
                   method: %s
@@ -38,12 +42,26 @@ class TimeEstimateTest {
                   models: [%s, %s]
                 optimizer: {generations: 3, population: 6}
                 fitness:
-                  shards: 3
-                  batch_size: 4
+                  shards: %d
+                  batch_size: %d
                   tasks: [{task: %s, data: %s, split: 'range:0:10'}]
                 %s
                 """.formatted(method, Fixtures.model("stories260K"), Fixtures.model("stories260K-math"), Fixtures.model("stories260K-ja"),
-                task.equals("mgsm") ? "mgsm, lang: ja, max_new_tokens: 16" : task, Fixtures.data("mgsm/mgsm_ja.tsv"), extra));
+                shards, batch, task.equals("mgsm") ? "mgsm, lang: ja, max_new_tokens: 16" : task, Fixtures.data("mgsm/mgsm_ja.tsv"),
+                extra));
+    }
+
+    private static TimeEstimate.Costs costs(RunConfig run, Throughput t, boolean gpu, int executors) {
+        Map<TaskSpec, List<EvalItem>> items = items(run);
+        return TimeEstimate.costs(run, reference(), TimeEstimate.tokens(run.fitness(), items, reference()),
+                TimeEstimate.tokens(run.test(), items, reference()), t, gpu, executors);
+    }
+
+    /** Each item's tokens, counted here with the base's tokenizer. */
+    private static int[] lengths(RunConfig run, java.util.function.Function<EvalItem, String> text) {
+        try (Tokenizer tok = Tokenizer.load(Fixtures.model("stories260K"), reference().config())) {
+            return items(run).values().iterator().next().stream().mapToInt(i -> tok.encode(text.apply(i)).length).toArray();
+        }
     }
 
     private static Map<TaskSpec, List<EvalItem>> items(RunConfig run) {
@@ -59,51 +77,46 @@ class TimeEstimateTest {
     }
 
     @Test
-    void likelihoodScoringCostsTwoFlopsPerParameterPerTokenAndAJavaBuildItsMeasuredCost() {
-        RunConfig run = run("task_arithmetic", "likelihood", "");
-        Map<TaskSpec, List<EvalItem>> items = items(run);
-        TimeEstimate.Costs c = TimeEstimate.costs(run, reference(), items, FIGURES, false, 1, Storage.withDefaults());
+    void likelihoodScoringCostsTwoFlopsPerParameterPerPaddedTokenAndAJavaBuildItsMeasuredCost() {
         long p = 260_032;
-        long tokens = 0;
-        try (Tokenizer tok = Tokenizer.load(Fixtures.model("stories260K"), reference().config())) {
-            for (EvalItem i : items.values().iterator().next()) {
-                tokens += tok.encode(dev.evomerge.eval.LikelihoodTask.text(i)).length;
-            }
-        }
-        assertTrue(tokens > 10 * 20, "ten MGSM items of a few dozen tokens: " + tokens);
+        int[] lengths = lengths(run("task_arithmetic", "likelihood", ""), dev.evomerge.eval.LikelihoodTask::text);
+        long tokens = java.util.Arrays.stream(lengths).sum();
+        int longest = java.util.Arrays.stream(lengths).max().orElseThrow();
+        assertTrue(tokens > 10 * 20 && longest * 10L > tokens, "ten MGSM items of a few dozen tokens: " + tokens);
+        // one item a batch: no padding, every token computed once
+        TimeEstimate.Costs c = costs(run("task_arithmetic", "likelihood", "", 1, 1), FIGURES, false, 1);
         assertEquals(p * 1e-8, c.build(), 1e-12);
         assertEquals(2.0 * p * tokens / 1e9, c.fitness(), 1e-9);
+        // all ten in one batch: each padded to the longest
+        TimeEstimate.Costs padded = costs(run("task_arithmetic", "likelihood", "", 1, 10), FIGURES, false, 1);
+        assertEquals(2.0 * p * longest * 10 / 1e9, padded.fitness(), 1e-9);
         // a generation: 6 candidates, each built once on the one executor and scored on all its items
         assertEquals(6 * (c.build() + c.fitness()), c.generation(6, 3), 1e-9);
-        TimeEstimate.Costs four = new TimeEstimate.Costs(c.build(), c.buildHow(), c.fitness(), c.test(), 4);
+        assertEquals(p * 5e-9, c.merge(), 1e-12);
+        TimeEstimate.Costs four = new TimeEstimate.Costs(c.build(), c.buildHow(), c.merge(), c.fitness(), c.test(), 4);
         // four executors: each candidate's 3 shards land on 3 of them, each building it once; the work spreads over 4
         assertEquals(6 * (3 * c.build() + c.fitness()) / 4, four.generation(6, 3), 1e-9);
     }
 
     @Test
     void generationCostsItsPromptsAndEachDecodeStepTheLargerOfItsFlopsAndAReadOfTheWeights() {
-        RunConfig run = run("task_arithmetic", "mgsm", "");
-        Map<TaskSpec, List<EvalItem>> items = items(run);
-        TaskSpec spec = run.fitness().tasks().get(0);
-        MgsmTask task = (MgsmTask) spec.toTask();
+        RunConfig run = run("task_arithmetic", "mgsm", "", 1, 5);
+        MgsmTask task = (MgsmTask) run.fitness().tasks().get(0).toTask();
+        int[] lengths = lengths(run, task::prompt);
         long p = 260_032;
-        long prompt = 0;
-        try (Tokenizer tok = Tokenizer.load(Fixtures.model("stories260K"), reference().config())) {
-            for (EvalItem i : items.get(spec)) {
-                prompt += tok.encode(task.prompt(i)).length;
-            }
-        }
+        // two batches of five prompts in order, each padded to its longest
+        long prompt = 5L * java.util.Arrays.stream(lengths, 0, 5).max().orElseThrow()
+                + 5L * java.util.Arrays.stream(lengths, 5, 10).max().orElseThrow();
         for (boolean gpu : new boolean[] {false, true}) {
-            TimeEstimate.Costs c = TimeEstimate.costs(run, reference(), items, FIGURES, gpu, 1, Storage.withDefaults());
-            double step = Math.max(2.0 * p * 4 / 1e9, p * (gpu ? 2 : 4) / 1e10); // batch 4: FLOPs 2.08 ms, weights 0.05-0.1 ms
-            assertEquals(2.0 * p * prompt / 1e9 + 3 /* batches of 4 over 10 items */ * 16 * step, c.fitness(), 1e-9);
+            TimeEstimate.Costs c = costs(run, FIGURES, gpu, 1);
+            double step = Math.max(2.0 * p * 5 / 1e9, p * (gpu ? 2 : 4) / 1e10); // batch 5: FLOPs 2.6 ms, weights 0.05-0.1 ms
+            assertEquals(2.0 * p * prompt / 1e9 + 2 /* batches */ * 16 * step, c.fitness(), 1e-9);
         }
     }
 
     @Test
     void aDeviceBuildCostsItsMemoryTrafficAndDaresKeepBitsFromTheHost() {
-        RunConfig run = run("dare_ties", "likelihood", "candidate_build: device");
-        TimeEstimate.Costs c = TimeEstimate.costs(run, reference(), items(run), FIGURES, true, 1, Storage.withDefaults());
+        TimeEstimate.Costs c = costs(run("dare_ties", "likelihood", "candidate_build: device"), FIGURES, true, 1);
         long p = 260_032;
         double traffic = DeviceMerge.trafficPerParameter(MergeMethods.byName("dare_ties"), 2);
         // per model: widen 6 + subtract 12 + bits 21 + multiply 12 + the rescale's two L1 sums 2 x (8 + 12 + 8);
@@ -111,8 +124,7 @@ class TimeEstimateTest {
         assertEquals(6 + 2 * (6 + 12 + 21 + 12 + 56) + 94 * 2 + 84, traffic, 1e-9);
         assertEquals(p * traffic / 1e10 + p * 2 / 1e9 + p * 2 / 8.0 / 1e9, c.build(), 1e-12);
         // auto on a CPU builds in Java
-        TimeEstimate.Costs java = TimeEstimate.costs(run("dare_ties", "likelihood", ""), reference(), items(run), FIGURES, false, 1,
-                Storage.withDefaults());
+        TimeEstimate.Costs java = costs(run("dare_ties", "likelihood", ""), FIGURES, false, 1);
         assertEquals(p * 1e-8, java.build(), 1e-12);
     }
 

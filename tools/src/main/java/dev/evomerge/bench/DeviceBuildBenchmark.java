@@ -24,10 +24,10 @@ import java.util.Locale;
 /**
  * Candidates built on the device from resident parents ({@code candidate_build: device}) against
  * the Java merge ({@code java}), in one {@link Worker} each, on this CPU: the same DJL calls a GPU
- * executor makes, here on PyTorch's CPU kernels. The device build's time, times the DJL device's
- * own copy bandwidth measured in the same run, is the memory traffic its operations cost per
- * parameter: with the keep decisions' cost per entry (packed in Java, measured here) it gives the
- * cost model of a GPU build, which BENCHMARKS.md projects to 7B until a GPU is lent to measure it.
+ * executor makes, here on PyTorch's CPU kernels; the device build also in units of one float32 copy
+ * of the parameters on DJL's CPU device, and the packing of DARE's keep decisions in Java, both
+ * measured in the same run. The GPU's cost model ({@code DeviceMerge.trafficPerParameter}) and its
+ * projection to 7B are in BENCHMARKS.md until a GPU is lent to measure them.
  */
 public final class DeviceBuildBenchmark {
     /** ~200M parameters: big enough that per-operation overheads vanish, small enough for resident float32 parents here. */
@@ -47,12 +47,12 @@ public final class DeviceBuildBenchmark {
         double pack = packRate();
         System.out.printf(Locale.ROOT, "baselines: DJL CPU copy %.2f GB/s (read + write), Java arraycopy %.2f GB/s, "
                 + "keep bits packed in Java %.0f M entries/s (all cores)%n", copy / 1e9, javaCopy / 1e9, pack / 1e6);
-        System.out.println("method             java build   device build   device / java   device traffic per parameter");
+        System.out.println("method             java build   device build   device / java   device / one DJL copy of the parameters");
         for (String method : List.of("task_arithmetic", "dare_ties", "ties")) {
             double java = medianBuild(root, method, "java");
             double device = medianBuild(root, method, "device");
-            System.out.printf(Locale.ROOT, "%-16s %10.2f s %12.2f s %15.2f %18.0f bytes%n", method, java, device, device / java,
-                    device * copy / params);
+            System.out.printf(Locale.ROOT, "%-16s %10.2f s %12.2f s %15.2f %18.1f%n", method, java, device, device / java,
+                    device * copy / (params * 8.0));
         }
     }
 
