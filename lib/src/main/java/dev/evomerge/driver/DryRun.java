@@ -169,11 +169,7 @@ public final class DryRun {
         b.append(String.format(Locale.ROOT, "  score a candidate: %s on the fitness split, %s on the test split (one executor)%n",
                 TimeEstimate.duration(c.fitness()), TimeEstimate.duration(c.test())));
         double generation = c.generation(population, run.fitness().shards());
-        if (!run.isDataFlow()) {
-            b.append(String.format(Locale.ROOT, "  merge best/ at the end (scripts/merge's Java merge, before writing): %s%n",
-                    TimeEstimate.duration(c.merge())));
-        }
-        double end = c.merge() + testModels * c.test() / c.executors();
+        double end = c.build() + testModels * c.test() / c.executors(); // best/ merged (as a build) and written, then the tests
         b.append(String.format(Locale.ROOT, "  a generation: %s on %s; the run: %d x that + end of run %s = %s%n",
                 TimeEstimate.duration(generation), executors == null ? "1 executor (give estimate: {executors: N} or "
                         + "spark.executor.instances for more)" : executors + " executor(s)", generations, TimeEstimate.duration(end),

@@ -28,14 +28,13 @@ import java.util.SplittableRandom;
  *
  * @param source           where the figures come from, for the plan's text
  * @param javaBuildSeconds seconds per output parameter of the Java build (merge + copy onto the device)
- * @param mergeSeconds     seconds per output parameter of the Java merge alone (what {@code scripts/merge} runs)
  * @param flops            sustained FLOP/s of a forward pass on the device (2 per parameter per token)
  * @param bandwidth        device memory bytes read + written per second
  * @param hostToDevice     bytes per second from host to device (0: the device is the host)
  * @param packRate         keep decisions packed per second in Java (DARE, for a device build)
  */
-public record Throughput(String source, double javaBuildSeconds, double mergeSeconds, double flops, double bandwidth,
-                         double hostToDevice, double packRate) {
+public record Throughput(String source, double javaBuildSeconds, double flops, double bandwidth, double hostToDevice,
+                         double packRate) {
 
     /**
      * Our prefill runs at 72-77% of DJL's matmul peak on a CPU, and a decode step costs 1.36-1.46x
@@ -52,7 +51,7 @@ public record Throughput(String source, double javaBuildSeconds, double mergeSec
      */
     static Throughput assumedGpu(Throughput host) {
         return new Throughput("assumed GPU: 200 TFLOP/s, 2.68 TB/s, 25 GB/s from the host; Java figures measured here",
-                host.javaBuildSeconds, host.mergeSeconds, 200e12, 2.68e12, 25e9, host.packRate);
+                host.javaBuildSeconds, 200e12, 2.68e12, 25e9, host.packRate);
     }
 
     /** The same figures with the run config's {@code estimate:} values in place of those it gives (null: kept). */
@@ -60,7 +59,7 @@ public record Throughput(String source, double javaBuildSeconds, double mergeSec
         if (tflops == null && bandwidthGbps == null && hostToDeviceGbps == null) {
             return this;
         }
-        return new Throughput(source + "; the run config's estimate: section", javaBuildSeconds, mergeSeconds,
+        return new Throughput(source + "; the run config's estimate: section", javaBuildSeconds,
                 tflops == null ? flops : tflops * 1e12, bandwidthGbps == null ? bandwidth : bandwidthGbps * 1e9,
                 hostToDeviceGbps == null ? hostToDevice : hostToDeviceGbps * 1e9, packRate);
     }
@@ -117,7 +116,6 @@ public record Throughput(String source, double javaBuildSeconds, double mergeSec
             {d, qDim + 2L * config.kvDim()}, {qDim, d}, {d, 2L * config.intermediateSize()}, {config.intermediateSize(), d},
             {d, config.vocabSize()}};
         double build = Double.MAX_VALUE;
-        double merge = Double.MAX_VALUE;
         double forward = Double.MAX_VALUE;
         double bandwidth = 0;
         double pack = 0;
@@ -134,7 +132,6 @@ public record Throughput(String source, double javaBuildSeconds, double mergeSec
                         : null;
                 float[] merged = method.merge(new MergeInput("calibration", new long[] {rowsOfTensor, cols}, base, inputs, Map.of(), 7));
                 stored.forEach(dev.evomerge.io.MappedBuffers::unmap);
-                double merging = (System.nanoTime() - t0) / 1e9 / n;
                 for (float v : merged) {
                     if (!Float.isFinite(v)) {
                         throw new IllegalStateException("calibration merged a non-finite value");
@@ -178,7 +175,6 @@ public record Throughput(String source, double javaBuildSeconds, double mergeSec
                 double packed = n / ((System.nanoTime() - t0) / 1e9);
                 if (rep > 0) { // the first run warms the JIT and the allocator
                     build = Math.min(build, seconds);
-                    merge = Math.min(merge, merging);
                     forward = Math.min(forward, perParameterToken);
                     bandwidth = Math.max(bandwidth, copy);
                     pack = Math.max(pack, packed);
@@ -200,7 +196,7 @@ public record Throughput(String source, double javaBuildSeconds, double mergeSec
         } catch (java.io.IOException e) {
             // a temporary file: deleted on exit otherwise
         }
-        return new Throughput("measured on this machine", build, merge, PREFILL_OF_PEAK * 2 / forward, bandwidth, 0, pack);
+        return new Throughput("measured on this machine", build, PREFILL_OF_PEAK * 2 / forward, bandwidth, 0, pack);
     }
 
     /** {@code count} tensors of {@code bytes} each, mapped from {@code file}, little-endian. */

@@ -32,7 +32,7 @@ final class TimeEstimate {
     }
 
     /** What a run's time is made of, in seconds. */
-    record Costs(double build, String buildHow, double merge, double fitness, double test, int executors) {
+    record Costs(double build, String buildHow, double fitness, double test, int executors) {
 
         /** A generation's wall time: each candidate built on up to {@code shards} executors, scored once in all. */
         double generation(int population, int shards) {
@@ -111,7 +111,7 @@ final class TimeEstimate {
             how = "Java merge of " + (models + 1) + " inputs onto the device";
         }
         double bytesPerWeight = gpu ? 2 : 4;
-        return new Costs(build, how, run.isDataFlow() ? 0 : p * t.mergeSeconds(), score(run.fitness(), fitness, p, t, bytesPerWeight),
+        return new Costs(build, how, score(run.fitness(), fitness, p, t, bytesPerWeight),
                 score(run.test(), test, p, t, bytesPerWeight), executors);
     }
 

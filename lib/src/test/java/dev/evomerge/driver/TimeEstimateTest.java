@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 
 /** The dry run's time estimate and device memory plan, against the same arithmetic worked out here from the inputs. */
 class TimeEstimateTest {
-    /** Fixed figures, so the expected values are plain arithmetic: 10 ns a parameter (5 to merge), 1 GFLOP/s, 10 GB/s, 1 GB/s, 1e9 bits/s. */
-    static final Throughput FIGURES = new Throughput("test", 1e-8, 5e-9, 1e9, 1e10, 1e9, 1e9);
+    /** Fixed figures, so the expected values are plain arithmetic: 10 ns a parameter, 1 GFLOP/s, 10 GB/s, 1 GB/s, 1e9 bits/s. */
+    static final Throughput FIGURES = new Throughput("test", 1e-8, 1e9, 1e10, 1e9, 1e9);
 
     private static RunConfig run(String method, String task, String extra) {
         return run(method, task, extra, 3, 4);
@@ -92,8 +92,7 @@ class TimeEstimateTest {
         assertEquals(2.0 * p * longest * 10 / 1e9, padded.fitness(), 1e-9);
         // a generation: 6 candidates, each built once on the one executor and scored on all its items
         assertEquals(6 * (c.build() + c.fitness()), c.generation(6, 3), 1e-9);
-        assertEquals(p * 5e-9, c.merge(), 1e-12);
-        TimeEstimate.Costs four = new TimeEstimate.Costs(c.build(), c.buildHow(), c.merge(), c.fitness(), c.test(), 4);
+        TimeEstimate.Costs four = new TimeEstimate.Costs(c.build(), c.buildHow(), c.fitness(), c.test(), 4);
         // four executors: each candidate's 3 shards land on 3 of them, each building it once; the work spreads over 4
         assertEquals(6 * (3 * c.build() + c.fitness()) / 4, four.generation(6, 3), 1e-9);
     }

@@ -75,7 +75,7 @@ public final class RehearsalBenchmark {
                 """.formatted(Path.of(System.getProperty("evomerge.root", ".")).toAbsolutePath().resolve("data/mgsm/mgsm_en.tsv")));
         String plan = DryRun.plan(RunConfig.read(config), Storage.withDefaults());
         plan.lines().filter(l -> l.startsWith("memory per executor") || l.startsWith("time") || l.startsWith("  build a candidate")
-                || l.startsWith("  score a candidate") || l.startsWith("  merge best/")).forEach(l -> System.out.println("dry run: " + l));
+                || l.startsWith("  score a candidate")).forEach(l -> System.out.println("dry run: " + l));
 
         double copy = new MergeBenchmark.CopyBaseline().best();
         String[] merge = MergeBenchmark.timedMerge(root, "dare_ties", List.of("a", "b", "c"), "weight: 0.33, density: 0.5", "-Xmx6g");
