@@ -1,0 +1,125 @@
+package dev.evomerge.world;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.io.AtomicFiles;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+
+/**
+ * The mini world's data (issue 16), each set drawn deterministically from a seed:
+ * <ul>
+ * <li>{@link #enMath} English arithmetic word problems with worked answers ending "The answer is
+ * N." (the "EN math" fine-tune's skill);
+ * <li>{@link #jaGeneral} Japanese questions that need no arithmetic, answered in Japanese
+ * (答えは…です。: the "JA general" fine-tune's skill);
+ * <li>{@link #miniMgsmJa} the target task: Japanese arithmetic word problems whose answer must be
+ * in Japanese (fitness and test splits come from different seeds, and a split can exclude the
+ * questions of others);
+ * <li>{@link #pretraining} a neutral mix of plain statements in both languages, for the base.
+ * </ul>
+ * Questions within a set are distinct. Sets are written as question / answer / answer_number
+ * JSONL, which {@code eval.Datasets} reads.
+ */
+public final class MiniWorldData {
+    private MiniWorldData() {
+    }
+
+    /** A question and its worked answer; {@code number} is the numeric answer, null where there is none. */
+    public record Example(String question, String answer, Integer number) {
+    }
+
+    public static List<Example> enMath(long seed, int count) {
+        return distinct("en-math", seed, count, Set.of(), rnd -> {
+            WordProblem p = WordProblem.random(rnd);
+            return new Example(p.enQuestion(), p.enAnswer(), p.answer());
+        });
+    }
+
+    /** mini-MGSM-ja: {@code count} problems, none of whose questions is in {@code exclude} (another split's). */
+    public static List<Example> miniMgsmJa(long seed, int count, Set<String> exclude) {
+        return distinct("mini-mgsm-ja", seed, count, exclude, rnd -> {
+            WordProblem p = WordProblem.random(rnd);
+            return new Example(p.jaQuestion(), p.jaAnswer(), p.answer());
+        });
+    }
+
+    /** Who has what, who is where, what colour a thing is: read off the question, answered in Japanese. */
+    public static List<Example> jaGeneral(long seed, int count) {
+        return distinct("ja-general", seed, count, Set.of(), rnd -> {
+            String name = Lexicon.pick(Lexicon.JA_NAMES, rnd);
+            Lexicon.Thing thing = Lexicon.pick(Lexicon.THINGS, rnd);
+            Lexicon.Colour colour = Lexicon.pick(Lexicon.COLOURS, rnd);
+            Lexicon.Place place = Lexicon.pick(Lexicon.PLACES, rnd);
+            return switch (rnd.nextInt(3)) {
+                case 0 -> new Example(name + "は" + place.ja() + "で" + thing.ja() + "を見ました。" + name + "は何を見ましたか？",
+                        name + "は" + thing.ja() + "を見ました。答えは" + thing.ja() + "です。", null);
+                case 1 -> new Example(name + "は" + place.ja() + "にいます。" + name + "はどこにいますか？",
+                        name + "は" + place.ja() + "にいます。答えは" + place.ja() + "です。", null);
+                default -> new Example(name + "の" + thing.ja() + "は" + colour.jaAdjective().replace("の", "") + "です。"
+                        + name + "の" + thing.ja() + "は何色ですか？",
+                        name + "の" + thing.ja() + "は" + colour.jaNoun() + "です。答えは" + colour.jaNoun() + "です。", null);
+            };
+        });
+    }
+
+    /** Plain statements, half English, half Japanese: the base's mix, no questions and no answers. */
+    public static List<String> pretraining(long seed, int count) {
+        return distinct("pretraining", seed, count, Set.of(), rnd -> {
+            WordProblem p = WordProblem.random(rnd);
+            Lexicon.Place place = Lexicon.pick(Lexicon.PLACES, rnd);
+            Lexicon.Colour colour = Lexicon.pick(Lexicon.COLOURS, rnd);
+            String text = switch (rnd.nextInt(4)) {
+                case 0 -> p.enName() + " has " + p.a() + " " + p.thing().enPlural() + " " + place.en() + ".";
+                case 1 -> p.enName() + " sees a " + colour.en() + " " + p.thing().en() + " " + place.en() + ".";
+                case 2 -> p.jaName() + "は" + place.ja() + "で" + p.thing().ja() + "を" + p.a() + p.thing().counter() + "見ました。";
+                default -> p.jaName() + "の" + p.thing().ja() + "は" + colour.jaNoun() + "です。";
+            };
+            return new Example(text, "", null);
+        }).stream().map(Example::question).toList();
+    }
+
+    /**
+     * Draws examples until {@code count} distinct questions not in {@code exclude}; refuses a
+     * request the world cannot meet. The stream is keyed by the set's kind as well as the seed, so
+     * one seed gives unrelated sets: with the seed alone, mini-MGSM-ja's problems would be EN math's
+     * drawn with the same seed, translated.
+     */
+    private static List<Example> distinct(String kind, long seed, int count, Set<String> exclude,
+                                          Function<SplittableRandom, Example> draw) {
+        SplittableRandom rnd = new SplittableRandom(seed ^ kind.hashCode() * 0x9E3779B97F4A7C15L);
+        Map<String, Example> byQuestion = new LinkedHashMap<>();
+        long attempts = 0;
+        while (byQuestion.size() < count) {
+            if (++attempts > 50L * count + 1000) {
+                throw new IllegalArgumentException("the mini world has fewer than " + count + " distinct questions of this kind");
+            }
+            Example e = draw.apply(rnd);
+            if (!exclude.contains(e.question())) {
+                byQuestion.putIfAbsent(e.question(), e);
+            }
+        }
+        return new ArrayList<>(byQuestion.values());
+    }
+
+    /** Writes {@code examples} as JSONL (question, answer, answer_number where there is one), atomically. */
+    public static void writeJsonl(java.nio.file.Path file, List<Example> examples) {
+        ObjectMapper json = new ObjectMapper();
+        StringBuilder b = new StringBuilder();
+        for (Example e : examples) {
+            ObjectNode line = json.createObjectNode();
+            line.put("question", e.question());
+            line.put("answer", e.answer());
+            if (e.number() != null) {
+                line.put("answer_number", e.number());
+            }
+            b.append(line).append('\n');
+        }
+        AtomicFiles.writeString(file, b.toString());
+    }
+}
