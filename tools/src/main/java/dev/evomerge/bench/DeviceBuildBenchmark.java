@@ -39,25 +39,26 @@ public final class DeviceBuildBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path root = (args.length > 0 ? Path.of(args[0]) : Path.of(System.getProperty("java.io.tmpdir"))).resolve("evomerge-200m");
+        String device = args.length > 1 ? args[1] : "cpu"; // gpu on a GPU machine: the measurement the cost model waits for
         RehearsalBenchmark.family(root, SHAPE);
         long params = SHAPE.parameters();
         System.out.printf(Locale.ROOT, "family: base + 3 variants of %,d parameters (bf16) in %s%n", params, root);
-        double copy = djlCopyBandwidth();
+        double copy = djlCopyBandwidth(device.startsWith("gpu") ? Device.gpu() : Device.cpu());
         double javaCopy = new MergeBenchmark.CopyBaseline().best();
         double pack = packRate();
-        System.out.printf(Locale.ROOT, "baselines: DJL CPU copy %.2f GB/s (read + write), Java arraycopy %.2f GB/s, "
+        System.out.printf(Locale.ROOT, "baselines: DJL " + device + " copy %.2f GB/s (read + write), Java arraycopy %.2f GB/s, "
                 + "keep bits packed in Java %.0f M entries/s (all cores)%n", copy / 1e9, javaCopy / 1e9, pack / 1e6);
         System.out.println("method             java build   device build   device / java   device / one DJL copy of the parameters");
         for (String method : List.of("task_arithmetic", "dare_ties", "ties")) {
-            double java = medianBuild(root, method, "java");
-            double device = medianBuild(root, method, "device");
-            System.out.printf(Locale.ROOT, "%-16s %10.2f s %12.2f s %15.2f %18.1f%n", method, java, device, device / java,
-                    device * copy / (params * 8.0));
+            double java = medianBuild(root, method, "java", device);
+            double onDevice = medianBuild(root, method, "device", device);
+            System.out.printf(Locale.ROOT, "%-16s %10.2f s %12.2f s %15.2f %18.1f%n", method, java, onDevice, onDevice / java,
+                    onDevice * copy / (params * 8.0));
         }
     }
 
     /** The median build time of {@link #BUILDS} candidates after a first (which opens the parents and makes them resident). */
-    static double medianBuild(Path root, String method, String build) {
+    static double medianBuild(Path root, String method, String build, String device) {
         Path config = root.resolve("device-" + method + "-" + build + ".yaml");
         try {
             Files.writeString(config, """
@@ -72,11 +73,11 @@ public final class DeviceBuildBenchmark {
                     fitness:
                       batch_size: 1
                       tasks: [{name: en, task: likelihood, data: %s, split: "range:0:1"}]
-                    device: cpu
+                    device: %s
                     candidate_cache: 1
                     candidate_build: %s
                     """.formatted(method, Path.of(System.getProperty("evomerge.root", ".")).toAbsolutePath()
-                    .resolve("data/mgsm/mgsm_en.tsv"), build));
+                    .resolve("data/mgsm/mgsm_en.tsv"), device, build));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -103,9 +104,9 @@ public final class DeviceBuildBenchmark {
         return seconds[BUILDS / 2];
     }
 
-    /** Bytes read and written per second by a float32 copy on DJL's CPU device (64M entries), best of 5. */
-    static double djlCopyBandwidth() {
-        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+    /** Bytes read and written per second by a float32 copy on {@code device} (64M entries), best of 5. */
+    static double djlCopyBandwidth(Device device) {
+        try (NDManager m = NDManager.newBaseManager(device)) {
             NDArray a = m.ones(new Shape(64L << 20), DataType.FLOAT32);
             double best = 0;
             for (int rep = 0; rep < 5; rep++) {
