@@ -5,6 +5,7 @@ import dev.evomerge.eval.EvalItem;
 import dev.evomerge.eval.EvalSet;
 import dev.evomerge.eval.Split;
 import dev.evomerge.eval.TaskSpec;
+import dev.evomerge.executor.ExecutorSettings;
 import dev.evomerge.io.CheckpointException;
 import dev.evomerge.io.CheckpointHeaders;
 import dev.evomerge.io.Storage;
@@ -123,15 +124,14 @@ public final class DryRun {
     static String devicePlan(RunConfig run, List<CheckpointHeaders> parents, long params, long largest, boolean gpu) {
         long resident = parents.stream().mapToLong(CheckpointHeaders::parameters).sum() * 2;
         long candidates = run.executor().candidateCache() * params * 2;
-        long scratch = largest * 4 * (parents.size() + 3);
+        long scratch = ExecutorSettings.stepScratch(largest, parents.size());
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "candidates built on a GPU (candidate_build %s%s): parents "
                         + "resident in float16 %s + candidate_cache x candidate %s + step scratch %s = %s%n",
                 run.executor().candidateBuild(), run.executor().buildsOnDevice(gpu) ? ", this run" : "; this run builds in Java",
                 bytes(resident), bytes(candidates), bytes(scratch), bytes(resident + candidates + scratch)));
         double[] cards = run.executor().deviceMemoryGb() > 0 ? new double[] {run.executor().deviceMemoryGb()} : CARDS_GB;
         for (double gb : cards) {
-            long card = (long) (gb * 1e9);
-            long room = card - card / 10 - candidates - scratch; // a tenth kept for activations, as the executor keeps it
+            long room = run.executor().parentRoom((long) (gb * 1e9), params, 2, largest, parents.size()); // as the executor budgets
             b.append(String.format(Locale.ROOT, "  on a card of %.0f GB: ", gb));
             if (room >= resident) {
                 b.append("fits, ").append(bytes(room - resident)).append(" to spare beside a tenth for activations\n");
@@ -150,7 +150,7 @@ public final class DryRun {
                                    boolean gpu, int population, int generations, int testModels) {
         int models = Math.max(1, run.models().size());
         TimeEstimate.Tokens fitness = TimeEstimate.tokens(run.fitness(), items, reference);
-        TimeEstimate.Tokens test = TimeEstimate.tokens(run.test(), items, reference);
+        TimeEstimate.Tokens test = run.test().equals(run.fitness()) ? fitness : TimeEstimate.tokens(run.test(), items, reference);
         Calibration key = new Calibration(run.isDataFlow() ? "linear" : run.method(), models,
                 reference.tensors().values().stream().max(java.util.Comparator.comparingLong(TensorInfo::numel))
                         .map(TensorInfo::dtype).orElse(dev.evomerge.io.DType.F32), reference.location(), fitness.rowsPerBatch());

@@ -71,11 +71,6 @@ public record RunConfig(String file, String location, String yaml, String runId,
     }
 
     /**
-     * Which front member a multi-objective run writes as {@code best/}: the knee ({@code best}
-     * null), or the best on objective {@code best} among members within the bounds {@code within}
-     * (objective name to the worst value allowed).
-     */
-    /**
      * What the dry run's time estimate assumes of a cluster's executors, each null for the default
      * ({@link Throughput}): the device's sustained TFLOP/s, its memory bandwidth and host link in
      * GB/s, and how many executors (GPUs) run tasks at once.
@@ -85,6 +80,11 @@ public record RunConfig(String file, String location, String yaml, String runId,
         static final Estimate NONE = new Estimate(null, null, null, null);
     }
 
+    /**
+     * Which front member a multi-objective run writes as {@code best/}: the knee ({@code best}
+     * null), or the best on objective {@code best} among members within the bounds {@code within}
+     * (objective name to the worst value allowed).
+     */
     public record Choose(String best, Map<String, Double> within) implements Serializable {
         public static final Choose KNEE = new Choose(null, Map.of());
 

@@ -17,9 +17,23 @@ public record ExecutorSettings(String device, int candidateCache, String candida
     public static final String JAVA = "java";
     public static final String DEVICE = "device";
 
-    /** The defaults: auto device, two candidates kept, auto build, no memory bound given. */
-    public static ExecutorSettings defaults(String device) {
-        return new ExecutorSettings(device, 2, AUTO, 0);
+    /**
+     * The scratch of one merge step on a device: {@code inputs} float32 copies of the largest
+     * tensor, and three more (the sum, the divisor, the sign of a TIES mix).
+     */
+    public static long stepScratch(long largestTensor, int inputs) {
+        return largestTensor * 4 * (inputs + 3);
+    }
+
+    /**
+     * What an executor may keep of its parents on a device of {@code memory} bytes: less a tenth
+     * for activations and the allocator's slack, {@code candidateCache} built candidates of
+     * {@code parameters} at {@code bytesPerWeight} each, and one merge step's scratch. Negative when
+     * the candidates and the scratch alone do not fit. The executor's budget and the dry run's
+     * device plan both come from here.
+     */
+    public long parentRoom(long memory, long parameters, int bytesPerWeight, long largestTensor, int inputs) {
+        return memory - memory / 10 - candidateCache * parameters * bytesPerWeight - stepScratch(largestTensor, inputs);
     }
 
     /** Whether candidates are built with device operations on a device that {@code isGpu} or not. */

@@ -40,10 +40,8 @@ final class ResidentParents implements AutoCloseable {
     }
 
     /**
-     * What an executor may keep of its parents on {@code device}: the memory given (or, on a GPU,
-     * the card's), less {@code candidates} built candidates of {@code parameters} each, the
-     * scratch of one merge step ({@code inputs} + 3 float32 copies of the largest tensor) and a
-     * tenth for activations and the allocator's slack. Unbounded on a CPU given no memory.
+     * What an executor may keep of its parents on {@code device}: {@link ExecutorSettings#parentRoom}
+     * of the memory given (or, on a GPU, the card's). Unbounded on a CPU given no memory.
      */
     static long budget(ExecutorSettings settings, Device device, long parameters, long largestTensor, int inputs) {
         long memory;
@@ -54,10 +52,7 @@ final class ResidentParents implements AutoCloseable {
         } else {
             return Long.MAX_VALUE;
         }
-        int bytes = device.isGpu() ? 2 : 4;
-        long candidates = settings.candidateCache() * parameters * bytes;
-        long scratch = largestTensor * 4 * (inputs + 3);
-        return Math.max(0, memory - memory / 10 - candidates - scratch);
+        return Math.max(0, settings.parentRoom(memory, parameters, device.isGpu() ? 2 : 4, largestTensor, inputs));
     }
 
     /** The source's tensor as float32 on {@code scratch}'s device, attached to {@code scratch}. */

@@ -126,9 +126,8 @@ public final class Worker implements AutoCloseable {
         Checkpoint tokenizerFrom;
         if (candidate.recipe() instanceof MergeConfig cfg) {
             var plan = Merger.plan(cfg, parents::get);
-            model = Transformer.load(spec.executor().buildsOnDevice(device.isGpu())
-                    ? new DeviceCandidateWeights(plan, candidate.label(), resident(plan, cfg))
-                    : new CandidateWeights(plan, candidate.label()), device);
+            model = Transformer.load(new CandidateWeights(plan, candidate.label(),
+                    spec.executor().buildsOnDevice(device.isGpu()) ? resident(plan, cfg) : null), device);
             tokenizerFrom = plan.tokenizer();
         } else if (candidate.recipe() instanceof AsIs asIs) {
             tokenizerFrom = parents.get(asIs.location());

@@ -6,8 +6,8 @@ import java.io.Serializable;
 /**
  * What an executor needs to know of a run, and nothing more: which run it is (so the executor
  * keeps one worker per run: parents loaded once), the evaluation sets with every location
- * absolute, and how the executor runs candidates (device, cache, where they are built). The driver makes it from the run
- * config; executors never parse a config.
+ * absolute, and how it runs candidates (device, cache, where they are built). The driver makes
+ * it from the run config; executors never parse a config.
  */
 public record WorkerSpec(String run, EvalSet fitness, EvalSet test, ExecutorSettings executor) implements Serializable {
 

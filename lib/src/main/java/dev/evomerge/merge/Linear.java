@@ -30,16 +30,21 @@ public final class Linear implements MergeMethod {
 
     @Override
     public float[] merge(MergeInput in) {
-        int n = in.size();
+        double[] weights = in.models().stream().mapToDouble(m -> m.required(in.tensorName(), "weight")).toArray();
+        return WeightedSum.of(in.models(), weights(weights, in.flag("normalize", true)), in.size());
+    }
+
+    /** The weights each model's tensor is multiplied by: as given, or divided by their sum when normalizing (and it is not ~0). */
+    public static float[] weights(double[] given, boolean normalize) {
         double weightSum = 0;
-        for (MergeInput.ModelTensor m : in.models()) {
-            weightSum += m.required(in.tensorName(), "weight");
+        for (double w : given) {
+            weightSum += w;
         }
-        double norm = in.flag("normalize", true) && Math.abs(weightSum) > 1e-8 ? 1 / weightSum : 1;
-        float[] weights = new float[in.models().size()];
+        double norm = normalize && Math.abs(weightSum) > 1e-8 ? 1 / weightSum : 1;
+        float[] weights = new float[given.length];
         for (int m = 0; m < weights.length; m++) {
-            weights[m] = (float) (in.models().get(m).required(in.tensorName(), "weight") * norm);
+            weights[m] = (float) (given[m] * norm);
         }
-        return WeightedSum.of(in.models(), weights, n);
+        return weights;
     }
 }

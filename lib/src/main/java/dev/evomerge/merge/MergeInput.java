@@ -111,11 +111,7 @@ public record MergeInput(String tensorName, long[] shape, ModelTensor base, List
         }
 
         public double required(String tensor, String name) {
-            Double v = params.get(name);
-            if (v == null) {
-                throw new IllegalArgumentException("tensor '" + tensor + "': parameter '" + name + "' is required");
-            }
-            return v;
+            return MergeParameters.required(params, tensor, name);
         }
     }
 

@@ -41,6 +41,15 @@ final class MergeParameters {
         return v == null ? fallback : v;
     }
 
+    /** A resolved number the method cannot do without: refused in one line naming the tensor when absent. */
+    static double required(Map<String, Double> resolved, String tensor, String name) {
+        Double v = resolved.get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("tensor '" + tensor + "': parameter '" + name + "' is required");
+        }
+        return v;
+    }
+
     /** A resolved switch (non-zero is on), or {@code fallback} when the tensor has none. */
     static boolean flag(Map<String, Double> resolved, String name, boolean fallback) {
         Double v = resolved.get(name);

@@ -50,6 +50,10 @@ public final class MergePlan {
         public double param(String name, double fallback) {
             return MergeParameters.value(params, name, fallback);
         }
+
+        public double required(String tensor, String name) {
+            return MergeParameters.required(params, tensor, name);
+        }
     }
 
     private final Checkpoint reference;

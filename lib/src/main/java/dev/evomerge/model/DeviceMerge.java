@@ -11,6 +11,7 @@ import dev.evomerge.merge.Linear;
 import dev.evomerge.merge.MergeMethod;
 import dev.evomerge.merge.MergePlan;
 import dev.evomerge.merge.kernel.KeepMask;
+import dev.evomerge.merge.kernel.TaskArithmeticMix;
 import dev.evomerge.merge.kernel.Sparsification;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -95,17 +96,14 @@ public final class DeviceMerge {
         throw new IllegalArgumentException("no device merge for method " + step.method().name());
     }
 
-    /** {@link Linear}: sum_m w_m x_m from zero in model order, weights divided by their sum when normalizing. */
+    /** {@link Linear}: sum_m w_m x_m from zero in model order, with {@link Linear#weights}. */
     private static NDArray linear(MergePlan.Step step, Inputs inputs, NDManager scratch) {
-        double weightSum = 0;
-        for (MergePlan.Source m : step.models()) {
-            weightSum += weight(step, m);
-        }
-        double norm = step.flag("normalize", true) && Math.abs(weightSum) > 1e-8 ? 1 / weightSum : 1;
+        float[] weights = Linear.weights(step.models().stream().mapToDouble(m -> m.required(step.tensor(), "weight")).toArray(),
+                step.flag("normalize", true));
         NDArray out = scratch.zeros(new Shape(step.shape()), DataType.FLOAT32);
-        for (MergePlan.Source m : step.models()) {
-            try (NDArray x = inputs.get(m, scratch)) {
-                out.addi(x.muli((float) (weight(step, m) * norm)));
+        for (int m = 0; m < weights.length; m++) {
+            try (NDArray x = inputs.get(step.models().get(m), scratch)) {
+                out.addi(x.muli(weights[m]));
             }
         }
         return out;
@@ -128,7 +126,7 @@ public final class DeviceMerge {
         for (int m = 0; m < count; m++) {
             MergePlan.Source model = models.get(m);
             SplittableRandom rng = root.split();
-            weights[m] = (float) weight(step, model);
+            weights[m] = (float) model.required(step.tensor(), "weight");
             NDArray delta = inputs.get(model, scratch).subi(base); // our own copy: x - b in place
             double density = model.param("density", 1.0);
             Sparsification how = method.sparsification();
@@ -143,7 +141,7 @@ public final class DeviceMerge {
                     kept = delta.mul(keep);
                 }
                 if (rescale) {
-                    factors[m] = l1Ratio(delta, kept) * weights[m];
+                    factors[m] = Sparsification.l1Factor(l1(delta), l1(kept)) * weights[m];
                 }
                 delta.close();
                 deltas[m] = kept;
@@ -184,10 +182,9 @@ public final class DeviceMerge {
         NDArray flat = delta.reshape(n);
         NDArray out = NDArrays.where(keep, flat, scratch.zeros(flat.getShape(), DataType.FLOAT32)).reshape(delta.getShape());
         if (rescale) {
-            double before = l1(delta);
-            double after = l1(out);
-            if (before >= 1e-7 && after >= 1e-7 && before != after) {
-                out.muli((float) (before / after));
+            float scale = Sparsification.l1Factor(l1(delta), l1(out));
+            if (scale != 1f) { // as Sparsification's scaleToL1
+                out.muli(scale);
             }
         }
         return out;
@@ -238,13 +235,6 @@ public final class DeviceMerge {
         return packed;
     }
 
-    /** DARE's restoring factor: L1 of the task vector over L1 of its kept entries (1 when either is tiny). */
-    private static float l1Ratio(NDArray delta, NDArray kept) {
-        double total = l1(delta);
-        double after = l1(kept);
-        return total >= 1e-7 && after >= 1e-7 ? (float) (total / after) : 1f;
-    }
-
     private static double l1(NDArray x) {
         return x.abs().toType(DataType.FLOAT64, false).sum().getDouble();
     }
@@ -255,11 +245,7 @@ public final class DeviceMerge {
      */
     private static NDArray all(NDArray base, NDArray[] deltas, float[] factors, float[] weights, boolean normalize, float lambda,
                                NDManager scratch) {
-        double weightSum = 0;
-        for (float w : weights) {
-            weightSum += w;
-        }
-        float scale = lambda / (normalize && Math.abs(weightSum) >= 1e-8 ? (float) weightSum : 1f);
+        float scale = TaskArithmeticMix.scale(weights, normalize, lambda);
         try (NDArray sum = scratch.zeros(base.getShape(), DataType.FLOAT32)) {
             for (int m = 0; m < deltas.length; m++) {
                 sum.addi(deltas[m].muli(factors[m]));
@@ -303,11 +289,4 @@ public final class DeviceMerge {
         return base.addi(sum.muli(lambda));
     }
 
-    private static double weight(MergePlan.Step step, MergePlan.Source model) {
-        Double w = model.params().get("weight");
-        if (w == null) {
-            throw new IllegalArgumentException("tensor '" + step.tensor() + "': parameter 'weight' is required");
-        }
-        return w;
-    }
 }

@@ -176,13 +176,17 @@ public enum Sparsification {
             }
         }, alongside);
         for (int k = 0; k < which.length; k++) {
-            double total = sum(before[k]);
-            double kept = sum(after[k]);
-            if (total >= 1e-7 && kept >= 1e-7) {
-                factors[which[k]] = (float) (total / kept);
-            }
+            factors[which[k]] = l1Factor(sum(before[k]), sum(after[k]));
         }
         return factors;
+    }
+
+    /**
+     * The factor that gives a thinned task vector the L1 norm of the whole one: {@code before /
+     * after}, or 1 when either sum is too small to divide by.
+     */
+    public static float l1Factor(double before, double after) {
+        return before >= 1e-7 && after >= 1e-7 ? (float) (before / after) : 1f;
     }
 
     /** The sum of {@code lanes}, in double, in index order. */
@@ -203,8 +207,8 @@ public enum Sparsification {
     }
 
     private static void scaleToL1(float[] out, double before, double after) {
-        if (before >= 1e-7 && after >= 1e-7 && before != after) {
-            float scale = (float) (before / after);
+        float scale = l1Factor(before, after);
+        if (scale != 1f) { // a factor of 1 changes no entry
             Chunks.forEach(out.length, (c, from, to) -> {
                 for (int i = from; i < to; i++) {
                     out[i] *= scale;

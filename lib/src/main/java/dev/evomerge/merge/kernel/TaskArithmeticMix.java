@@ -45,11 +45,7 @@ public final class TaskArithmeticMix {
      */
     public static float[] all(MergeInput.ModelTensor base, float[] merged, TaskVector[] vectors, float[] factors,
                                   float[] weights, boolean normalize, float lambda) {
-        double weightSum = 0;
-        for (float w : weights) {
-            weightSum += w;
-        }
-        float scale = lambda / (normalize && Math.abs(weightSum) >= 1e-8 ? (float) weightSum : 1f);
+        float scale = scale(weights, normalize, lambda);
         return mixChunks(base, merged, vectors, (b, deltas, len) -> {
             float[] sum = Chunks.scratch(1);
             Arrays.fill(sum, 0, len, 0f);
@@ -64,6 +60,15 @@ public final class TaskArithmeticMix {
                 b[i] = b[i] + scale * sum[i];
             }
         });
+    }
+
+    /** The no-consensus mix's scale of the summed task vectors: lambda, over the sum of the weights when normalizing (and it is not ~0). */
+    public static float scale(float[] weights, boolean normalize, float lambda) {
+        double weightSum = 0;
+        for (float w : weights) {
+            weightSum += w;
+        }
+        return lambda / (normalize && Math.abs(weightSum) >= 1e-8 ? (float) weightSum : 1f);
     }
 
     /**

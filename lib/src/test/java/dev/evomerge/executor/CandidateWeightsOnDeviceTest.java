@@ -38,7 +38,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * but where a method rescales by an L1 sum over the whole tensor (DARE, DELLA), which a device
  * reduces in another order.
  */
-class DeviceCandidateWeightsTest {
+class CandidateWeightsOnDeviceTest {
     /** The rescaled methods' tolerance: relative to the tensor's largest entry. The factor's last bit moves at most. */
     static final double RESCALED_TOLERANCE = 1e-6;
 
@@ -73,7 +73,7 @@ class DeviceCandidateWeightsTest {
     }
 
     /** The largest difference, relative to the Java tensor's largest magnitude; -1 when every entry is bit-identical. */
-    static double compare(MergePlan plan, DeviceCandidateWeights device, String tensor) {
+    static double compare(MergePlan plan, CandidateWeights device, String tensor) {
         float[] java = plan.floats(tensor);
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
             NDArray a = device.load(m, tensor, DataType.FLOAT32);
@@ -95,7 +95,7 @@ class DeviceCandidateWeightsTest {
     private double buildAll(String recipe, DataType resident, long budget, List<String> notOnDevice) {
         MergePlan plan = Merger.plan(MergeConfig.parse("candidate", recipe), opener);
         try (ResidentParents parents = new ResidentParents(Device.cpu(), resident, budget)) {
-            DeviceCandidateWeights device = new DeviceCandidateWeights(plan, "candidate", parents);
+            CandidateWeights device = new CandidateWeights(plan, "candidate", parents);
             double worst = -1;
             for (String tensor : plan.reference().tensors().keySet()) {
                 if (!device.onDevice(tensor)) {
@@ -164,7 +164,7 @@ class DeviceCandidateWeightsTest {
             for (String method : List.of("dare_ties", "ties", "linear", "task_arithmetic")) {
                 MergePlan plan = Merger.plan(MergeConfig.parse("candidate", recipe(method, base, Fixtures.model("stories260K-math"),
                         Fixtures.model("stories260K-ja"))), opener);
-                DeviceCandidateWeights device = new DeviceCandidateWeights(plan, "candidate", parents);
+                CandidateWeights device = new CandidateWeights(plan, "candidate", parents);
                 for (String tensor : plan.reference().tensors().keySet()) {
                     assertEquals(-1, compare(plan, device, tensor), method + " " + tensor);
                 }
@@ -180,7 +180,7 @@ class DeviceCandidateWeightsTest {
         MergePlan plan = Merger.plan(MergeConfig.parse("candidate", recipe), opener);
         long parentBytes = 3 * plan.parameters() * 4;
         try (ResidentParents parents = new ResidentParents(Device.cpu(), DataType.FLOAT32, parentBytes / 2)) {
-            DeviceCandidateWeights device = new DeviceCandidateWeights(plan, "candidate", parents);
+            CandidateWeights device = new CandidateWeights(plan, "candidate", parents);
             for (String tensor : plan.reference().tensors().keySet()) {
                 assertEquals(-1, compare(plan, device, tensor), tensor);
             }
@@ -212,7 +212,7 @@ class DeviceCandidateWeightsTest {
         long budget = ResidentParents.budget(settings, Device.cpu(), params, largest, 4);
         // 80e9 - 8e9 (a tenth) - 2 x 7.24e9 x 4 bytes (float32 on a CPU) - 131M x 4 x 7 scratch
         assertEquals(80_000_000_000L - 8_000_000_000L - 2 * params * 4 - largest * 4 * 7, budget);
-        assertEquals(Long.MAX_VALUE, ResidentParents.budget(ExecutorSettings.defaults("cpu"), Device.cpu(), params, largest, 4));
+        assertEquals(Long.MAX_VALUE, ResidentParents.budget(new ExecutorSettings("cpu", 2, ExecutorSettings.AUTO, 0), Device.cpu(), params, largest, 4));
     }
 
     /**
