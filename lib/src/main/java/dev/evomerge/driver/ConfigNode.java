@@ -17,7 +17,7 @@ import java.util.TreeSet;
  * resolved against the config file's own location ({@code origin}, absolute) and remembered with
  * the text they were written as ({@link #labels}).
  */
-final class ConfigNode {
+public final class ConfigNode {
     private final String file;
     private final String origin;
     private final Map<String, String> labels;
@@ -25,7 +25,7 @@ final class ConfigNode {
     private final JsonNode node;
 
     /** The top level of the config {@code file} (as the user named it), which lies at {@code origin}. */
-    ConfigNode(String file, String origin, JsonNode node) {
+    public ConfigNode(String file, String origin, JsonNode node) {
         this(file, origin, new LinkedHashMap<>(), "", node);
     }
 
@@ -44,12 +44,12 @@ final class ConfigNode {
         return path.isEmpty() ? k : path + "." + k;
     }
 
-    RunConfigException error(String k, String problem) {
+    public RunConfigException error(String k, String problem) {
         return new RunConfigException(file, key(k), problem);
     }
 
     /** Refuses keys this mapping does not know (a typo would otherwise be silently ignored). */
-    ConfigNode onlyKeys(String... known) {
+    public ConfigNode onlyKeys(String... known) {
         Set<String> allowed = Set.of(known);
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String k = it.next();
@@ -60,12 +60,12 @@ final class ConfigNode {
         return this;
     }
 
-    boolean has(String k) {
+    public boolean has(String k) {
         return node.hasNonNull(k);
     }
 
     /** The value of {@code k} when it is a plain string (a short form), else null. */
-    String text(String k) {
+    public String text(String k) {
         JsonNode v = node.get(k);
         return v != null && v.isTextual() ? v.asText() : null;
     }
@@ -75,11 +75,11 @@ final class ConfigNode {
         return new ConfigNode(file, origin, labels, key(k), null);
     }
 
-    ConfigNode child(String k) {
+    public ConfigNode child(String k) {
         return new ConfigNode(file, origin, labels, key(k), node.get(k));
     }
 
-    String string(String k, String fallback) {
+    public String string(String k, String fallback) {
         JsonNode v = node.get(k);
         if (v == null || v.isNull()) {
             if (fallback == null) {
@@ -97,8 +97,17 @@ final class ConfigNode {
      * A path or URI (file:, hdfs://, s3a://...) as an absolute location, a relative path taken from
      * the config file's folder; syntax only, nothing is opened here.
      */
-    String location(String k) {
+    public String location(String k) {
         return resolve(key(k), string(k, null));
+    }
+
+    /** A location on local disk (training reads and writes local files only), as a path. */
+    public java.nio.file.Path localPath(String k) {
+        String resolved = location(k);
+        if (!dev.evomerge.io.Storage.isLocal(resolved)) {
+            throw error(k, "'" + string(k, null) + "' must be on local disk");
+        }
+        return dev.evomerge.io.Storage.localPath(resolved);
     }
 
     private String resolve(String fullKey, String written) {
@@ -149,11 +158,11 @@ final class ConfigNode {
         return Map.copyOf(labels);
     }
 
-    String optionalString(String k) {
+    public String optionalString(String k) {
         return has(k) ? string(k, null) : null;
     }
 
-    int integer(String k, int fallback, int min) {
+    public int integer(String k, int fallback, int min) {
         JsonNode v = node.get(k);
         if (v == null || v.isNull()) {
             return fallback;
@@ -164,7 +173,7 @@ final class ConfigNode {
         return v.intValue();
     }
 
-    long longValue(String k, long fallback) {
+    public long longValue(String k, long fallback) {
         JsonNode v = node.get(k);
         if (v == null || v.isNull()) {
             return fallback;
@@ -176,7 +185,7 @@ final class ConfigNode {
     }
 
     /** A finite number in [min, max]. */
-    double number(String k, double fallback, double min, double max) {
+    public double number(String k, double fallback, double min, double max) {
         JsonNode v = node.get(k);
         if (v == null || v.isNull()) {
             return fallback;
@@ -198,6 +207,19 @@ final class ConfigNode {
         return v.booleanValue();
     }
 
+    /** A non-empty list of non-empty strings. */
+    public List<String> strings(String k) {
+        JsonNode v = nonEmptyList(k);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            if (!v.get(i).isTextual() || v.get(i).asText().isBlank()) {
+                throw error(k + "[" + i + "]", "must be a non-empty string, got " + v.get(i));
+            }
+            out.add(v.get(i).asText());
+        }
+        return out;
+    }
+
     /** A non-empty list of locations, each resolved as {@link #location} does. */
     List<String> locations(String k) {
         JsonNode v = nonEmptyList(k);
@@ -211,7 +233,7 @@ final class ConfigNode {
         return out;
     }
 
-    List<ConfigNode> mappings(String k) {
+    public List<ConfigNode> mappings(String k) {
         JsonNode v = nonEmptyList(k);
         List<ConfigNode> out = new ArrayList<>();
         for (int i = 0; i < v.size(); i++) {

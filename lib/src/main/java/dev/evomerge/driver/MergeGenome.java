@@ -171,10 +171,33 @@ public final class MergeGenome implements Genome {
         return run.tokenizerSource() == null ? null : new dev.evomerge.merge.TokenizerSpec(run.tokenizerSource(), Map.of(), 0, true);
     }
 
-    /** The plain average, "linear 1/N", when there are several models. */
+    /**
+     * The untuned merges the evolved one is measured against ({@code merge: baselines}, by default
+     * linear only): linear at 1/N ("linear 1/N", when there are several models), and any other
+     * method at the defaults of the papers that define them: every model at weight 1 (task
+     * arithmetic's lambda = 1; TIES's disjoint mean under normalize), density 0.5 where the method
+     * reads one.
+     */
     @Override
     public Map<String, dev.evomerge.merge.Recipe> baselines() {
-        return run.models().size() > 1 ? Map.of("linear 1/" + run.models().size(), uniformLinearRecipe()) : Map.of();
+        Map<String, dev.evomerge.merge.Recipe> out = new java.util.LinkedHashMap<>();
+        for (String method : run.baselines()) {
+            if (method.equals("linear")) {
+                if (run.models().size() > 1) {
+                    out.put("linear 1/" + run.models().size(), uniformLinearRecipe());
+                }
+                continue;
+            }
+            boolean density = dev.evomerge.merge.MergeMethods.byName(method).parametersRead().contains("density");
+            Map<String, ParameterValue> parameters = density
+                    ? Map.of("weight", new ParameterValue.Constant(1.0), "density", new ParameterValue.Constant(0.5))
+                    : Map.of("weight", new ParameterValue.Constant(1.0));
+            List<MergeConfig.ModelEntry> models = new ArrayList<>();
+            run.models().forEach(m -> models.add(new MergeConfig.ModelEntry(m, parameters)));
+            out.put(method + (density ? " (weight 1, density 0.5)" : " (weight 1)"), new MergeConfig(method, run.baseModel(),
+                    models, List.of(), Map.of(), computeDtype(), outDtype(), tokenizer(), null, run.seed()));
+        }
+        return out;
     }
 
     /** The plain merge every search is measured against: each model at weight 1/N, linearly. */

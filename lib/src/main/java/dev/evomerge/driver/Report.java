@@ -1,5 +1,6 @@
 package dev.evomerge.driver;
 
+import dev.evomerge.eval.Summary;
 import dev.evomerge.eval.TaskSpec;
 import dev.evomerge.merge.AsIs;
 import dev.evomerge.merge.LayerPathMerge;
@@ -38,19 +39,75 @@ public final class Report {
         StringBuilder b = new StringBuilder("| model |");
         StringBuilder rule = new StringBuilder("|---|");
         for (TaskSpec t : run.test().tasks()) {
-            b.append(' ').append(t.metric()).append(" |");
+            b.append(' ').append(t.metric()).append(t.isLikelihood() ? "" : " % [95% interval]").append(" |");
             rule.append("---:|");
+            if (checksJapanese(t)) {
+                b.append(' ').append(t.name()).append(".accuracy without the Japanese check % |");
+                rule.append("---:|");
+            }
         }
         b.append(" fitness |\n").append(rule).append("---:|\n");
         for (CandidateResult r : test) {
             b.append("| ").append(r.spec().label()).append(" |");
-            for (TaskSpec t : run.test().tasks()) {
+            for (int i = 0; i < run.test().tasks().size(); i++) {
+                TaskSpec t = run.test().tasks().get(i);
                 Double v = r.metrics().get(t.metric());
-                b.append(' ').append(v == null ? "error" : String.format(Locale.ROOT, "%.4f", v)).append(" |");
+                if (v == null) {
+                    b.append(" error |").append(checksJapanese(t) ? " error |" : "");
+                    continue;
+                }
+                Summary s = r.perTask().get(i);
+                b.append(' ').append(t.isLikelihood() ? String.format(Locale.ROOT, "%.4f", v)
+                        : percent(checksJapanese(t) ? s.correctInJapanese() : s.correct(), s.items())).append(" |");
+                if (checksJapanese(t)) {
+                    b.append(' ').append(percent(s.correct(), s.items())).append(" |");
+                }
             }
             b.append(' ').append(r.failed() ? "error: " + r.error() : String.format(Locale.ROOT, "%.4f", r.fitness())).append(" |\n");
         }
         return b.toString();
+    }
+
+    private static boolean checksJapanese(TaskSpec t) {
+        return !t.isLikelihood() && "ja".equals(t.lang());
+    }
+
+    /** k of n as a percentage with its 95% Wilson interval: "52.0 [47.6, 56.4]". */
+    private static String percent(int k, int n) {
+        double[] ci = Summary.wilson(k, n);
+        return String.format(Locale.ROOT, "%.1f [%.1f, %.1f]", 100.0 * k / n, 100 * ci[0], 100 * ci[1]);
+    }
+
+    /**
+     * Whether, on every accuracy task of the test split, the evolved merge's 95% interval lies
+     * above every other row's: ahead beyond the noise of the split, not only on the point estimate.
+     * False when the test split has no accuracy task.
+     */
+    public boolean evolvedAheadBeyondIntervals() {
+        CandidateResult evolved = test.get(test.size() - 1);
+        boolean any = false;
+        for (int i = 0; i < run.test().tasks().size(); i++) {
+            TaskSpec t = run.test().tasks().get(i);
+            if (t.isLikelihood()) {
+                continue;
+            }
+            any = true;
+            if (evolved.failed()) {
+                return false;
+            }
+            Summary e = evolved.perTask().get(i);
+            double low = Summary.wilson(checksJapanese(t) ? e.correctInJapanese() : e.correct(), e.items())[0];
+            for (CandidateResult r : test.subList(0, test.size() - 1)) {
+                if (r.failed()) {
+                    continue;
+                }
+                Summary o = r.perTask().get(i);
+                if (Summary.wilson(checksJapanese(t) ? o.correctInJapanese() : o.correct(), o.items())[1] >= low) {
+                    return false;
+                }
+            }
+        }
+        return any;
     }
 
     /** Whether the evolved merge (the last row) has a higher test fitness than every other row. */
@@ -145,7 +202,8 @@ public final class Report {
                 .append(": `").append(((AsIs) r.spec().recipe()).location()).append("`\n"));
         b.append('\n');
         if (front == null) {
-            b.append(evolvedWins() ? "The evolved merge is ahead of every parent and of the linear merge.\n\n"
+            b.append(evolvedWins() ? "The evolved merge is ahead of every parent and of the untuned merges"
+                    + (evolvedAheadBeyondIntervals() ? ", beyond the 95% intervals on every accuracy task" : "") + ".\n\n"
                     : "The evolved merge is **not** ahead of every other row.\n\n");
         } else {
             front(b);

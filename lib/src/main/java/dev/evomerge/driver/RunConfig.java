@@ -40,7 +40,7 @@ public record RunConfig(String file, String location, String yaml, String runId,
                         List<String> models, DataFlow dataFlow, String dtype, String tokenizerSource, int layerGranularity, boolean normalize,
                         boolean allowNegativeWeights, String optimizer, int population, int generations, int evaluations,
                         double sigma0, double x0, long seed, boolean separable, List<Objective> objectives, Choose choose,
-                        EvalSet fitness, EvalSet test, List<String> compare,
+                        EvalSet fitness, EvalSet test, List<String> compare, List<String> baselines,
                         ExecutorSettings executor, Estimate estimate, int leaseSeconds, String sparkMaster, Map<String, String> sparkConf,
                         Map<String, String> labels) implements Serializable {
 
@@ -151,9 +151,9 @@ public record RunConfig(String file, String location, String yaml, String runId,
             }
             List<String> plain = pool.stream().filter(r -> r instanceof AsIs).map(r -> ((AsIs) r).location()).toList();
             return finish(file, location, yaml, root, runId, out, method, null, plain, new DataFlow(List.copyOf(pool), anchor,
-                    repeats, scales), null, null, 0, false, false);
+                    repeats, scales), null, null, 0, false, false, List.of());
         }
-        merge.onlyKeys("method", "base_model", "models", "dtype", "tokenizer_source");
+        merge.onlyKeys("method", "base_model", "models", "dtype", "tokenizer_source", "baselines");
         if (!SEARCHABLE_METHODS.contains(method)) {
             throw merge.error("method", "'" + method + "' cannot be searched; use one of " + String.join(", ", SEARCHABLE_METHODS)
                     + ", or " + DATA_FLOW + " (a layer path)");
@@ -184,19 +184,32 @@ public record RunConfig(String file, String location, String yaml, String runId,
         String tokenizerSource = !merge.has("tokenizer_source") ? null
                 : merge.string("tokenizer_source", null).equals("base") ? "base" : merge.location("tokenizer_source");
 
+        List<String> baselines = merge.has("baselines") ? merge.strings("baselines") : List.of("linear");
+        for (int i = 0; i < baselines.size(); i++) {
+            String b = baselines.get(i);
+            if (!SEARCHABLE_METHODS.contains(b)) {
+                throw merge.error("baselines[" + i + "]", "'" + b + "' is not a method a baseline can use ("
+                        + String.join(", ", SEARCHABLE_METHODS) + ")");
+            }
+            if (MergeMethods.byName(b).needsBase() && base == null) {
+                throw merge.error("baselines[" + i + "]", b + " merges differences from a base model; the run has no base_model");
+            }
+        }
+
         genome.onlyKeys("layer_granularity", "normalize", "allow_negative_weights");
         int granularity = genome.integer("layer_granularity", 0, 0);
         // mergekit-evolve's default: normalize the weights for the methods that weigh models against each other.
         boolean normalize = genome.bool("normalize", List.of("linear", "ties", "dare_ties").contains(method));
         boolean negative = genome.bool("allow_negative_weights", false);
         return finish(file, location, yaml, root, runId, out, method, base, List.copyOf(models), null, dtype, tokenizerSource,
-                granularity, normalize, negative);
+                granularity, normalize, negative, List.copyOf(baselines));
     }
 
     /** The optimizer, the objectives, the evaluation sets and Spark, the same for every kind of merge. */
     private static RunConfig finish(String file, String location, String yaml, ConfigNode root, String runId, String out,
                                     String method, String base, List<String> models, DataFlow dataFlow, String dtype,
-                                    String tokenizerSource, int granularity, boolean normalize, boolean negative) {
+                                    String tokenizerSource, int granularity, boolean normalize, boolean negative,
+                                    List<String> baselines) {
         // optimizer: nsga2 is short for optimizer: {name: nsga2} with every default
         String optimizer = root.text("optimizer");
         ConfigNode opt = optimizer != null ? root.empty("optimizer") : root.child("optimizer");
@@ -255,7 +268,7 @@ public record RunConfig(String file, String location, String yaml, String runId,
         Map<String, String> conf = spark.stringMap("conf");
         return new RunConfig(file, location, yaml, runId, out, method, base, models, dataFlow, dtype, tokenizerSource, granularity,
                 normalize, negative, optimizer, population, generations, evaluations, sigma0, x0, seed, separable, objectives, choose,
-                fitness, test, compare, executor, estimate, leaseSeconds, master, Map.copyOf(conf), root.labels());
+                fitness, test, compare, baselines, executor, estimate, leaseSeconds, master, Map.copyOf(conf), root.labels());
     }
 
     /**
@@ -417,8 +430,8 @@ public record RunConfig(String file, String location, String yaml, String runId,
         return new RunConfig(file, location, yaml, runId, Locations.absolute(dir), method, baseModel, models, dataFlow, dtype,
                 tokenizerSource,
                 layerGranularity, normalize, allowNegativeWeights, optimizer, population, generations, evaluations, sigma0, x0, seed,
-                separable, objectives, choose, fitness, test, compare, executor, estimate, leaseSeconds, sparkMaster, sparkConf,
-                labels);
+                separable, objectives, choose, fitness, test, compare, baselines, executor, estimate, leaseSeconds, sparkMaster,
+                sparkConf, labels);
     }
 
     /** What the executors need of this run (and all they get): the evaluation sets, the device, the cache size. */

@@ -13,6 +13,7 @@ import dev.evomerge.io.TensorNames;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -178,6 +179,46 @@ public final class LayerStore implements AutoCloseable {
                 w.load(TensorNames.layer(i, TensorNames.POST_ATTENTION_NORM), d),
                 Weights.transposed(gateUp),
                 Weights.transposed(w.load(TensorNames.layer(i, TensorNames.DOWN + ".weight"), d, c.intermediateSize())));
+    }
+
+    /**
+     * The inverse of {@link #loadLayer}: layer {@code l}'s weights in the Hugging Face layout
+     * ([out, in] matrices, q|k|v and gate|up apart, q's 1/sqrt(hd) taken out again), named as
+     * layer {@code i}; new arrays, in the checkpoint's tensor order.
+     */
+    static Map<String, NDArray> unload(ModelConfig c, Layer l, int i) {
+        int qDim = c.numAttentionHeads() * c.headDim();
+        double unscale = Math.sqrt(c.headDim());
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        out.put(TensorNames.layer(i, TensorNames.INPUT_NORM), l.inputNorm().duplicate());
+        NDList qkv = Weights.transposedCopy(l.wQkv()).split(new long[] {qDim, qDim + c.kvDim()}, 0);
+        out.put(TensorNames.layer(i, TensorNames.Q + ".weight"), qkv.get(0).mul(unscale));
+        out.put(TensorNames.layer(i, TensorNames.K + ".weight"), qkv.get(1));
+        out.put(TensorNames.layer(i, TensorNames.V + ".weight"), qkv.get(2));
+        if (l.bQkv() != null) {
+            NDList b = l.bQkv().split(new long[] {qDim, qDim + c.kvDim()}, 0);
+            out.put(TensorNames.layer(i, TensorNames.Q + ".bias"), b.get(0).mul(unscale));
+            out.put(TensorNames.layer(i, TensorNames.K + ".bias"), b.get(1));
+            out.put(TensorNames.layer(i, TensorNames.V + ".bias"), b.get(2));
+        }
+        out.put(TensorNames.layer(i, TensorNames.O + ".weight"), Weights.transposedCopy(l.wo()));
+        out.put(TensorNames.layer(i, TensorNames.POST_ATTENTION_NORM), l.postNorm().duplicate());
+        NDList gateUp = Weights.transposedCopy(l.wGateUp()).split(2, 0);
+        out.put(TensorNames.layer(i, TensorNames.GATE + ".weight"), gateUp.get(0));
+        out.put(TensorNames.layer(i, TensorNames.UP + ".weight"), gateUp.get(1));
+        out.put(TensorNames.layer(i, TensorNames.DOWN + ".weight"), Weights.transposedCopy(l.wDown()));
+        return out;
+    }
+
+    /** The inverse of {@link #ends}: embeddings, final norm and (when separate) the head [V, D]. */
+    static Map<String, NDArray> unload(Ends e) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        out.put(TensorNames.EMBEDDINGS, e.embed().duplicate());
+        out.put(TensorNames.FINAL_NORM, e.finalNorm().duplicate());
+        if (e.headIsSeparate()) {
+            out.put(TensorNames.HEAD, Weights.transposedCopy(e.headT()));
+        }
+        return out;
     }
 
     /** Reads tensors, checking each shape against the config before it goes to the device. */

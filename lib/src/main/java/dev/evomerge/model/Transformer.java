@@ -13,7 +13,9 @@ import dev.evomerge.io.ModelConfig;
 import dev.evomerge.io.TensorNames;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A decoder-only transformer of the Llama family (Llama, Mistral, Qwen2) on DJL NDArrays, read
@@ -184,12 +186,28 @@ public final class Transformer implements AutoCloseable {
     }
 
     /**
+     * This model's weights in the Hugging Face layout, named as a checkpoint of {@link #depth()}
+     * layers (step i's layer as layer i): what a trained model is written as. New arrays on this
+     * model's manager; a scaled path has no such checkpoint and is refused.
+     */
+    public Map<String, NDArray> checkpointTensors() {
+        Map<String, NDArray> out = new LinkedHashMap<>(LayerStore.unload(new LayerStore.Ends(embed, headT, headIsSeparate, finalNorm)));
+        for (int i = 0; i < path.length; i++) {
+            if (path[i].scale() != null) {
+                throw new IllegalStateException("a layer path with scales is written by LayerPathCheckpoint, not as plain weights");
+            }
+            out.putAll(LayerStore.unload(config, path[i].layer(), i));
+        }
+        out.values().forEach(a -> a.attach(manager));
+        return out;
+    }
+
+    /**
      * Runs {@code tokens} [B, T] (int64, from {@link #tokens}) through the model after what {@code cache} already holds,
      * appends their keys and values to it, and returns logits [B, T, V], or [B, 1, V] for the last
      * position only. {@code tokenMask} [B, T] is 1 for real tokens and 0 for padding.
      */
     public NDArray forward(NDArray tokens, NDArray tokenMask, KvCache cache, boolean lastPositionOnly) {
-        long b = tokens.getShape().get(0);
         long t = tokens.getShape().get(1);
         if (cache.length() + t > config.maxPositionEmbeddings() && config.slidingWindow() == null) {
             throw new IllegalArgumentException(cache.length() + t + " positions exceed max_position_embeddings "
@@ -201,7 +219,28 @@ public final class Transformer implements AutoCloseable {
         boolean unmasked = t == 1 && !cache.padded()
                 && (config.slidingWindow() == null || cache.length() <= config.slidingWindow());
         NDArray mask = unmasked ? null : attentionMask(cache, t); // [B, 1, g*T, Tk] additive
+        return layers(tokens, positions, mask, cache, lastPositionOnly);
+    }
 
+    /**
+     * The training forward: logits [B, T, V] of whole sequences that start at position 0, with
+     * no cache. Sequences may be right-padded: causal attention alone keeps every real token from
+     * seeing the padding after it, and the loss ignores the padding's own logits.
+     */
+    public NDArray forward(NDArray tokens) {
+        long t = tokens.getShape().get(1);
+        if (t > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException(t + " positions exceed max_position_embeddings " + config.maxPositionEmbeddings());
+        }
+        NDManager m = tokens.getManager();
+        NDArray positions = m.arange(0, t, 1, DataType.INT64).expandDims(0).repeat(0, tokens.getShape().get(0));
+        return layers(tokens, positions, groupedMask(visibleKeys(m, 0, t).expandDims(0), t), null, false);
+    }
+
+    /** Embeds {@code tokens}, runs the path (appending to {@code cache} unless it is null) and the head. */
+    private NDArray layers(NDArray tokens, NDArray positions, NDArray mask, KvCache cache, boolean lastPositionOnly) {
+        long b = tokens.getShape().get(0);
+        long t = tokens.getShape().get(1);
         NDArray x = embed.get(tokens.flatten()).reshape(b, t, config.hiddenSize()); // [B, T, D]
         NDArray[] rope = ropeTables(positions); // cos, sin: [B, T, 1, hd]
         for (int i = 0; i < path.length; i++) {
@@ -213,7 +252,7 @@ public final class Transformer implements AutoCloseable {
                 if (path[i].scale() != null) {
                     x = x.mul(path[i].scale()); // the scale of the hidden state entering this step's layer
                 }
-                x = block(path[i].layer(), i, x, rope, mask, cache); // i: this step's KV cache
+                x = block(path[i].layer(), i, x, rope, mask, cache); // i: this step's KV cache (if any)
                 NDScope.unregister(x);
             }
             NDScope.register(x); // the layer's output belongs to the caller's scope, as the embeddings do
@@ -241,7 +280,7 @@ public final class Transformer implements AutoCloseable {
         NDArray q = qAndK.get(0); // [B, H, T, hd]
         NDArray k = qAndK.get(1); // [B, KVH, T, hd]
         NDArray v = qkAndV.get(1).transpose(0, 2, 1, 3); // [B, KVH, T, hd]
-        NDArray[] kv = cache.append(index, k, v); // [B, KVH, Tk, hd]
+        NDArray[] kv = cache == null ? new NDArray[] {k, v} : cache.append(index, k, v); // [B, KVH, Tk, hd]
 
         // Grouped-query attention without copying keys: the g = H / KVH query heads that share a
         // KV head are stacked along the rows, [B, KVH, g*T, hd], against that head's [B, KVH, Tk, hd].
@@ -301,19 +340,28 @@ public final class Transformer implements AutoCloseable {
     private NDArray attentionMask(KvCache cache, long t) {
         NDManager m = cache.keyMask().getManager();
         long tk = cache.length();
-        long past = tk - t;
+        NDArray allowed = visibleKeys(m, tk - t, tk).expandDims(0).logicalAnd(cache.keyMask().gt(0).expandDims(1)); // [B, T, Tk]
+        return groupedMask(allowed, t);
+    }
+
+    /** Which of keys 0..tk-1 the queries at positions past..tk-1 see: causal, and within the sliding window if any [T, Tk]. */
+    private NDArray visibleKeys(NDManager m, long past, long tk) {
         NDArray qIdx = m.arange(past, tk, 1, DataType.INT64).expandDims(1); // [T, 1]
         NDArray kIdx = m.arange(0, tk, 1, DataType.INT64).expandDims(0); // [1, Tk]
-        NDArray allowed = kIdx.lte(qIdx); // causal [T, Tk]
+        NDArray allowed = kIdx.lte(qIdx);
         if (config.slidingWindow() != null) {
             allowed = allowed.logicalAnd(qIdx.sub(kIdx).lt(config.slidingWindow()));
         }
-        allowed = allowed.expandDims(0).logicalAnd(cache.keyMask().gt(0).expandDims(1)); // [B, T, Tk]
+        return allowed;
+    }
+
+    /** {@code allowed} [B, T, Tk] as the additive mask [B, 1, g*T, Tk] in the grouped-attention row order. */
+    private NDArray groupedMask(NDArray allowed, long t) {
         float negative = dtype == DataType.FLOAT16 ? -65504f : -1e9f;
         NDArray additive = allowed.toType(dtype, false).sub(1).mul(-negative); // (allowed - 1) * |negative|, [B, T, Tk]
         int g = config.numAttentionHeads() / config.numKeyValueHeads();
         long b = additive.getShape().get(0);
-        return additive.expandDims(1).repeat(1, g).reshape(b, 1, g * t, tk);
+        return additive.expandDims(1).repeat(1, g).reshape(b, 1, g * t, additive.getShape().get(2));
     }
 
     /** Frees this model's own arrays, and its weights when it owns them (not when it is a view of a shared store). */

@@ -49,14 +49,21 @@ public final class MiniWorldData {
         });
     }
 
-    /** Who has what, who is where, what colour a thing is: read off the question, answered in Japanese. */
+    /**
+     * Who has what, who is where, what colour a thing is, how many someone has: read off the
+     * question (never computed), answered in Japanese.
+     */
     public static List<Example> jaGeneral(long seed, int count) {
         return distinct("ja-general", seed, count, Set.of(), rnd -> {
             String name = Lexicon.pick(Lexicon.JA_NAMES, rnd);
             Lexicon.Thing thing = Lexicon.pick(Lexicon.THINGS, rnd);
             Lexicon.Colour colour = Lexicon.pick(Lexicon.COLOURS, rnd);
             Lexicon.Place place = Lexicon.pick(Lexicon.PLACES, rnd);
-            return switch (rnd.nextInt(3)) {
+            int held = 2 + rnd.nextInt(19);
+            return switch (rnd.nextInt(4)) {
+                case 3 -> new Example(name + "は" + thing.ja() + "を" + held + thing.counter() + "持っています。" + name + "は"
+                        + thing.ja() + "を何" + thing.counter() + "持っていますか？", name + "は" + thing.ja() + "を" + held
+                        + thing.counter() + "持っています。答えは" + held + "です。", held);
                 case 0 -> new Example(name + "は" + place.ja() + "で" + thing.ja() + "を見ました。" + name + "は何を見ましたか？",
                         name + "は" + thing.ja() + "を見ました。答えは" + thing.ja() + "です。", null);
                 case 1 -> new Example(name + "は" + place.ja() + "にいます。" + name + "はどこにいますか？",
@@ -68,20 +75,75 @@ public final class MiniWorldData {
         });
     }
 
-    /** Plain statements, half English, half Japanese: the base's mix, no questions and no answers. */
-    public static List<String> pretraining(long seed, int count) {
+    /**
+     * The English twin of {@link #jaGeneral}: the same read-off questions, answered in English
+     * ("... The answer is X."). Put in the instruction template, they are part of the base's
+     * pre-training: the base follows the template and answers in English, as a base model that has
+     * seen instructions does, before either fine-tune.
+     */
+    public static List<Example> enGeneral(long seed, int count) {
+        return distinct("en-general", seed, count, Set.of(), rnd -> {
+            String name = Lexicon.pick(Lexicon.EN_NAMES, rnd);
+            Lexicon.Thing thing = Lexicon.pick(Lexicon.THINGS, rnd);
+            Lexicon.Colour colour = Lexicon.pick(Lexicon.COLOURS, rnd);
+            Lexicon.Place place = Lexicon.pick(Lexicon.PLACES, rnd);
+            int held = 2 + rnd.nextInt(19);
+            return switch (rnd.nextInt(4)) {
+                case 0 -> new Example(name + " saw a " + thing.en() + " " + place.en() + ". What did " + name + " see?",
+                        name + " saw a " + thing.en() + ". The answer is a " + thing.en() + ".", null);
+                case 1 -> new Example(name + " is " + place.en() + ". Where is " + name + "?",
+                        name + " is " + place.en() + ". The answer is " + place.en() + ".", null);
+                case 2 -> new Example(name + "'s " + thing.en() + " is " + colour.en() + ". What colour is " + name + "'s "
+                        + thing.en() + "?", name + "'s " + thing.en() + " is " + colour.en() + ". The answer is " + colour.en()
+                        + ".", null);
+                default -> new Example(name + " has " + held + " " + thing.enPlural() + ". How many " + thing.enPlural() + " does "
+                        + name + " have?", name + " has " + held + " " + thing.enPlural() + ". The answer is " + held + ".", held);
+            };
+        });
+    }
+
+    /**
+     * The base's pre-training mix: documents of {@code perDocument} lines, half English, half
+     * Japanese; plain statements and worked stories (a problem's statements, its calculation and
+     * result, never a question or an answer). A story never tells a problem whose Japanese
+     * question is in {@code exclude} (the evaluation splits'): the base must not have seen a test
+     * problem worked.
+     */
+    public static List<String> pretraining(long seed, int count, int perDocument, Set<String> exclude) {
         return distinct("pretraining", seed, count, Set.of(), rnd -> {
+            StringBuilder doc = new StringBuilder();
+            for (int i = 0; i < perDocument; i++) {
+                if (i > 0) {
+                    doc.append('\n');
+                }
+                doc.append(pretrainingLine(rnd, exclude));
+            }
+            return new Example(doc.toString(), "", null);
+        }).stream().map(Example::question).toList();
+    }
+
+    private static String pretrainingLine(SplittableRandom rnd, Set<String> exclude) {
+        while (true) {
             WordProblem p = WordProblem.random(rnd);
             Lexicon.Place place = Lexicon.pick(Lexicon.PLACES, rnd);
             Lexicon.Colour colour = Lexicon.pick(Lexicon.COLOURS, rnd);
-            String text = switch (rnd.nextInt(4)) {
-                case 0 -> p.enName() + " has " + p.a() + " " + p.thing().enPlural() + " " + place.en() + ".";
-                case 1 -> p.enName() + " sees a " + colour.en() + " " + p.thing().en() + " " + place.en() + ".";
-                case 2 -> p.jaName() + "は" + place.ja() + "で" + p.thing().ja() + "を" + p.a() + p.thing().counter() + "見ました。";
-                default -> p.jaName() + "の" + p.thing().ja() + "は" + colour.jaNoun() + "です。";
-            };
-            return new Example(text, "", null);
-        }).stream().map(Example::question).toList();
+            switch (rnd.nextInt(6)) {
+                case 0: return p.enName() + " has " + p.a() + " " + p.thing().enPlural() + " " + place.en() + ".";
+                case 1: return p.enName() + " sees a " + colour.en() + " " + p.thing().en() + " " + place.en() + ".";
+                case 2: return p.jaName() + "は" + place.ja() + "で" + p.thing().ja() + "を" + p.a() + p.thing().counter() + "見ました。";
+                case 3: return p.jaName() + "の" + p.thing().ja() + "は" + colour.jaNoun() + "です。";
+                case 4: return p.enStory();
+                default:
+                    if (!exclude.contains(p.jaQuestion())) {
+                        return p.jaStory();
+                    }
+            }
+        }
+    }
+
+    /** A Japanese problem's statements: its question without the last sentence (what a story tells before the calculation). */
+    public static String statements(String jaQuestion) {
+        return jaQuestion.substring(0, jaQuestion.lastIndexOf('。', jaQuestion.length() - 2) + 1);
     }
 
     /**

@@ -80,6 +80,22 @@ record WordProblem(String enName, String jaName, Lexicon.Thing thing, int a, int
         return equation() + ". The answer is " + answer() + ".";
     }
 
+    /**
+     * The problem told as a worked story, no question: its statements, the calculation, the
+     * result. Pre-training text: the base learns what the verbs of both languages do to a count
+     * without ever seeing a question answered.
+     */
+    String enStory() {
+        String q = enQuestion();
+        return q.substring(0, q.indexOf(" How many ")) + " " + equation() + ". That makes " + answer() + " "
+                + thing.enPlural() + ".";
+    }
+
+    /** The Japanese problem as a worked story: its statements (the question cut off), the calculation, the result. */
+    String jaStory() {
+        return MiniWorldData.statements(jaQuestion()) + equation() + "。" + thing.ja() + "は" + answer() + thing.counter() + "になります。";
+    }
+
     String jaQuestion() {
         String n = jaName;
         String t = thing.ja();
@@ -94,7 +110,7 @@ record WordProblem(String enName, String jaName, Lexicon.Thing thing, int a, int
                     + "のこっていますか？";
             case MULTIPLY -> template == 0 ? n + "はふくろを" + a + "つ持っています。ふくろには" + t + "が" + b + c + "ずつ入っています。"
                     + t + "は全部で何" + c + "ですか？"
-                    : n + "は毎日" + t + "を" + b + c + "買います。" + a + "日で" + t + "を何" + c + "買いますか？";
+                    : n + "は毎日" + t + "を" + b + c + "買います。" + a + "日間買いました。" + t + "は全部で何" + c + "ですか？";
         };
     }
 

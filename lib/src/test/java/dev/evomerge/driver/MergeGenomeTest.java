@@ -124,4 +124,40 @@ class MergeGenomeTest {
         assertEquals(0.5, cfg.models().get(0).parameters().get("weight").resolve("x", 0));
         assertEquals(0.5, cfg.models().get(1).parameters().get("weight").resolve("x", 0));
     }
+
+    /** merge: baselines: each method at its papers' defaults (weight 1, density 0.5 where read), linear at 1/N. */
+    @Test
+    void baselinesAreTheListedMethodsAtTheirDefaults() {
+        RunConfig r = RunConfig.parse("r.yaml", """
+                merge:
+                  method: dare_ties
+                  base_model: %s
+                  models: [%s, %s]
+                  baselines: [linear, ties, task_arithmetic]
+                optimizer: {generations: 1, seed: 9}
+                fitness: {tasks: [{task: likelihood, data: x.tsv}]}
+                """.formatted(Fixtures.model("stories260K"), Fixtures.model("stories260K-math"), Fixtures.model("stories260K-ja")));
+        var baselines = new MergeGenome(r, 5).baselines();
+        assertEquals(java.util.List.of("linear 1/2", "ties (weight 1, density 0.5)", "task_arithmetic (weight 1)"),
+                java.util.List.copyOf(baselines.keySet()));
+        MergeConfig ties = (MergeConfig) baselines.get("ties (weight 1, density 0.5)");
+        assertEquals("ties", ties.method().name());
+        assertEquals(Fixtures.model("stories260K"), ties.baseModel());
+        for (MergeConfig.ModelEntry m : ties.models()) {
+            assertEquals(1.0, m.parameters().get("weight").resolve("x", 0));
+            assertEquals(0.5, m.parameters().get("density").resolve("x", 0));
+        }
+        MergeConfig ta = (MergeConfig) baselines.get("task_arithmetic (weight 1)");
+        assertEquals(null, ta.models().get(0).parameters().get("density"), "task arithmetic reads no density");
+        assertEquals(java.util.List.of("linear 1/2"), java.util.List.copyOf(new MergeGenome(run("{}", "dare_ties"), 5)
+                .baselines().keySet()), "by default the linear merge only");
+        RunConfigException e = org.junit.jupiter.api.Assertions.assertThrows(RunConfigException.class,
+                () -> RunConfig.parse("r.yaml", """
+                        merge: {method: linear, models: [a, b], baselines: [ties]}
+                        optimizer: {generations: 1}
+                        fitness: {tasks: [{task: likelihood, data: x.tsv}]}
+                        """));
+        assertEquals("r.yaml: key 'merge.baselines[0]': ties merges differences from a base model; the run has no base_model",
+                e.getMessage());
+    }
 }

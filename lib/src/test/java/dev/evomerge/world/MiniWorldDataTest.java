@@ -79,27 +79,51 @@ class MiniWorldDataTest {
 
     @Test
     void japaneseGeneralQuestionsNeedNoArithmeticAndAreAnsweredInJapaneseFromTheQuestion() {
-        for (MiniWorldData.Example e : MiniWorldData.jaGeneral(3, 300)) {
-            assertEquals(null, e.number());
+        int counting = 0;
+        for (MiniWorldData.Example e : MiniWorldData.jaGeneral(3, 400)) {
             assertTrue(JapaneseDetector.isJapanese(e.answer()), e.answer());
-            assertFalse(e.question().matches(".*\\d.*"), "no numbers: " + e.question());
             Matcher m = Pattern.compile("答えは(.+)です。$").matcher(e.answer());
             assertTrue(m.find(), e.answer());
             assertTrue(e.question().contains(m.group(1)), "the answer is read off the question: " + e);
+            if (e.number() != null) { // how many: the one number of the question, no arithmetic
+                counting++;
+                assertEquals(List.of(e.number().toString()), Pattern.compile("\\d+").matcher(e.question()).results()
+                        .map(r -> r.group()).toList(), e.question());
+                assertEquals(e.number().toString(), m.group(1));
+            } else {
+                assertFalse(e.question().matches(".*\\d.*"), "no numbers: " + e.question());
+            }
         }
+        assertTrue(counting > 60 && counting < 140, counting + " of 400 count");
     }
 
     @Test
     void setsAreDeterministicFromTheirSeedAndDistinct() {
         assertEquals(MiniWorldData.enMath(7, 200), MiniWorldData.enMath(7, 200));
         assertNotEquals(MiniWorldData.enMath(7, 200), MiniWorldData.enMath(8, 200));
-        assertEquals(MiniWorldData.pretraining(5, 300), MiniWorldData.pretraining(5, 300));
+        assertEquals(MiniWorldData.pretraining(5, 300, 4, Set.of()), MiniWorldData.pretraining(5, 300, 4, Set.of()));
         List<MiniWorldData.Example> test = MiniWorldData.miniMgsmJa(11, 1000, Set.of());
         assertEquals(1000, test.stream().map(MiniWorldData.Example::question).distinct().count());
-        List<String> mix = MiniWorldData.pretraining(5, 1000);
+        List<String> mix = MiniWorldData.pretraining(5, 250, 4, Set.of()).stream().flatMap(d -> d.lines()).toList();
+        assertEquals(1000, mix.size());
         long japanese = mix.stream().filter(JapaneseDetector::isJapanese).count();
         assertTrue(japanese > 350 && japanese < 650, "about half Japanese: " + japanese);
         assertTrue(mix.stream().noneMatch(t -> t.contains("?") || t.contains("？") || t.contains("答え")), "statements only");
+        // a third of the lines are worked stories, and their calculations are right
+        Matcher equation = Pattern.compile("(\\d+) ([-+x]) (\\d+) = (\\d+)").matcher(String.join("\n", mix));
+        int stories = 0;
+        while (equation.find()) {
+            int a = Integer.parseInt(equation.group(1));
+            int b = Integer.parseInt(equation.group(3));
+            int expected = switch (equation.group(2)) {
+                case "+" -> a + b;
+                case "-" -> a - b;
+                default -> a * b;
+            };
+            assertEquals(expected, Integer.parseInt(equation.group(4)), equation.group());
+            stories++;
+        }
+        assertTrue(stories > 250 && stories < 420, stories + " stories of 1000 lines");
     }
 
     /** The test split is drawn from its own seed, with the fitness split's questions excluded: no test problem is trained on. */
@@ -112,8 +136,11 @@ class MiniWorldDataTest {
         Set<String> training = new HashSet<>(seen);
         MiniWorldData.enMath(1, 2000).forEach(e -> training.add(e.question()));
         MiniWorldData.jaGeneral(3, 2000).forEach(e -> training.add(e.question()));
-        training.addAll(MiniWorldData.pretraining(5, 2000));
+        Set<String> questions = test.stream().map(MiniWorldData.Example::question).collect(Collectors.toSet());
+        training.addAll(MiniWorldData.pretraining(5, 2000, 4, questions));
         assertTrue(test.stream().noneMatch(e -> training.stream().anyMatch(t -> t.contains(e.question()))));
+        // nor is a test problem told as a pre-training story: its statements with the calculation after them
+        assertTrue(test.stream().noneMatch(e -> training.stream().anyMatch(t -> t.contains(MiniWorldData.statements(e.question())))));
         // the exclusion is what keeps them apart when a seed would draw a fitness question: planted here
         List<MiniWorldData.Example> planted = MiniWorldData.miniMgsmJa(100, 600, Set.of(fitness.get(0).question()));
         assertFalse(planted.contains(fitness.get(0)));

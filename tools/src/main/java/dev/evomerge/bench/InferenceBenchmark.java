@@ -202,7 +202,8 @@ public final class InferenceBenchmark {
         }
     }
 
-    private static double matmulPeak(NDManager parent) {
+    /** The best matmul throughput of [2048, 512] x [512, {512, 1024, 8192}] in FLOP/s: the machine's peak as PyTorch reaches it. */
+    static double matmulPeak(NDManager parent) {
         double best = 0;
         try (NDManager m = parent.newSubManager()) {
             NDArray a = m.randomNormal(new Shape(2048, DIM));

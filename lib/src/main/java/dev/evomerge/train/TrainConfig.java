@@ -1,0 +1,106 @@
+package dev.evomerge.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.driver.ConfigNode;
+import dev.evomerge.io.Locations;
+import dev.evomerge.io.SafeYaml;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * One training run (conf/train-*.yaml, or a stage of the mini world's config): where the model
+ * starts ({@code init}: a checkpoint to fine-tune, or a new model's architecture), what it reads
+ * ({@code data}: JSONL of {@code text}, or of {@code question}/{@code answer} put in a prompt
+ * template, the loss then on the answer only), the optimizer's settings, and where the checkpoint
+ * goes. Names follow Hugging Face's TrainingArguments where there is one.
+ *
+ * @param from        checkpoint directory to fine-tune, or null for a new model of {@code architecture}
+ * @param architecture a new model's config.json (Llama; vocab_size 0 takes the tokenizer's), or null when fine-tuning
+ * @param template    MGSM prompt template name for question/answer data, or null for plain text
+ */
+public record TrainConfig(Path out, Path tokenizer, Path from, ObjectNode architecture, Path data, String template,
+                          int steps, int batchSize, int maxLength, double learningRate, double minLearningRate,
+                          int warmupSteps, double weightDecay, double beta1, double beta2, double maxGradNorm, long seed,
+                          int logEvery) {
+
+    public static TrainConfig read(Path file) {
+        try {
+            String yaml = Files.readString(file);
+            ConfigNode root = new ConfigNode(file.toString(), Locations.absolute(file.toString()), SafeYaml.tree(file.toString(), yaml));
+            return parse(root, null);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read training config: " + e.getMessage());
+        }
+    }
+
+    /**
+     * A training run from {@code node}; {@code tokenizer}, when not null, is the tokenizer every
+     * stage of a world shares (the node then names none).
+     */
+    public static TrainConfig parse(ConfigNode node, Path tokenizer) {
+        node.onlyKeys("out", "tokenizer", "init", "data", "template", "steps", "batch_size", "max_length", "learning_rate",
+                "min_learning_rate", "warmup_steps", "weight_decay", "adam_beta1", "adam_beta2", "max_grad_norm", "seed",
+                "log_every");
+        Path tok = tokenizer != null ? tokenizer : node.localPath("tokenizer");
+        ConfigNode init = node.child("init");
+        Path from = null;
+        ObjectNode architecture = null;
+        if (init.has("from")) {
+            init.onlyKeys("from");
+            from = init.localPath("from");
+        } else {
+            architecture = architecture(init, node);
+        }
+        int steps = node.integer("steps", 0, 1);
+        if (steps == 0) {
+            throw node.error("steps", "missing");
+        }
+        double lr = node.number("learning_rate", 1e-3, 0, 10);
+        int warmup = node.integer("warmup_steps", Math.min(100, steps / 10), 0);
+        if (warmup > steps) {
+            throw node.error("warmup_steps", warmup + " is more than steps " + steps);
+        }
+        return new TrainConfig(node.localPath("out"), tok, from, architecture, node.localPath("data"),
+                node.optionalString("template"), steps, node.integer("batch_size", 32, 1), node.integer("max_length", 128, 2),
+                lr, node.number("min_learning_rate", lr / 10, 0, lr), warmup, node.number("weight_decay", 0.1, 0, 1),
+                node.number("adam_beta1", 0.9, 0, 0.999999), node.number("adam_beta2", 0.95, 0, 0.999999),
+                node.number("max_grad_norm", 1.0, 0, 1e9), node.longValue("seed", 0), node.integer("log_every", 50, 1));
+    }
+
+    /** A new Llama model's config.json from {@code init}'s sizes; the vocabulary is the tokenizer's. */
+    private static ObjectNode architecture(ConfigNode init, ConfigNode node) {
+        init.onlyKeys("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
+                "max_position_embeddings", "rope_theta", "vocab_size");
+        ObjectNode c = new ObjectMapper().createObjectNode();
+        c.putArray("architectures").add("LlamaForCausalLM");
+        c.put("model_type", "llama");
+        int heads = init.integer("num_attention_heads", 4, 1);
+        int hidden = init.integer("hidden_size", 128, 1);
+        if (hidden % heads != 0) {
+            throw init.error("hidden_size", hidden + " is not a multiple of num_attention_heads " + heads);
+        }
+        int kvHeads = init.integer("num_key_value_heads", heads, 1);
+        if (heads % kvHeads != 0) {
+            throw init.error("num_key_value_heads", kvHeads + " does not divide num_attention_heads " + heads);
+        }
+        c.put("hidden_size", hidden);
+        c.put("intermediate_size", init.integer("intermediate_size", hidden * 8 / 3, 1));
+        c.put("num_hidden_layers", init.integer("num_hidden_layers", 4, 1));
+        c.put("num_attention_heads", heads);
+        c.put("num_key_value_heads", kvHeads);
+        c.put("vocab_size", init.integer("vocab_size", 0, 0)); // 0: the trainer takes the tokenizer's
+        c.put("max_position_embeddings", init.integer("max_position_embeddings", node.integer("max_length", 128, 2), 2));
+        c.put("rms_norm_eps", 1e-5);
+        c.put("rope_theta", init.number("rope_theta", 10000.0, 1, 1e9));
+        c.put("hidden_act", "silu");
+        c.put("tie_word_embeddings", false);
+        c.put("bos_token_id", 1);
+        c.put("eos_token_id", 2);
+        c.put("torch_dtype", "float32");
+        c.put("attention_bias", false);
+        c.put("mlp_bias", false);
+        return c;
+    }
+}

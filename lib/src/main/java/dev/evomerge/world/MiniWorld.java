@@ -1,0 +1,148 @@
+package dev.evomerge.world;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.driver.ConfigNode;
+import dev.evomerge.eval.MgsmTask;
+import dev.evomerge.io.AtomicFiles;
+import dev.evomerge.io.Locations;
+import dev.evomerge.io.SafeYaml;
+import dev.evomerge.train.BpeTrainer;
+import dev.evomerge.train.TrainConfig;
+import dev.evomerge.train.Trainer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The mini world from nothing (conf/mini-world.yaml): its data drawn from the seed, a tokenizer
+ * learned from the training text, then the models trained in the order the config lists them (a
+ * base, then its fine-tunes). The same config gives the same files, byte for byte, on the same
+ * machine.
+ */
+public final class MiniWorld {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The world's config: what data to draw, the tokenizer, the training runs in order. */
+    public record Settings(long seed, Path data, int documents, int linesPerDocument, int enGeneral, int jaGeneralInPretraining,
+                           int enMath, int jaGeneral, int fitness,
+                           int test, Path tokenizer, int vocabSize, int tokenizerSample, List<TrainConfig> training) {
+    }
+
+    /** What building took. */
+    public record Report(List<Trainer.Result> runs, double dataSeconds, double tokenizerSeconds, double totalSeconds) {
+    }
+
+    public static Settings read(Path file) {
+        String yaml;
+        try {
+            yaml = Files.readString(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read the world's config: " + e.getMessage());
+        }
+        ConfigNode root = new ConfigNode(file.toString(), Locations.absolute(file.toString()), SafeYaml.tree(file.toString(), yaml))
+                .onlyKeys("seed", "data", "tokenizer", "train");
+        ConfigNode data = root.child("data").onlyKeys("out", "pretraining_documents", "lines_per_document", "en_general",
+                "ja_general_in_pretraining", "en_math",
+                "ja_general", "mini_mgsm_ja_fitness", "mini_mgsm_ja_test");
+        ConfigNode tokenizer = root.child("tokenizer").onlyKeys("out", "vocab_size", "sample");
+        Path tokenizerDir = tokenizer.localPath("out");
+        List<TrainConfig> runs = new ArrayList<>();
+        for (ConfigNode run : root.mappings("train")) {
+            runs.add(TrainConfig.parse(run, tokenizerDir));
+        }
+        return new Settings(root.longValue("seed", 0), data.localPath("out"), data.integer("pretraining_documents", 10000, 1),
+                data.integer("lines_per_document", 4, 1), data.integer("en_general", 0, 0),
+                data.integer("ja_general_in_pretraining", 0, 0), data.integer("en_math", 5000, 1), data.integer("ja_general", 5000, 1),
+                data.integer("mini_mgsm_ja_fitness", 100, 1), data.integer("mini_mgsm_ja_test", 500, 1), tokenizerDir,
+                tokenizer.integer("vocab_size", 768, 260), tokenizer.integer("sample", 3000, 1), runs);
+    }
+
+    public static Report build(Settings s, PrintStream progress) {
+        long start = System.nanoTime();
+        List<String> corpus = writeData(s, progress);
+        double dataSeconds = (System.nanoTime() - start) / 1e9;
+        long t = System.nanoTime();
+        BpeTrainer.Bpe bpe = BpeTrainer.train(corpus, s.vocabSize(), s.tokenizerSample());
+        int maxPositions = s.training().stream().mapToInt(TrainConfig::maxLength).max().orElse(256);
+        BpeTrainer.write(s.tokenizer(), bpe, maxPositions);
+        double tokenizerSeconds = (System.nanoTime() - t) / 1e9;
+        progress.printf(Locale.ROOT, "tokenizer: %d tokens, %d merges -> %s (%.1f s)%n", bpe.vocab().size(), bpe.merges().size(),
+                s.tokenizer(), tokenizerSeconds);
+        List<Trainer.Result> runs = new ArrayList<>();
+        for (TrainConfig run : s.training()) {
+            Trainer.Result r = Trainer.train(run, progress);
+            progress.printf(Locale.ROOT, "%s: %,d parameters, %,d tokens in %.0f s (%.0f tokens/s)%n", run.out().getFileName(),
+                    r.parameters(), r.tokens(), r.seconds(), r.tokensPerSecond());
+            runs.add(r);
+        }
+        return new Report(runs, dataSeconds, tokenizerSeconds, (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Draws and writes every set; returns the text the tokenizer learns from (the training sets
+     * as the models will read them). The evaluation splits come first so the training text can be
+     * checked against them: no test or fitness problem is in any training file.
+     */
+    static List<String> writeData(Settings s, PrintStream progress) {
+        List<MiniWorldData.Example> fitness = MiniWorldData.miniMgsmJa(s.seed(), s.fitness(), Set.of());
+        Set<String> evaluation = new HashSet<>();
+        fitness.forEach(e -> evaluation.add(e.question()));
+        List<MiniWorldData.Example> test = MiniWorldData.miniMgsmJa(s.seed() + 1, s.test(), evaluation);
+        test.forEach(e -> evaluation.add(e.question()));
+        // The base reads documents and, mixed in at random places, read-off questions answered in the
+        // instruction template, each in its own language: a base that follows instructions, as the
+        // paper's base (Mistral-7B) does, before either fine-tune. The JA general fine-tune's own
+        // questions are drawn from another seed.
+        List<String> pretraining = new ArrayList<>(MiniWorldData.pretraining(s.seed(), s.documents(), s.linesPerDocument(),
+                evaluation));
+        java.util.SplittableRandom mix = new java.util.SplittableRandom(s.seed());
+        for (var e : MiniWorldData.enGeneral(s.seed(), s.enGeneral())) {
+            pretraining.add(mix.nextInt(pretraining.size() + 1), MgsmTask.EN_ALPACA_COT.replace("{input}", e.question()) + e.answer());
+        }
+        for (var e : MiniWorldData.jaGeneral(s.seed() + 1, s.jaGeneralInPretraining())) {
+            pretraining.add(mix.nextInt(pretraining.size() + 1), MgsmTask.JA_ALPACA_COT.replace("{input}", e.question()) + e.answer());
+        }
+        List<MiniWorldData.Example> enMath = MiniWorldData.enMath(s.seed(), s.enMath());
+        List<MiniWorldData.Example> jaGeneral = MiniWorldData.jaGeneral(s.seed(), s.jaGeneral());
+        List<String> corpus = new ArrayList<>(pretraining);
+        for (var e : enMath) {
+            corpus.add(MgsmTask.EN_ALPACA_COT.replace("{input}", e.question()) + e.answer());
+        }
+        for (var e : jaGeneral) {
+            corpus.add(MgsmTask.JA_ALPACA_COT.replace("{input}", e.question()) + e.answer());
+        }
+        // A problem is in the training text if its question is, or its statements are (a worked story of it).
+        for (String q : evaluation) {
+            String told = MiniWorldData.statements(q);
+            if (corpus.stream().anyMatch(text -> text.contains(told))) {
+                throw new IllegalStateException("an evaluation problem is in the training text: " + q);
+            }
+        }
+        try {
+            Files.createDirectories(s.data());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        StringBuilder lines = new StringBuilder();
+        for (String doc : pretraining) {
+            ObjectNode line = JSON.createObjectNode();
+            line.put("text", doc);
+            lines.append(line).append('\n');
+        }
+        AtomicFiles.writeString(s.data().resolve("pretraining.jsonl"), lines.toString());
+        MiniWorldData.writeJsonl(s.data().resolve("en_math.jsonl"), enMath);
+        MiniWorldData.writeJsonl(s.data().resolve("ja_general.jsonl"), jaGeneral);
+        MiniWorldData.writeJsonl(s.data().resolve("mini_mgsm_ja_fitness.jsonl"), fitness);
+        MiniWorldData.writeJsonl(s.data().resolve("mini_mgsm_ja_test.jsonl"), test);
+        progress.printf(Locale.ROOT, "data: %d pre-training texts (%d EN and %d JA general questions among them), %d EN math, %d JA general, mini-MGSM-ja %d fitness + %d test -> %s%n",
+                pretraining.size(), s.enGeneral(), s.jaGeneralInPretraining(), enMath.size(), jaGeneral.size(), fitness.size(), test.size(), s.data());
+        return corpus;
+    }
+}
