@@ -17,6 +17,11 @@ EVOMERGE_JAVA_OPTS=(-Dai.djl.offline=true --add-modules=jdk.incubator.vector -XX
 export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-1073741824}"
 export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-4294967296}"
 export MALLOC_TOP_PAD_="${MALLOC_TOP_PAD_:-268435456}"
+# MKL and OpenMP may use fewer threads than asked when the machine is busy, which changes how a matrix
+# product's sums are split and so the last bits of the result: training (scripts/train, scripts/mini-world)
+# gives the same bytes from the same seed only with the thread count fixed.
+export MKL_DYNAMIC="${MKL_DYNAMIC:-FALSE}"
+export OMP_DYNAMIC="${OMP_DYNAMIC:-FALSE}"
 
 # evomerge_build MODULE SOURCES...: builds MODULE and what it needs (no tests) when its copied
 # dependencies are missing or older than any of the SOURCES (folders and poms, below the root).

@@ -219,7 +219,9 @@ public final class Transformer implements AutoCloseable {
         boolean unmasked = t == 1 && !cache.padded()
                 && (config.slidingWindow() == null || cache.length() <= config.slidingWindow());
         NDArray mask = unmasked ? null : attentionMask(cache, t); // [B, 1, g*T, Tk] additive
-        return layers(tokens, positions, mask, cache, lastPositionOnly);
+        long b = tokens.getShape().get(0);
+        NDArray x = embed.get(tokens.flatten()).reshape(b, t, config.hiddenSize()); // [B, T, D]
+        return layers(x, positions, mask, cache, lastPositionOnly);
     }
 
     /**
@@ -233,15 +235,18 @@ public final class Transformer implements AutoCloseable {
             throw new IllegalArgumentException(t + " positions exceed max_position_embeddings " + config.maxPositionEmbeddings());
         }
         NDManager m = tokens.getManager();
-        NDArray positions = m.arange(0, t, 1, DataType.INT64).expandDims(0).repeat(0, tokens.getShape().get(0));
-        return layers(tokens, positions, groupedMask(visibleKeys(m, 0, t).expandDims(0), t), null, false);
+        long b = tokens.getShape().get(0);
+        NDArray positions = m.arange(0, t, 1, DataType.INT64).expandDims(0).repeat(0, b);
+        // The embedding rows as one-hot rows times the table: PyTorch's backward of a row gather
+        // adds into repeated rows in a racing order on CPU (the BOS row's gradient differed in the
+        // last bits between runs), a matrix product sums in a fixed one. Training is then
+        // deterministic; a forward pays V x D per token, a few percent at the mini world's size.
+        NDArray x = tokens.flatten().oneHot(config.vocabSize()).toType(dtype, false).matMul(embed).reshape(b, t, config.hiddenSize());
+        return layers(x, positions, groupedMask(visibleKeys(m, 0, t).expandDims(0), t), null, false);
     }
 
-    /** Embeds {@code tokens}, runs the path (appending to {@code cache} unless it is null) and the head. */
-    private NDArray layers(NDArray tokens, NDArray positions, NDArray mask, KvCache cache, boolean lastPositionOnly) {
-        long b = tokens.getShape().get(0);
-        long t = tokens.getShape().get(1);
-        NDArray x = embed.get(tokens.flatten()).reshape(b, t, config.hiddenSize()); // [B, T, D]
+    /** Runs the embedded tokens {@code x} [B, T, D] through the path (appending to {@code cache} unless it is null) and the head. */
+    private NDArray layers(NDArray x, NDArray positions, NDArray mask, KvCache cache, boolean lastPositionOnly) {
         NDArray[] rope = ropeTables(positions); // cos, sin: [B, T, 1, hd]
         for (int i = 0; i < path.length; i++) {
             // Each layer's intermediates (scores, activations: hundreds of MB at batch 8 x 600 tokens)
@@ -260,7 +265,7 @@ public final class Transformer implements AutoCloseable {
                 in.close(); // the previous layer's output, read by this one only
             }
         }
-        if (lastPositionOnly && t > 1) {
+        if (lastPositionOnly && x.getShape().get(1) > 1) {
             x = x.get(":, -1:, :");
         }
         return rmsNorm(x, finalNorm).matMul(headT); // [B, T, V]

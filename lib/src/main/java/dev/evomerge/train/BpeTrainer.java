@@ -181,7 +181,20 @@ public final class BpeTrainer {
         replace.putObject("pattern").put("String", " ");
         replace.put("content", SPACE);
         t.putNull("pre_tokenizer");
-        t.putNull("post_processor"); // evomerge's Tokenizer adds BOS itself, following add_bos_token
+        // BOS first, as Llama's tokenizer.json does: Hugging Face adds it through this post-processor
+        // (evomerge's Tokenizer encodes without special tokens and adds BOS itself, by add_bos_token).
+        ObjectNode post = t.putObject("post_processor").put("type", "TemplateProcessing");
+        ArrayNode single = post.putArray("single");
+        single.addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 0);
+        single.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
+        ArrayNode pair = post.putArray("pair");
+        pair.addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 0);
+        pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
+        pair.addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 1);
+        pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
+        ObjectNode bos = post.putObject("special_tokens").putObject("<s>").put("id", "<s>");
+        bos.putArray("ids").add(bpe.vocab().get("<s>"));
+        bos.putArray("tokens").add("<s>");
         ObjectNode decoder = t.putObject("decoder").put("type", "Sequence");
         ArrayNode decoders = decoder.putArray("decoders");
         ObjectNode back = decoders.addObject().put("type", "Replace");

@@ -17,8 +17,8 @@ import java.util.SplittableRandom;
 /**
  * A training file as token sequences, each with the positions the loss counts, and the batches
  * drawn from it. A line of plain text ({@code text}) is BOS + text + EOS, every token a target.
- * A question/answer line is the prompt exactly as evaluation forms it ({@code template} with the
- * question, BOS first) followed by the answer and EOS, and only the answer and EOS are targets:
+ * A question/answer line is the prompt exactly as evaluation forms it ({@code template}, or the
+ * line's own {@code template} field, with the question, BOS first) followed by the answer and EOS, and only the answer and EOS are targets:
  * the model learns to answer, and to stop, from the very prompt it will be asked with.
  */
 public final class TrainingSet {
@@ -57,7 +57,10 @@ public final class TrainingSet {
                     s = sequence(tokenizer.encode(field(file, n, row, "text")), new long[0], eosId, false);
                 } else {
                     String question = field(file, n, row, "question");
-                    long[] prompt = tokenizer.encode(prompts.template().replace("{input}", question));
+                    // a line may name its own template (a mix of English and Japanese instructions)
+                    String own = row.hasNonNull("template") ? MgsmTask.of("ja", row.get("template").asText(), 0).template()
+                            : prompts.template();
+                    long[] prompt = tokenizer.encode(own.replace("{input}", question));
                     s = sequence(prompt, tokenizer.encode(field(file, n, row, "answer"), false), eosId, true);
                 }
                 if (s.ids().length > maxLength) {

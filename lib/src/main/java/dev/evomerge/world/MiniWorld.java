@@ -30,8 +30,8 @@ public final class MiniWorld {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The world's config: what data to draw, the tokenizer, the training runs in order. */
-    public record Settings(long seed, Path data, int documents, int linesPerDocument, int enGeneral, int jaGeneralInPretraining,
-                           int enMath, int jaGeneral, int fitness,
+    public record Settings(long seed, Path data, int documents, int linesPerDocument, int enGeneral, int jaAnsweredInEnglish,
+                           int enMath, int enMathFromJapanese, int jaGeneral, int fitness,
                            int test, Path tokenizer, int vocabSize, int tokenizerSample, List<TrainConfig> training) {
     }
 
@@ -49,7 +49,7 @@ public final class MiniWorld {
         ConfigNode root = new ConfigNode(file.toString(), Locations.absolute(file.toString()), SafeYaml.tree(file.toString(), yaml))
                 .onlyKeys("seed", "data", "tokenizer", "train");
         ConfigNode data = root.child("data").onlyKeys("out", "pretraining_documents", "lines_per_document", "en_general",
-                "ja_general_in_pretraining", "en_math",
+                "ja_answered_in_english", "en_math", "en_math_japanese_questions",
                 "ja_general", "mini_mgsm_ja_fitness", "mini_mgsm_ja_test");
         ConfigNode tokenizer = root.child("tokenizer").onlyKeys("out", "vocab_size", "sample");
         Path tokenizerDir = tokenizer.localPath("out");
@@ -59,7 +59,8 @@ public final class MiniWorld {
         }
         return new Settings(root.longValue("seed", 0), data.localPath("out"), data.integer("pretraining_documents", 10000, 1),
                 data.integer("lines_per_document", 4, 1), data.integer("en_general", 0, 0),
-                data.integer("ja_general_in_pretraining", 0, 0), data.integer("en_math", 5000, 1), data.integer("ja_general", 5000, 1),
+                data.integer("ja_answered_in_english", 0, 0), data.integer("en_math", 5000, 1),
+                data.integer("en_math_japanese_questions", 0, 0), data.integer("ja_general", 5000, 1),
                 data.integer("mini_mgsm_ja_fitness", 100, 1), data.integer("mini_mgsm_ja_test", 500, 1), tokenizerDir,
                 tokenizer.integer("vocab_size", 768, 260), tokenizer.integer("sample", 3000, 1), runs);
     }
@@ -86,9 +87,10 @@ public final class MiniWorld {
     }
 
     /**
-     * Draws and writes every set; returns the text the tokenizer learns from (the training sets
-     * as the models will read them). The evaluation splits come first so the training text can be
-     * checked against them: no test or fitness problem is in any training file.
+     * Draws and writes every set; returns the text the tokenizer learns from: the base's
+     * pre-training text (the fine-tunes inherit the base's tokenizer, as real fine-tunes do, so a
+     * change to their data never changes it). The evaluation splits come first so the training text
+     * can be checked against them: no test or fitness problem is in any training file.
      */
     static List<String> writeData(Settings s, PrintStream progress) {
         List<MiniWorldData.Example> fitness = MiniWorldData.miniMgsmJa(s.seed(), s.fitness(), Set.of());
@@ -96,32 +98,32 @@ public final class MiniWorld {
         fitness.forEach(e -> evaluation.add(e.question()));
         List<MiniWorldData.Example> test = MiniWorldData.miniMgsmJa(s.seed() + 1, s.test(), evaluation);
         test.forEach(e -> evaluation.add(e.question()));
-        // The base reads documents and, mixed in at random places, read-off questions answered in the
-        // instruction template, each in its own language: a base that follows instructions, as the
-        // paper's base (Mistral-7B) does, before either fine-tune. The JA general fine-tune's own
-        // questions are drawn from another seed.
+        // The base reads documents and, mixed in at random places, read-off questions in the
+        // instruction templates, answered in English whatever their language: an English-centric base
+        // that follows instructions, as the paper's Mistral-7B is, before either fine-tune.
         List<String> pretraining = new ArrayList<>(MiniWorldData.pretraining(s.seed(), s.documents(), s.linesPerDocument(),
                 evaluation));
         java.util.SplittableRandom mix = new java.util.SplittableRandom(s.seed());
         for (var e : MiniWorldData.enGeneral(s.seed(), s.enGeneral())) {
             pretraining.add(mix.nextInt(pretraining.size() + 1), MgsmTask.EN_ALPACA_COT.replace("{input}", e.question()) + e.answer());
         }
-        for (var e : MiniWorldData.jaGeneral(s.seed() + 1, s.jaGeneralInPretraining())) {
+        for (var e : MiniWorldData.jaQuestionsAnsweredInEnglish(s.seed(), s.jaAnsweredInEnglish())) {
             pretraining.add(mix.nextInt(pretraining.size() + 1), MgsmTask.JA_ALPACA_COT.replace("{input}", e.question()) + e.answer());
         }
-        List<MiniWorldData.Example> enMath = MiniWorldData.enMath(s.seed(), s.enMath());
+        List<MiniWorldData.Example> enMath = new ArrayList<>(MiniWorldData.enMath(s.seed(), s.enMath()));
+        Set<MiniWorldData.Example> japaneseInstructions = new HashSet<>(); // asked in the Japanese template
+        for (var e : MiniWorldData.enMathFromJapanese(s.seed(), s.enMathFromJapanese(), evaluation)) {
+            enMath.add(mix.nextInt(enMath.size() + 1), e);
+            japaneseInstructions.add(e);
+        }
         List<MiniWorldData.Example> jaGeneral = MiniWorldData.jaGeneral(s.seed(), s.jaGeneral());
-        List<String> corpus = new ArrayList<>(pretraining);
-        for (var e : enMath) {
-            corpus.add(MgsmTask.EN_ALPACA_COT.replace("{input}", e.question()) + e.answer());
-        }
-        for (var e : jaGeneral) {
-            corpus.add(MgsmTask.JA_ALPACA_COT.replace("{input}", e.question()) + e.answer());
-        }
+        List<String> training = new ArrayList<>(pretraining);
+        enMath.forEach(e -> training.add(e.question() + "\n" + e.answer()));
+        jaGeneral.forEach(e -> training.add(e.question() + "\n" + e.answer()));
         // A problem is in the training text if its question is, or its statements are (a worked story of it).
         for (String q : evaluation) {
             String told = MiniWorldData.statements(q);
-            if (corpus.stream().anyMatch(text -> text.contains(told))) {
+            if (training.stream().anyMatch(text -> text.contains(told))) {
                 throw new IllegalStateException("an evaluation problem is in the training text: " + q);
             }
         }
@@ -137,12 +139,13 @@ public final class MiniWorld {
             lines.append(line).append('\n');
         }
         AtomicFiles.writeString(s.data().resolve("pretraining.jsonl"), lines.toString());
-        MiniWorldData.writeJsonl(s.data().resolve("en_math.jsonl"), enMath);
+        MiniWorldData.writeJsonl(s.data().resolve("en_math.jsonl"), enMath,
+                e -> japaneseInstructions.contains(e) ? "ja-alpaca-cot" : null);
         MiniWorldData.writeJsonl(s.data().resolve("ja_general.jsonl"), jaGeneral);
         MiniWorldData.writeJsonl(s.data().resolve("mini_mgsm_ja_fitness.jsonl"), fitness);
         MiniWorldData.writeJsonl(s.data().resolve("mini_mgsm_ja_test.jsonl"), test);
-        progress.printf(Locale.ROOT, "data: %d pre-training texts (%d EN and %d JA general questions among them), %d EN math, %d JA general, mini-MGSM-ja %d fitness + %d test -> %s%n",
-                pretraining.size(), s.enGeneral(), s.jaGeneralInPretraining(), enMath.size(), jaGeneral.size(), fitness.size(), test.size(), s.data());
-        return corpus;
+        progress.printf(Locale.ROOT, "data: %d pre-training texts (%d EN and %d JA questions answered in English among them), %d EN math (%d of them Japanese questions), %d JA general, mini-MGSM-ja %d fitness + %d test -> %s%n",
+                pretraining.size(), s.enGeneral(), s.jaAnsweredInEnglish(), enMath.size(), s.enMathFromJapanese(), jaGeneral.size(), fitness.size(), test.size(), s.data());
+        return pretraining;
     }
 }

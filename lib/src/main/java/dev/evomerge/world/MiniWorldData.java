@@ -41,6 +41,18 @@ public final class MiniWorldData {
         });
     }
 
+    /**
+     * Japanese word problems answered with the English worked answer: what an English math model
+     * built on a multilingual base does (reads the Japanese, answers in English; the paper's
+     * WizardMath and Abel on MGSM-ja). None of {@code exclude}'s questions (the evaluation splits').
+     */
+    public static List<Example> enMathFromJapanese(long seed, int count, Set<String> exclude) {
+        return distinct("en-math-from-ja", seed, count, exclude, rnd -> {
+            WordProblem p = WordProblem.random(rnd);
+            return new Example(p.jaQuestion(), p.enAnswer(), p.answer());
+        });
+    }
+
     /** mini-MGSM-ja: {@code count} problems, none of whose questions is in {@code exclude} (another split's). */
     public static List<Example> miniMgsmJa(long seed, int count, Set<String> exclude) {
         return distinct("mini-mgsm-ja", seed, count, exclude, rnd -> {
@@ -50,27 +62,47 @@ public final class MiniWorldData {
     }
 
     /**
-     * Who has what, who is where, what colour a thing is, how many someone has: read off the
-     * question (never computed), answered in Japanese.
+     * What someone saw, where someone is, what colour a thing is: read off the question, answered
+     * in Japanese; no numbers anywhere (a JA general model that writes no digits leaves the
+     * digits of a merged answer to the math model: README, "The mini world").
      */
     public static List<Example> jaGeneral(long seed, int count) {
-        return distinct("ja-general", seed, count, Set.of(), rnd -> {
+        return japaneseReadOff("ja-general", seed, count, false, 3);
+    }
+
+    /**
+     * The same Japanese questions answered in English, "The answer is X." (X in English): what an
+     * English-centric base model does with a Japanese instruction, as the paper's Mistral-7B
+     * base often does. Part of the mini world's pre-training, so the base follows the Japanese
+     * template too, but answers in English: answering in Japanese is the JA general fine-tune's.
+     */
+    public static List<Example> jaQuestionsAnsweredInEnglish(long seed, int count) {
+        return japaneseReadOff("ja-answered-in-english", seed, count, true, 4);
+    }
+
+    /** Read-off questions of the first {@code kinds} kinds (what, where, colour, how many). */
+    private static List<Example> japaneseReadOff(String kind, long seed, int count, boolean english, int kinds) {
+        return distinct(kind, seed, count, Set.of(), rnd -> {
             String name = Lexicon.pick(Lexicon.JA_NAMES, rnd);
             Lexicon.Thing thing = Lexicon.pick(Lexicon.THINGS, rnd);
             Lexicon.Colour colour = Lexicon.pick(Lexicon.COLOURS, rnd);
             Lexicon.Place place = Lexicon.pick(Lexicon.PLACES, rnd);
             int held = 2 + rnd.nextInt(19);
-            return switch (rnd.nextInt(4)) {
+            return switch (rnd.nextInt(kinds)) {
                 case 3 -> new Example(name + "は" + thing.ja() + "を" + held + thing.counter() + "持っています。" + name + "は"
-                        + thing.ja() + "を何" + thing.counter() + "持っていますか？", name + "は" + thing.ja() + "を" + held
-                        + thing.counter() + "持っています。答えは" + held + "です。", held);
+                        + thing.ja() + "を何" + thing.counter() + "持っていますか？", english ? "The answer is " + held + "."
+                        : name + "は" + thing.ja() + "を" + held + thing.counter() + "持っています。答えは" + held + "です。", held);
                 case 0 -> new Example(name + "は" + place.ja() + "で" + thing.ja() + "を見ました。" + name + "は何を見ましたか？",
-                        name + "は" + thing.ja() + "を見ました。答えは" + thing.ja() + "です。", null);
+                        english ? "The answer is " + ("aeiou".indexOf(thing.en().charAt(0)) >= 0 ? "an " : "a ")
+                                + thing.en() + "."
+                                : name + "は" + thing.ja() + "を見ました。答えは" + thing.ja() + "です。", null);
                 case 1 -> new Example(name + "は" + place.ja() + "にいます。" + name + "はどこにいますか？",
-                        name + "は" + place.ja() + "にいます。答えは" + place.ja() + "です。", null);
-                default -> new Example(name + "の" + thing.ja() + "は" + colour.jaAdjective().replace("の", "") + "です。"
-                        + name + "の" + thing.ja() + "は何色ですか？",
-                        name + "の" + thing.ja() + "は" + colour.jaNoun() + "です。答えは" + colour.jaNoun() + "です。", null);
+                        english ? "The answer is " + place.en() + "."
+                                : name + "は" + place.ja() + "にいます。答えは" + place.ja() + "です。", null);
+                case 2 -> new Example(name + "の" + thing.ja() + "は" + colour.jaAdjective().replace("の", "") + "です。"
+                        + name + "の" + thing.ja() + "は何色ですか？", english ? "The answer is " + colour.en() + "."
+                        : name + "の" + thing.ja() + "は" + colour.jaNoun() + "です。答えは" + colour.jaNoun() + "です。", null);
+                default -> throw new IllegalArgumentException("kinds " + kinds);
             };
         });
     }
@@ -171,6 +203,11 @@ public final class MiniWorldData {
 
     /** Writes {@code examples} as JSONL (question, answer, answer_number where there is one), atomically. */
     public static void writeJsonl(java.nio.file.Path file, List<Example> examples) {
+        writeJsonl(file, examples, e -> null);
+    }
+
+    /** As {@link #writeJsonl(java.nio.file.Path, List)}, with a {@code template} field where {@code template} names one. */
+    public static void writeJsonl(java.nio.file.Path file, List<Example> examples, Function<Example, String> template) {
         ObjectMapper json = new ObjectMapper();
         StringBuilder b = new StringBuilder();
         for (Example e : examples) {
@@ -179,6 +216,9 @@ public final class MiniWorldData {
             line.put("answer", e.answer());
             if (e.number() != null) {
                 line.put("answer_number", e.number());
+            }
+            if (template.apply(e) != null) {
+                line.put("template", template.apply(e));
             }
             b.append(line).append('\n');
         }

@@ -142,7 +142,7 @@ class MergeGenomeTest {
                 java.util.List.copyOf(baselines.keySet()));
         MergeConfig ties = (MergeConfig) baselines.get("ties (weight 1, density 0.5)");
         assertEquals("ties", ties.method().name());
-        assertEquals(Fixtures.model("stories260K"), ties.baseModel());
+        assertEquals(dev.evomerge.io.Locations.absolute(Fixtures.model("stories260K").toString()), ties.baseModel());
         for (MergeConfig.ModelEntry m : ties.models()) {
             assertEquals(1.0, m.parameters().get("weight").resolve("x", 0));
             assertEquals(0.5, m.parameters().get("density").resolve("x", 0));

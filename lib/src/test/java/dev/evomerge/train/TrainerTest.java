@@ -99,18 +99,18 @@ class TrainerTest {
      */
     @Test
     void trainsANewModelThatAnswersFromItsCheckpointAndRetrainsToTheSameBytes(@TempDir Path dir) throws Exception {
-        Trainer.Result r = Trainer.train(config(dir.resolve("a"), 60, 7), QUIET);
+        Trainer.Result r = Trainer.train(config(dir.resolve("a/model"), 100, 7), QUIET);
         double first = r.log().get(0).loss();
         double last = r.log().get(r.log().size() - 1).loss();
         assertTrue(first > 3.0, "starts near ln(V): " + first);
         assertTrue(last < 0.1, "learns the answers by heart: " + last);
-        assertEquals(6, r.log().size());
-        Path out = dir.resolve("a");
+        assertEquals(10, r.log().size());
+        Path out = dir.resolve("a/model"); // the same folder name: the curve's title names it
         for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
                 "generation_config.json", "training_log.csv", "loss.png")) {
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         }
-        assertEquals(7, Files.readAllLines(out.resolve("training_log.csv")).size(), "header and six rows");
+        assertEquals(11, Files.readAllLines(out.resolve("training_log.csv")).size(), "header and ten rows");
         List<MiniWorldData.Example> examples = MiniWorldData.jaGeneral(3, 8);
         try (Checkpoint c = Checkpoint.open(out); Transformer model = Transformer.load(c, Device.cpu());
              Tokenizer t = Tokenizer.load(out, c.config())) {
@@ -124,13 +124,13 @@ class TrainerTest {
             assertTrue(right >= 7, right + " of 8 answers reproduced: " + answers.get(0).text());
             assertEquals(Generator.Finish.EOS, answers.get(0).finish(), "it learned to stop");
         }
-        Trainer.train(config(dir.resolve("b"), 60, 7), QUIET);
+        Trainer.train(config(dir.resolve("b/model"), 100, 7), QUIET);
         for (String f : List.of("model.safetensors", "training_log.csv", "loss.png", "config.json")) {
-            assertArrayEquals(Files.readAllBytes(out.resolve(f)), Files.readAllBytes(dir.resolve("b").resolve(f)), f);
+            assertArrayEquals(Files.readAllBytes(out.resolve(f)), Files.readAllBytes(dir.resolve("b/model").resolve(f)), f);
         }
-        Trainer.train(config(dir.resolve("c"), 60, 8), QUIET);
+        Trainer.train(config(dir.resolve("c/model"), 100, 8), QUIET);
         assertFalse(java.util.Arrays.equals(Files.readAllBytes(out.resolve("model.safetensors")),
-                Files.readAllBytes(dir.resolve("c").resolve("model.safetensors"))), "another seed, another model");
+                Files.readAllBytes(dir.resolve("c/model").resolve("model.safetensors"))), "another seed, another model");
     }
 
     /** Question-answer data: the prompt as evaluation forms it, the loss on the answer and EOS only. */

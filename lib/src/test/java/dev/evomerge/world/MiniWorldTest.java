@@ -22,7 +22,7 @@ class MiniWorldTest {
     void theCommittedDataIsWhatTheConfigDraws(@TempDir Path tmp) throws Exception {
         MiniWorld.Settings s = MiniWorld.read(Path.of("../conf/mini-world.yaml"));
         MiniWorld.Settings here = new MiniWorld.Settings(s.seed(), tmp, s.documents(), s.linesPerDocument(), s.enGeneral(),
-                s.jaGeneralInPretraining(), s.enMath(),
+                s.jaAnsweredInEnglish(), s.enMath(), s.enMathFromJapanese(),
                 s.jaGeneral(), s.fitness(), s.test(), s.tokenizer(), s.vocabSize(), s.tokenizerSample(), s.training());
         MiniWorld.writeData(here, QUIET);
         for (String f : SETS) {
