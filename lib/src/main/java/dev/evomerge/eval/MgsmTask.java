@@ -40,11 +40,17 @@ public record MgsmTask(String lang, String templateName, String template, String
             throw new IllegalArgumentException("unknown MGSM language '" + lang + "' (" + String.join(", ", LANGUAGES) + ")");
         }
         String chosen = templateName != null ? templateName : (lang.equals("ja") ? "ja-alpaca-cot" : "en-alpaca-cot");
-        String template = TEMPLATES.get(chosen);
+        return new MgsmTask(lang, chosen, template(chosen), "", List.of("### 指示", "### Instruction", "問題：", "Question:"),
+                maxNewTokens);
+    }
+
+    /** The prompt template named {@code name}, with {input} for the question. */
+    public static String template(String name) {
+        String template = TEMPLATES.get(name);
         if (template == null) {
-            throw new IllegalArgumentException("unknown template '" + chosen + "' (" + String.join(", ", TEMPLATES.keySet()) + ")");
+            throw new IllegalArgumentException("unknown template '" + name + "' (" + String.join(", ", TEMPLATES.keySet()) + ")");
         }
-        return new MgsmTask(lang, chosen, template, "", List.of("### 指示", "### Instruction", "問題：", "Question:"), maxNewTokens);
+        return template;
     }
 
     /**

@@ -69,6 +69,15 @@ public record TrainConfig(Path out, Path tokenizer, Path from, ObjectNode archit
                 node.number("max_grad_norm", 1.0, 0, 1e9), node.longValue("seed", 0), node.integer("log_every", 50, 1));
     }
 
+    /**
+     * The same run cut to {@code steps} (warm-up at most that long, logging only at the end),
+     * written to {@code out}: what a benchmark times.
+     */
+    public TrainConfig withSteps(Path out, int steps) {
+        return new TrainConfig(out, tokenizer, from, architecture, data, template, steps, batchSize, maxLength, learningRate,
+                minLearningRate, Math.min(warmupSteps, steps), weightDecay, beta1, beta2, maxGradNorm, seed, steps);
+    }
+
     /** A new Llama model's config.json from {@code init}'s sizes; the vocabulary is the tokenizer's. */
     private static ObjectNode architecture(ConfigNode init, ConfigNode node) {
         init.onlyKeys("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",

@@ -10,7 +10,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.evomerge.io.AtomicDirectory;
 import dev.evomerge.io.Checkpoint;
 import dev.evomerge.io.CheckpointException;
 import dev.evomerge.io.ModelConfig;
@@ -60,7 +59,7 @@ public final class Trainer {
             source = WeightSource.of(from);
             configJson = from.config().raw().deepCopy();
             if (from.config().tieWordEmbeddings()) {
-                from.close();
+                from.close(); // the try below, whose finally closes it, is not entered
                 throw new CheckpointException(config.from().toString(), "config.json: tie_word_embeddings is true; "
                         + "the trainer updates the embeddings and the head as two matrices, so it fine-tunes untied models only");
             }

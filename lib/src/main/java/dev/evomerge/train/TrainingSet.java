@@ -39,7 +39,7 @@ public final class TrainingSet {
     }
 
     public static TrainingSet read(Path file, Tokenizer tokenizer, String template, int maxLength, long eosId) {
-        MgsmTask prompts = template == null ? null : MgsmTask.of("ja", template, 0);
+        String prompts = template == null ? null : MgsmTask.template(template);
         List<Sequence> out = new ArrayList<>();
         int truncated = 0;
         ObjectMapper json = new ObjectMapper();
@@ -58,8 +58,7 @@ public final class TrainingSet {
                 } else {
                     String question = field(file, n, row, "question");
                     // a line may name its own template (a mix of English and Japanese instructions)
-                    String own = row.hasNonNull("template") ? MgsmTask.of("ja", row.get("template").asText(), 0).template()
-                            : prompts.template();
+                    String own = row.hasNonNull("template") ? template(file, n, field(file, n, row, "template")) : prompts;
                     long[] prompt = tokenizer.encode(own.replace("{input}", question));
                     s = sequence(prompt, tokenizer.encode(field(file, n, row, "answer"), false), eosId, true);
                 }
@@ -76,6 +75,14 @@ public final class TrainingSet {
             throw new DatasetException(file.toString(), "no examples");
         }
         return new TrainingSet(out, truncated);
+    }
+
+    private static String template(Path file, int line, String name) {
+        try {
+            return MgsmTask.template(name);
+        } catch (IllegalArgumentException e) {
+            throw new DatasetException(file.toString(), "line " + line + ": field 'template': " + e.getMessage());
+        }
     }
 
     private static String field(Path file, int line, JsonNode row, String name) {

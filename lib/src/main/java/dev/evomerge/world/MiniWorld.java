@@ -111,10 +111,11 @@ public final class MiniWorld {
             pretraining.add(mix.nextInt(pretraining.size() + 1), MgsmTask.JA_ALPACA_COT.replace("{input}", e.question()) + e.answer());
         }
         List<MiniWorldData.Example> enMath = new ArrayList<>(MiniWorldData.enMath(s.seed(), s.enMath()));
-        Set<MiniWorldData.Example> japaneseInstructions = new HashSet<>(); // asked in the Japanese template
+        // Japanese questions in the English instruction, answered in English: EN math learns to read them
+        // without learning to answer a Japanese instruction in English (which would fight JA general's
+        // Japanese answer at the same tokens; README, "The mini world").
         for (var e : MiniWorldData.enMathFromJapanese(s.seed(), s.enMathFromJapanese(), evaluation)) {
             enMath.add(mix.nextInt(enMath.size() + 1), e);
-            japaneseInstructions.add(e);
         }
         List<MiniWorldData.Example> jaGeneral = MiniWorldData.jaGeneral(s.seed(), s.jaGeneral());
         List<String> training = new ArrayList<>(pretraining);
@@ -139,8 +140,7 @@ public final class MiniWorld {
             lines.append(line).append('\n');
         }
         AtomicFiles.writeString(s.data().resolve("pretraining.jsonl"), lines.toString());
-        MiniWorldData.writeJsonl(s.data().resolve("en_math.jsonl"), enMath,
-                e -> japaneseInstructions.contains(e) ? "ja-alpaca-cot" : null);
+        MiniWorldData.writeJsonl(s.data().resolve("en_math.jsonl"), enMath);
         MiniWorldData.writeJsonl(s.data().resolve("ja_general.jsonl"), jaGeneral);
         MiniWorldData.writeJsonl(s.data().resolve("mini_mgsm_ja_fitness.jsonl"), fitness);
         MiniWorldData.writeJsonl(s.data().resolve("mini_mgsm_ja_test.jsonl"), test);

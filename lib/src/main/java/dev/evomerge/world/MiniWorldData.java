@@ -203,11 +203,6 @@ public final class MiniWorldData {
 
     /** Writes {@code examples} as JSONL (question, answer, answer_number where there is one), atomically. */
     public static void writeJsonl(java.nio.file.Path file, List<Example> examples) {
-        writeJsonl(file, examples, e -> null);
-    }
-
-    /** As {@link #writeJsonl(java.nio.file.Path, List)}, with a {@code template} field where {@code template} names one. */
-    public static void writeJsonl(java.nio.file.Path file, List<Example> examples, Function<Example, String> template) {
         ObjectMapper json = new ObjectMapper();
         StringBuilder b = new StringBuilder();
         for (Example e : examples) {
@@ -216,9 +211,6 @@ public final class MiniWorldData {
             line.put("answer", e.answer());
             if (e.number() != null) {
                 line.put("answer_number", e.number());
-            }
-            if (template.apply(e) != null) {
-                line.put("template", template.apply(e));
             }
             b.append(line).append('\n');
         }

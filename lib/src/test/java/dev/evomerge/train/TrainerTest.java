@@ -155,6 +155,27 @@ class TrainerTest {
         }
     }
 
+    /** A line that names its own template is put in that one; the others in the run's. */
+    @Test
+    void aLineMayNameItsOwnTemplate(@TempDir Path dir) throws Exception {
+        Path mixed = dir.resolve("mixed.jsonl");
+        Files.writeString(mixed, "{\"question\":\"Q1\",\"answer\":\"A1\"}\n"
+                + "{\"question\":\"Q2\",\"answer\":\"A2\",\"template\":\"en-alpaca-cot\"}\n");
+        try (Tokenizer t = Tokenizer.load(tokenizer, (Integer) null)) {
+            TrainingSet set = TrainingSet.read(mixed, t, "ja-alpaca-cot", 1000, 2);
+            long[] ja = t.encode(MgsmTask.JA_ALPACA_COT.replace("{input}", "Q1"));
+            long[] en = t.encode(MgsmTask.EN_ALPACA_COT.replace("{input}", "Q2"));
+            assertArrayEquals(ja, java.util.Arrays.copyOf(set.sequences().get(0).ids(), ja.length));
+            assertArrayEquals(en, java.util.Arrays.copyOf(set.sequences().get(1).ids(), en.length));
+        }
+        Files.writeString(mixed, "{\"question\":\"Q\",\"answer\":\"A\",\"template\":\"nope\"}\n");
+        try (Tokenizer t = Tokenizer.load(tokenizer, (Integer) null)) {
+            Exception e = assertThrows(RuntimeException.class, () -> TrainingSet.read(mixed, t, "ja-alpaca-cot", 1000, 2));
+            assertTrue(e.getMessage().contains("mixed.jsonl") && e.getMessage().contains("line 1: field 'template': unknown template 'nope'"),
+                    e.getMessage());
+        }
+    }
+
     @Test
     void refusesToFineTuneATiedModelWithAOneLineReason(@TempDir Path dir) {
         TrainConfig tied = new TrainConfig(dir.resolve("out"), tokenizer, STORIES, null, questions, "ja-alpaca-cot", 1, 1, 64,

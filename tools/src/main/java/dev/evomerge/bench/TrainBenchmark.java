@@ -40,10 +40,7 @@ public final class TrainBenchmark {
         Path tmp = Files.createTempDirectory("evomerge-train-bench");
         PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
         for (TrainConfig stage : new TrainConfig[] {world.training().get(0), world.training().get(2)}) {
-            TrainConfig cut = new TrainConfig(tmp.resolve(stage.out().getFileName()), stage.tokenizer(), stage.from(),
-                    stage.architecture(), stage.data(), stage.template(), steps, stage.batchSize(), stage.maxLength(),
-                    stage.learningRate(), stage.minLearningRate(), Math.min(stage.warmupSteps(), steps), stage.weightDecay(),
-                    stage.beta1(), stage.beta2(), stage.maxGradNorm(), stage.seed(), steps);
+            TrainConfig cut = stage.withSteps(tmp.resolve(stage.out().getFileName()), steps);
             Trainer.Result r = Trainer.train(cut, quiet);
             ModelConfig c = ModelConfig.read(cut.out().resolve("config.json"));
             long matrixWeights = r.parameters() - (long) c.vocabSize() * c.hiddenSize() // the embedding is a lookup
