@@ -13,26 +13,43 @@ public final class JapaneseDetector {
     }
 
     public static boolean isJapanese(String text) {
-        int japanese = 0;
-        int kana = 0;
-        int letters = 0;
+        int[] c = letters(text);
+        return c[KANA] > 0 && c[JAPANESE] * 2 > c[LETTERS];
+    }
+
+    /**
+     * The weaker rule for short answers (VQA's "白", "猫"): more than half of the letters are
+     * Japanese script, kana or not. Chinese passes it too; a text without letters does not.
+     */
+    public static boolean isJapaneseScript(String text) {
+        int[] c = letters(text);
+        return c[JAPANESE] * 2 > c[LETTERS];
+    }
+
+    private static final int LETTERS = 0;
+    private static final int JAPANESE = 1;
+    private static final int KANA = 2;
+
+    /** Counts of letters, of Japanese-script letters and of kana. */
+    private static int[] letters(String text) {
+        int[] c = new int[3];
         for (int i = 0; i < text.length(); ) {
             int cp = text.codePointAt(i);
             i += Character.charCount(cp);
             if (!Character.isLetter(cp)) {
                 continue;
             }
-            letters++;
+            c[LETTERS]++;
             Character.UnicodeScript script = Character.UnicodeScript.of(cp);
             boolean isKana = script == Character.UnicodeScript.HIRAGANA || script == Character.UnicodeScript.KATAKANA
                     || cp == 0x30FC; // ー, the prolonged sound mark, is script COMMON
             if (isKana) {
-                kana++;
+                c[KANA]++;
             }
             if (isKana || script == Character.UnicodeScript.HAN) {
-                japanese++;
+                c[JAPANESE]++;
             }
         }
-        return kana > 0 && japanese * 2 > letters;
+        return c;
     }
 }
