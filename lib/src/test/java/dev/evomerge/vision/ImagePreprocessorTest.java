@@ -1,0 +1,96 @@
+package dev.evomerge.vision;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Against Hugging Face's CLIPImageProcessor and Pillow (fixture from
+ * scripts/golden/clip_preprocess_hf.py): PNGs in RGB, grayscale, RGBA, downscaled and upscaled,
+ * bicubic, bilinear and Lanczos.
+ */
+class ImagePreprocessorTest {
+    private static final Path DIR = Path.of("src/test/resources/vision");
+
+    @Test
+    void resizesPixelForPixelAsPillow() throws Exception {
+        for (JsonNode c : golden()) {
+            int[][][] rgb = ImagePreprocessor.decode(Files.readAllBytes(DIR.resolve(c.get("name").asText() + ".png")));
+            int w = c.get("resized_size").get(0).asInt();
+            int h = c.get("resized_size").get(1).asInt();
+            int[][][] resized = PilResize.resize(rgb, w, h, PilResize.Filter.ofPil(c.get("config").get("resample").asInt()));
+            JsonNode expected = c.get("resized");
+            assertEquals(h * w * 3, expected.size());
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    for (int ch = 0; ch < 3; ch++) {
+                        assertEquals(expected.get((y * w + x) * 3 + ch).asInt(), resized[y][x][ch],
+                                c.get("name").asText() + " pixel (" + x + ", " + y + ") channel " + ch);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void givesClipImageProcessorsPixelValues(@TempDir Path dir) throws Exception {
+        for (JsonNode c : golden()) {
+            Path config = dir.resolve(c.get("name").asText() + ".json");
+            Files.writeString(config, c.get("config").toString());
+            ImagePreprocessor p = ImagePreprocessor.read(config);
+            float[] pixels = p.pixels(ImagePreprocessor.decode(Files.readAllBytes(DIR.resolve(c.get("name").asText() + ".png"))));
+            JsonNode expected = c.get("pixel_values");
+            assertEquals(expected.size(), pixels.length, c.get("name").asText());
+            for (int i = 0; i < pixels.length; i++) {
+                assertEquals(expected.get(i).asDouble(), pixels[i], 1e-6, c.get("name").asText() + " value " + i);
+            }
+        }
+    }
+
+    /** One value worked by hand: the RGB image's pixel (0, 0) red, rescaled and normalized with CLIP's mean and std. */
+    @Test
+    void normalizesAsWorkedByHand(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("c.json");
+        Files.writeString(config, "{\"do_resize\": false, \"do_center_crop\": false}");
+        ImagePreprocessor p = ImagePreprocessor.read(config);
+        int[][][] one = {{{200, 100, 0}}};
+        float[] v = p.pixels(one);
+        assertEquals((200 / 255.0 - 0.48145466) / 0.26862954, v[0], 1e-6);
+        assertEquals((100 / 255.0 - 0.4578275) / 0.26130258, v[1], 1e-6);
+        assertEquals((0 - 0.40821073) / 0.27577711, v[2], 1e-6);
+    }
+
+    @Test
+    void aCorruptImageIsOneClearError() {
+        Exception e = assertThrows(IllegalArgumentException.class, () -> ImagePreprocessor.decode(new byte[] {1, 2, 3, 4}));
+        assertEquals("cannot decode the image: not a PNG, JPEG, BMP or GIF (4 bytes)", e.getMessage());
+        byte[] png = new byte[0];
+        try {
+            png = Files.readAllBytes(DIR.resolve("rgb-37x29.png"));
+        } catch (java.io.IOException ignored) {
+            // asserted below
+        }
+        byte[] truncated = java.util.Arrays.copyOf(png, png.length / 2);
+        Exception t = assertThrows(IllegalArgumentException.class, () -> ImagePreprocessor.decode(truncated));
+        assertTrue(t.getMessage().startsWith("cannot decode the image"), t.getMessage());
+    }
+
+    @Test
+    void anUnsupportedFilterNamesTheFileAndKey(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("preprocessor_config.json");
+        Files.writeString(config, "{\"resample\": 0}");
+        Exception e = assertThrows(IllegalArgumentException.class, () -> ImagePreprocessor.read(config));
+        assertTrue(e.getMessage().startsWith(config + ": resample: resample 0 is not supported"), e.getMessage());
+    }
+
+    private static JsonNode golden() throws Exception {
+        return new ObjectMapper().readTree(Files.readString(DIR.resolve("clip-preprocess-hf.json")));
+    }
+}
