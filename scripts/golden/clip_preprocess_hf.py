@@ -5,8 +5,9 @@
 
 Makes a few small PNG images (seeded noise over gradients: RGB, grayscale, RGBA, one smaller than
 the target so it is upscaled), and records for each: Pillow's resize of the RGB image (uint8, the
-exact pixels evomerge's PilResize must give) and CLIPImageProcessor's pixel_values for a
-preprocessor config. The Java test (ImagePreprocessorTest) decodes the same PNGs and compares.
+exact pixels evomerge's PilResize must give), CLIPImageProcessor's pixel_values for a
+preprocessor config, and LLaVA-1.6's any-resolution tiles (LlavaNextImageProcessor's Pillow
+path) for the same config with image_grid_pinpoints. The Java test (ImagePreprocessorTest) decodes the same PNGs and compares.
 Needs numpy, pillow, transformers; CI does not: the output is committed.
 """
 import json
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from transformers import CLIPImageProcessor
+from transformers.models.llava_next.image_processing_pil_llava_next import LlavaNextImageProcessorPil
 
 OUT = Path(__file__).resolve().parents[2] / "lib/src/test/resources/vision"
 rng = np.random.default_rng(19)
@@ -55,8 +57,15 @@ for name, image, config in CASES:
     short = config["size"]["shortest_edge"]
     size = (short, int(short * h / w)) if w <= h else (int(short * w / h), short)
     resized = np.asarray(rgb.resize(size, resample=config["resample"]))
+    short_crop = config["crop_size"]["height"]
+    pinpoints = [[short_crop, 2 * short_crop], [2 * short_crop, short_crop], [2 * short_crop, 2 * short_crop],
+                 [3 * short_crop, short_crop], [short_crop, 3 * short_crop]]
+    next_config = {**config, "image_grid_pinpoints": pinpoints}
+    tiles = LlavaNextImageProcessorPil(**next_config)(images=Image.open(OUT / f"{name}.png"), return_tensors="np")
     golden.append({"name": name, "config": config, "resized_size": list(size),
                    "resized": resized.reshape(-1).tolist(), "shape": list(pixels.shape),
-                   "pixel_values": [float(v) for v in pixels.reshape(-1)]})
+                   "pixel_values": [float(v) for v in pixels.reshape(-1)],
+                   "next_config": next_config, "tiles_shape": list(tiles["pixel_values"][0].shape),
+                   "tiles": [float(v) for v in tiles["pixel_values"][0].reshape(-1)]})
 (OUT / "clip-preprocess-hf.json").write_text(json.dumps(golden))
 print("wrote", OUT / "clip-preprocess-hf.json")

@@ -8,6 +8,8 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import javax.imageio.ImageIO;
 
 /**
@@ -15,11 +17,13 @@ import javax.imageio.ImageIO;
  * as Hugging Face's CLIPImageProcessor reads it: RGB, the shortest edge resized to
  * {@code size.shortest_edge} (the other edge floor-scaled) with Pillow's filter, a center crop to
  * {@code crop_size}, times {@code rescale_factor}, minus {@code image_mean}, over
- * {@code image_std}; channels first, float32.
+ * {@code image_std}; channels first, float32. With {@code image_grid_pinpoints} (LLaVA-1.6's
+ * LlavaNextImageProcessor), an image is first cut into tiles ({@link AnyResolution}), each then
+ * prepared so.
  */
 public record ImagePreprocessor(boolean resize, int shortestEdge, PilResize.Filter filter, boolean centerCrop, int cropHeight,
                                 int cropWidth, boolean rescale, double rescaleFactor, boolean normalize, float[] mean,
-                                float[] std) {
+                                float[] std, List<int[]> pinpoints) {
 
     /** OpenAI CLIP's defaults, which CLIPImageProcessor uses for a key the file leaves out. */
     private static final double[] CLIP_MEAN = {0.48145466, 0.4578275, 0.40821073};
@@ -46,7 +50,26 @@ public record ImagePreprocessor(boolean resize, int shortestEdge, PilResize.Filt
         return new ImagePreprocessor(c.path("do_resize").asBoolean(true), shortest, filter,
                 c.path("do_center_crop").asBoolean(true), cropH, cropW, c.path("do_rescale").asBoolean(true),
                 c.path("rescale_factor").asDouble(1 / 255.0), c.path("do_normalize").asBoolean(true),
-                floats(file, c, "image_mean", CLIP_MEAN), floats(file, c, "image_std", CLIP_STD));
+                floats(file, c, "image_mean", CLIP_MEAN), floats(file, c, "image_std", CLIP_STD), pinpoints(file, c));
+    }
+
+    /** LLaVA-1.6's {@code image_grid_pinpoints}, [[height, width], ...]; none for a plain CLIP processor. */
+    private static List<int[]> pinpoints(Path file, JsonNode c) {
+        JsonNode v = c.get("image_grid_pinpoints");
+        if (v == null || v.isNull()) {
+            return List.of();
+        }
+        List<int[]> out = new ArrayList<>();
+        for (JsonNode p : v) {
+            if (!p.isArray() || p.size() != 2 || p.get(0).asInt() <= 0 || p.get(1).asInt() <= 0) {
+                throw new IllegalArgumentException(file + ": image_grid_pinpoints: each must be [height, width] in pixels, got " + p);
+            }
+            out.add(new int[] {p.get(0).asInt(), p.get(1).asInt()});
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(file + ": image_grid_pinpoints: empty");
+        }
+        return List.copyOf(out);
     }
 
     private static float[] floats(Path file, JsonNode c, String key, double[] fallback) {
@@ -101,6 +124,17 @@ public record ImagePreprocessor(boolean resize, int shortestEdge, PilResize.Filt
             }
         }
         return out;
+    }
+
+    /**
+     * The tower's inputs for one image: one for a plain CLIP processor; with pinpoints, the global
+     * view and the tiles, as LlavaNextImageProcessor gives them (before its zero-padding of a batch).
+     */
+    public List<float[]> tilePixels(int[][][] rgb) {
+        if (pinpoints.isEmpty()) {
+            return List.of(pixels(rgb));
+        }
+        return AnyResolution.tiles(rgb, pinpoints, cropHeight, shortestEdge, filter).stream().map(this::pixels).toList();
     }
 
     /** The tower's input, [3][cropHeight][cropWidth] flattened channels first. */

@@ -54,6 +54,38 @@ class ImagePreprocessorTest {
         }
     }
 
+    /** LLaVA-1.6's global view and tiles, as LlavaNextImageProcessor gives them, for every picture and aspect ratio. */
+    @Test
+    void cutsAnyResolutionTilesAsLlavaNext(@TempDir Path dir) throws Exception {
+        for (JsonNode c : golden()) {
+            Path config = dir.resolve(c.get("name").asText() + "-next.json");
+            Files.writeString(config, c.get("next_config").toString());
+            ImagePreprocessor p = ImagePreprocessor.read(config);
+            java.util.List<float[]> tiles = p.tilePixels(ImagePreprocessor.decode(Files.readAllBytes(
+                    DIR.resolve(c.get("name").asText() + ".png"))));
+            assertEquals(c.get("tiles_shape").get(0).asInt(), tiles.size(), c.get("name").asText() + " tiles");
+            JsonNode expected = c.get("tiles");
+            int per = expected.size() / tiles.size();
+            for (int t = 0; t < tiles.size(); t++) {
+                assertEquals(per, tiles.get(t).length);
+                for (int i = 0; i < per; i++) {
+                    assertEquals(expected.get(t * per + i).asDouble(), tiles.get(t)[i], 1e-6,
+                            c.get("name").asText() + " tile " + t + " value " + i);
+                }
+            }
+        }
+    }
+
+    /**
+     * Worked by hand, a 100 x 60 (h x w) image: in 30 x 60 it keeps 30 x 18 = 540 pixels; in 200 x 100
+     * and 120 x 60 all 6,000, wasting 14,000 and 1,200: 120 x 60.
+     */
+    @Test
+    void picksThePinpointThatKeepsMostAndWastesLeast() {
+        java.util.List<int[]> pins = java.util.List.of(new int[] {30, 60}, new int[] {200, 100}, new int[] {120, 60});
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {120, 60}, AnyResolution.bestResolution(100, 60, pins));
+    }
+
     /** One value worked by hand: the RGB image's pixel (0, 0) red, rescaled and normalized with CLIP's mean and std. */
     @Test
     void normalizesAsWorkedByHand(@TempDir Path dir) throws Exception {
