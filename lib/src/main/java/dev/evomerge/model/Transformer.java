@@ -219,9 +219,12 @@ public final class Transformer implements AutoCloseable {
         boolean unmasked = t == 1 && !cache.padded()
                 && (config.slidingWindow() == null || cache.length() <= config.slidingWindow());
         NDArray mask = unmasked ? null : attentionMask(cache, t); // [B, 1, g*T, Tk] additive
-        long b = tokens.getShape().get(0);
-        NDArray x = embed.get(tokens.flatten()).reshape(b, t, config.hiddenSize()); // [B, T, D]
-        return layers(x, positions, mask, cache, lastPositionOnly);
+        return layers(embed(tokens), positions, mask, cache, lastPositionOnly);
+    }
+
+    /** The embedding rows of {@code tokens} [B, T]: [B, T, D]. */
+    public NDArray embed(NDArray tokens) {
+        return embed.get(tokens.flatten()).reshape(tokens.getShape().get(0), tokens.getShape().get(1), config.hiddenSize());
     }
 
     /**
@@ -230,18 +233,28 @@ public final class Transformer implements AutoCloseable {
      * seeing the padding after it, and the loss ignores the padding's own logits.
      */
     public NDArray forward(NDArray tokens) {
-        long t = tokens.getShape().get(1);
-        if (t > config.maxPositionEmbeddings()) {
-            throw new IllegalArgumentException(t + " positions exceed max_position_embeddings " + config.maxPositionEmbeddings());
-        }
-        NDManager m = tokens.getManager();
         long b = tokens.getShape().get(0);
-        NDArray positions = m.arange(0, t, 1, DataType.INT64).expandDims(0).repeat(0, b);
+        long t = tokens.getShape().get(1);
         // The embedding rows as one-hot rows times the table: PyTorch's backward of a row gather
         // adds into repeated rows in a racing order on CPU (the BOS row's gradient differed in the
         // last bits between runs), a matrix product sums in a fixed one. Training is then
         // deterministic; a forward pays V x D per token, a few percent at the mini world's size.
         NDArray x = tokens.flatten().oneHot(config.vocabSize()).toType(dtype, false).matMul(embed).reshape(b, t, config.hiddenSize());
+        return forwardEmbeddings(x);
+    }
+
+    /**
+     * Logits [B, T, V] of whole sequences given as embeddings {@code x} [B, T, D] (the training
+     * forward's, or a VLM's prompt: token embeddings with image features in place of its image
+     * tokens), from position 0, no cache.
+     */
+    public NDArray forwardEmbeddings(NDArray x) {
+        long t = x.getShape().get(1);
+        if (t > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException(t + " positions exceed max_position_embeddings " + config.maxPositionEmbeddings());
+        }
+        NDManager m = x.getManager();
+        NDArray positions = m.arange(0, t, 1, DataType.INT64).expandDims(0).repeat(0, x.getShape().get(0));
         return layers(x, positions, groupedMask(visibleKeys(m, 0, t).expandDims(0), t), null, false);
     }
 

@@ -48,6 +48,28 @@ class VisionTowerTest {
         }
     }
 
+    /** The whole LLaVA: image features in place of the <image> tokens, then the engine's language model. */
+    @ParameterizedTest
+    @ValueSource(strings = {"llava-tiny", "llava-tiny-hub"})
+    void givesTransformersLogitsForAPromptWithAnImage(String layout) throws Exception {
+        JsonNode golden = new ObjectMapper().readTree(Files.readString(RESOURCES.resolve("llava-tiny-hf.json")));
+        long[] ids = new long[golden.get("input_ids").size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = golden.get("input_ids").get(i).asLong();
+        }
+        try (Llava llava = Llava.open(RESOURCES.resolve(layout)); NDManager m = NDManager.newBaseManager()) {
+            NDArray logits = llava.logits(m, ids, m.create(floats(golden.get("pixel_values")), new Shape(3, 16, 16)));
+            assertArrayEquals(new long[] {golden.get("logits_shape").get(0).asLong(), golden.get("logits_shape").get(1).asLong()},
+                    logits.getShape().getShape());
+            assertClose(floats(golden.get("logits")), logits.toFloatArray(), 1e-4);
+            long[] fewer = ids.clone();
+            fewer[2] = 5; // one image token short
+            Exception e = assertThrows(IllegalArgumentException.class, () -> llava.logits(m, fewer,
+                    m.create(floats(golden.get("pixel_values")), new Shape(3, 16, 16))));
+            assertEquals("the prompt has 15 image tokens, the image gives 16 features", e.getMessage());
+        }
+    }
+
     @Test
     void fullStrategyKeepsTheClassTokenAndBadConfigsAreOneLine() throws Exception {
         ObjectNode config = (ObjectNode) new ObjectMapper().readTree(Files.readString(RESOURCES.resolve("llava-tiny/config.json")));

@@ -1,0 +1,207 @@
+package dev.evomerge.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.io.CheckpointException;
+import dev.evomerge.io.ModelConfig;
+import dev.evomerge.io.SafetensorsFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A LLaVA checkpoint (Hugging Face's LlavaForConditionalGeneration layout) on DJL: the vision
+ * tower and projector turn an image into features, which take the places of the prompt's
+ * {@code <image>} tokens ({@code image_token_index}); the language model is the engine's own
+ * {@link Transformer} over the checkpoint's {@code text_config}, its tensors read under the VLM's
+ * names ({@code language_model.model.*} and {@code language_model.lm_head.weight} as the hub
+ * stores them, or transformers 5's {@code model.language_model.*} and {@code lm_head.weight}).
+ */
+public final class Llava implements AutoCloseable {
+    private final List<SafetensorsFile> files;
+    private final Map<String, SafetensorsFile> fileOf = new LinkedHashMap<>();
+    private final NDManager manager = NDManager.newBaseManager();
+    private final VisionTower tower;
+    private final MultiModalProjector projector;
+    private final Transformer language;
+    private final long imageToken;
+
+    private Llava(Path dir) {
+        String where = dir.toString();
+        JsonNode config;
+        try {
+            config = new ObjectMapper().readTree(Files.readString(dir.resolve("config.json")));
+        } catch (IOException e) {
+            throw new CheckpointException(where, "cannot read config.json: " + e.getMessage());
+        }
+        if (!config.path("text_config").isObject() || !config.path("vision_config").isObject()) {
+            throw new CheckpointException(where, "config.json: not a LLaVA (no text_config and vision_config)");
+        }
+        imageToken = config.path("image_token_index").asLong(-1);
+        if (imageToken < 0) {
+            throw new CheckpointException(where, "config.json: image_token_index missing");
+        }
+        files = openShards(dir);
+        try {
+            tower = new VisionTower(manager, config, fileOf::containsKey, this::load, where);
+            projector = new MultiModalProjector(config, this::load, where);
+            language = Transformer.load(new LanguageModel(where, textConfig(where, (ObjectNode) config.get("text_config"))),
+                    Device.cpu(), DataType.FLOAT32);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public static Llava open(Path dir) {
+        return new Llava(dir);
+    }
+
+    public Transformer languageModel() {
+        return language;
+    }
+
+    /** The projected features of one image, {@code pixels} [3, H, W]: [tokens, language width]. */
+    public NDArray imageFeatures(NDArray pixels) {
+        return projector.project(tower.features(pixels));
+    }
+
+    /**
+     * Logits [T, V] of a prompt whose {@code <image>} tokens (as many as the image has features,
+     * as LLaVA's processor expands them) are replaced by the image's features.
+     */
+    public NDArray logits(NDManager m, long[] ids, NDArray pixels) {
+        NDArray features = imageFeatures(pixels);
+        long imageTokens = java.util.Arrays.stream(ids).filter(id -> id == imageToken).count();
+        if (imageTokens != features.getShape().get(0)) {
+            throw new IllegalArgumentException("the prompt has " + imageTokens + " image tokens, the image gives "
+                    + features.getShape().get(0) + " features");
+        }
+        NDArray tokens = language.embed(m.create(ids, new Shape(1, ids.length))).get(0); // [T, D]
+        List<NDArray> rows = new ArrayList<>();
+        int image = 0;
+        for (int i = 0; i < ids.length; i++) {
+            rows.add(ids[i] == imageToken ? features.get(image++).expandDims(0) : tokens.get(i).expandDims(0));
+        }
+        return language.forwardEmbeddings(NDArrays.concat(new NDList(rows)).expandDims(0)).get(0);
+    }
+
+    private NDArray load(String name) {
+        SafetensorsFile f = fileOf.get(name);
+        if (f == null) {
+            throw new CheckpointException(files.get(0).path().getParent().toString(), "no tensor '" + name + "'");
+        }
+        return manager.create(f.floats(name), new Shape(f.tensor(name).shape()));
+    }
+
+    /** transformers 5 keeps rope_theta under rope_parameters; the engine's config reads it at the top. */
+    private static ModelConfig textConfig(String where, ObjectNode text) {
+        ObjectNode c = text.deepCopy();
+        if (!c.has("rope_theta") && c.path("rope_parameters").has("rope_theta")) {
+            c.put("rope_theta", c.path("rope_parameters").path("rope_theta").asDouble());
+        }
+        c.remove("rope_parameters");
+        return ModelConfig.parse(where + " (text_config)", c);
+    }
+
+    private List<SafetensorsFile> openShards(Path dir) {
+        List<String> names = new ArrayList<>();
+        Path index = dir.resolve("model.safetensors.index.json");
+        try {
+            if (Files.isRegularFile(index)) {
+                new ObjectMapper().readTree(Files.readString(index)).path("weight_map").elements()
+                        .forEachRemaining(v -> {
+                            if (!names.contains(v.asText())) {
+                                names.add(v.asText());
+                            }
+                        });
+            } else {
+                names.add("model.safetensors");
+            }
+        } catch (IOException e) {
+            throw new CheckpointException(index.toString(), "cannot read: " + e.getMessage());
+        }
+        List<SafetensorsFile> out = new ArrayList<>();
+        for (String n : names) {
+            SafetensorsFile f = SafetensorsFile.open(dir.resolve(n));
+            out.add(f);
+            f.tensors().forEach(t -> fileOf.put(t.name(), f));
+        }
+        return out;
+    }
+
+    /** The language model's tensors under the engine's names ({@code model.*}, {@code lm_head.weight}). */
+    private final class LanguageModel implements WeightSource {
+        private final String where;
+        private final ModelConfig config;
+
+        LanguageModel(String where, ModelConfig config) {
+            this.where = where;
+            this.config = config;
+        }
+
+        private String stored(String tensor) {
+            String rest = tensor.startsWith("model.") ? tensor.substring("model.".length()) : null;
+            for (String candidate : rest != null
+                    ? new String[] {"language_model.model." + rest, "model.language_model." + rest}
+                    : new String[] {"language_model." + tensor, tensor}) {
+                if (fileOf.containsKey(candidate)) {
+                    return candidate;
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public String name() {
+            return where;
+        }
+
+        @Override
+        public ModelConfig config() {
+            return config;
+        }
+
+        @Override
+        public boolean contains(String tensor) {
+            return stored(tensor) != null;
+        }
+
+        @Override
+        public long[] shape(String tensor) {
+            return fileOf.get(stored(tensor)).tensor(stored(tensor)).shape();
+        }
+
+        @Override
+        public NDArray load(NDManager m, String tensor, DataType target) {
+            String s = stored(tensor);
+            if (s == null) {
+                throw new CheckpointException(where, "no tensor for the language model's '" + tensor + "'");
+            }
+            return DeviceTensors.fromFloats(m, fileOf.get(s).floats(s), new Shape(fileOf.get(s).tensor(s).shape()), target, where, s);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (language != null) {
+            language.close();
+        }
+        manager.close();
+        if (files != null) {
+            files.forEach(SafetensorsFile::close);
+        }
+    }
+}
