@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,15 +43,8 @@ class ImagePreprocessorTest {
     @Test
     void givesClipImageProcessorsPixelValues(@TempDir Path dir) throws Exception {
         for (JsonNode c : golden()) {
-            Path config = dir.resolve(c.get("name").asText() + ".json");
-            Files.writeString(config, c.get("config").toString());
-            ImagePreprocessor p = ImagePreprocessor.read(config);
-            float[] pixels = p.pixels(ImagePreprocessor.decode(Files.readAllBytes(DIR.resolve(c.get("name").asText() + ".png"))));
-            JsonNode expected = c.get("pixel_values");
-            assertEquals(expected.size(), pixels.length, c.get("name").asText());
-            for (int i = 0; i < pixels.length; i++) {
-                assertEquals(expected.get(i).asDouble(), pixels[i], 1e-6, c.get("name").asText() + " value " + i);
-            }
+            List<float[]> pixels = List.of(processor(dir, c, "config").pixels(picture(c)));
+            assertTiles(c.get("name").asText(), c.get("pixel_values"), pixels);
         }
     }
 
@@ -58,20 +52,29 @@ class ImagePreprocessorTest {
     @Test
     void cutsAnyResolutionTilesAsLlavaNext(@TempDir Path dir) throws Exception {
         for (JsonNode c : golden()) {
-            Path config = dir.resolve(c.get("name").asText() + "-next.json");
-            Files.writeString(config, c.get("next_config").toString());
-            ImagePreprocessor p = ImagePreprocessor.read(config);
-            java.util.List<float[]> tiles = p.tilePixels(ImagePreprocessor.decode(Files.readAllBytes(
-                    DIR.resolve(c.get("name").asText() + ".png"))));
+            List<float[]> tiles = processor(dir, c, "next_config").tilePixels(picture(c));
             assertEquals(c.get("tiles_shape").get(0).asInt(), tiles.size(), c.get("name").asText() + " tiles");
-            JsonNode expected = c.get("tiles");
-            int per = expected.size() / tiles.size();
-            for (int t = 0; t < tiles.size(); t++) {
-                assertEquals(per, tiles.get(t).length);
-                for (int i = 0; i < per; i++) {
-                    assertEquals(expected.get(t * per + i).asDouble(), tiles.get(t)[i], 1e-6,
-                            c.get("name").asText() + " tile " + t + " value " + i);
-                }
+            assertTiles(c.get("name").asText(), c.get("tiles"), tiles);
+        }
+    }
+
+    private static ImagePreprocessor processor(Path dir, JsonNode c, String key) throws Exception {
+        Path config = dir.resolve(c.get("name").asText() + "-" + key + ".json");
+        Files.writeString(config, c.get(key).toString());
+        return ImagePreprocessor.read(config);
+    }
+
+    private static int[][][] picture(JsonNode c) throws Exception {
+        return ImagePreprocessor.decode(Files.readAllBytes(DIR.resolve(c.get("name").asText() + ".png")));
+    }
+
+    /** {@code expected} is the tiles' values one after another. */
+    private static void assertTiles(String name, JsonNode expected, List<float[]> tiles) {
+        int per = expected.size() / tiles.size();
+        for (int t = 0; t < tiles.size(); t++) {
+            assertEquals(per, tiles.get(t).length, name + " tile " + t);
+            for (int i = 0; i < per; i++) {
+                assertEquals(expected.get(t * per + i).asDouble(), tiles.get(t)[i], 1e-6, name + " tile " + t + " value " + i);
             }
         }
     }
@@ -82,7 +85,7 @@ class ImagePreprocessorTest {
      */
     @Test
     void picksThePinpointThatKeepsMostAndWastesLeast() {
-        java.util.List<int[]> pins = java.util.List.of(new int[] {30, 60}, new int[] {200, 100}, new int[] {120, 60});
+        List<int[]> pins = List.of(new int[] {30, 60}, new int[] {200, 100}, new int[] {120, 60});
         org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {120, 60}, AnyResolution.bestResolution(100, 60, pins));
     }
 
