@@ -28,15 +28,18 @@ public final class JapaneseMorphemes {
         List<String> out = new ArrayList<>();
         try {
             tokenizer.setReader(new StringReader(normalize(text)));
-            tokenizer.reset();
-            while (tokenizer.incrementToken()) {
-                String t = term.toString();
-                if (!t.isBlank()) {
-                    out.add(t);
+            try {
+                tokenizer.reset();
+                while (tokenizer.incrementToken()) {
+                    String t = term.toString();
+                    if (!t.isBlank()) {
+                        out.add(t);
+                    }
                 }
+                tokenizer.end();
+            } finally {
+                tokenizer.close(); // ready for the next text whatever happened to this one
             }
-            tokenizer.end();
-            tokenizer.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a StringReader does not fail
         }

@@ -181,16 +181,23 @@ public final class Llava implements AutoCloseable {
 
         @Override
         public long[] shape(String tensor) {
-            return fileOf.get(stored(tensor)).tensor(stored(tensor)).shape();
+            String s = required(tensor);
+            return fileOf.get(s).tensor(s).shape();
         }
 
         @Override
         public NDArray load(NDManager m, String tensor, DataType target) {
+            String s = required(tensor);
+            return DeviceTensors.fromFloats(m, fileOf.get(s).floats(s), new Shape(fileOf.get(s).tensor(s).shape()), target, where, s);
+        }
+
+        private String required(String tensor) {
             String s = stored(tensor);
             if (s == null) {
-                throw new CheckpointException(where, "no tensor for the language model's '" + tensor + "'");
+                throw new CheckpointException(where, "no tensor for the language model's '" + tensor
+                        + "' (under language_model. or model.language_model.)");
             }
-            return DeviceTensors.fromFloats(m, fileOf.get(s).floats(s), new Shape(fileOf.get(s).tensor(s).shape()), target, where, s);
+            return s;
         }
     }
 

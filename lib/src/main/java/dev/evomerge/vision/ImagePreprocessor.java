@@ -87,7 +87,11 @@ public record ImagePreprocessor(boolean resize, int shortestEdge, PilResize.Filt
         return out;
     }
 
-    /** Decodes an encoded image (PNG, JPEG, BMP, GIF: what ImageIO reads); one clear error when it cannot. */
+    /**
+     * Decodes an encoded image (PNG, JPEG, BMP, GIF: what ImageIO reads); one clear error when it
+     * cannot. PNG decodes to the same pixels everywhere; JPEG decoders (ImageIO's, Pillow's
+     * libjpeg-turbo) may differ by a level in some pixels.
+     */
     public static int[][][] decode(byte[] encoded) {
         BufferedImage image;
         try {
@@ -111,7 +115,9 @@ public record ImagePreprocessor(boolean resize, int shortestEdge, PilResize.Filt
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 if (gray) { // getRGB would convert from linear gray, changing the values Pillow keeps
-                    int v = raster.getSample(x, y, 0) >> (raster.getSampleModel().getSampleSize(0) - 8);
+                    int bits = raster.getSampleModel().getSampleSize(0);
+                    int sample = raster.getSample(x, y, 0);
+                    int v = bits >= 8 ? sample >> (bits - 8) : sample * 255 / ((1 << bits) - 1);
                     out[y][x][0] = v;
                     out[y][x][1] = v;
                     out[y][x][2] = v;
