@@ -8,8 +8,8 @@ Builds a LlavaForConditionalGeneration with seeded random weights (CLIP vision t
 twice: as transformers saves it (`vision_tower.embeddings...`) and in the llava-hf hub layout
 (`vision_tower.vision_model.embeddings...`). Records for a seeded pixel tensor: the vision tower's
 hidden states at `vision_feature_layer` with the CLS token dropped (the "default" strategy), and
-the projector's output (the image features that replace the <image> tokens), and the logits of a
-prompt whose <image> tokens those features replace. The Java test
+the projector's output (the image features that replace the <image> tokens), the logits of a
+prompt whose <image> tokens those features replace, and its greedy continuation (transformers' generate). The Java test
 (VisionTowerTest) reads the same checkpoints and compares. Needs torch and transformers; CI does not.
 """
 import json
@@ -51,8 +51,11 @@ with torch.no_grad():
     features = model.model.multi_modal_projector(selected)
     ids = [1, 5] + [config.image_token_index] * features.shape[1] + [7, 9, 11]
     logits = model(input_ids=torch.tensor([ids]), pixel_values=pixels).logits[0]
+    generated = model.generate(input_ids=torch.tensor([ids]), pixel_values=pixels, max_new_tokens=8, do_sample=False,
+                               eos_token_id=config.text_config.eos_token_id, pad_token_id=0)[0, len(ids):].tolist()
 golden = {"pixel_values": pixels.reshape(-1).tolist(), "selected": selected[0].reshape(-1).tolist(),
           "features": features[0].reshape(-1).tolist(), "features_shape": list(features[0].shape),
-          "input_ids": ids, "logits": logits.reshape(-1).tolist(), "logits_shape": list(logits.shape)}
+          "input_ids": ids, "logits": logits.reshape(-1).tolist(), "logits_shape": list(logits.shape),
+          "generated": generated}
 (RESOURCES / "llava-tiny-hf.json").write_text(json.dumps(golden))
 print("wrote", out, hub, RESOURCES / "llava-tiny-hf.json")

@@ -83,6 +83,37 @@ public final class Llava implements AutoCloseable {
      * as LLaVA's processor expands them) are replaced by the image's features.
      */
     public NDArray logits(NDManager m, long[] ids, NDArray pixels) {
+        return language.forwardEmbeddings(prompt(m, ids, pixels)).get(0);
+    }
+
+    /**
+     * Greedy continuation of such a prompt, up to {@code maxNewTokens}, ending before an EOS token:
+     * the prompt enters the KV cache as embeddings, then decoding runs as for text.
+     */
+    public long[] generate(long[] ids, NDArray pixels, int maxNewTokens) {
+        List<Long> eos = language.config().eosTokenIds().stream().map(Integer::longValue).toList();
+        List<Long> out = new ArrayList<>();
+        try (NDManager m = language.manager().newSubManager();
+             KvCache cache = new KvCache(m, language.depth(), 1, (long) ids.length + maxNewTokens)) {
+            long[] ones = new long[ids.length];
+            java.util.Arrays.fill(ones, 1);
+            NDArray logits = language.forwardEmbeddings(prompt(m, ids, pixels), Transformer.longs(m, new long[][] {ones}),
+                    cache, true);
+            for (int n = 0; n < maxNewTokens; n++) {
+                long next = logits.argMax(-1).toLongArray()[0];
+                if (eos.contains(next)) {
+                    break;
+                }
+                out.add(next);
+                logits = language.forward(language.tokens(m, new long[][] {{next}}), Transformer.longs(m, new long[][] {{1}}),
+                        cache, true);
+            }
+        }
+        return out.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** The prompt's embeddings [1, T, D]: token rows, and the image's features in the image tokens' places. */
+    private NDArray prompt(NDManager m, long[] ids, NDArray pixels) {
         NDArray features = imageFeatures(pixels);
         long imageTokens = java.util.Arrays.stream(ids).filter(id -> id == imageToken).count();
         if (imageTokens != features.getShape().get(0)) {
@@ -95,7 +126,7 @@ public final class Llava implements AutoCloseable {
         for (int i = 0; i < ids.length; i++) {
             rows.add(ids[i] == imageToken ? features.get(image++).expandDims(0) : tokens.get(i).expandDims(0));
         }
-        return language.forwardEmbeddings(NDArrays.concat(new NDList(rows)).expandDims(0)).get(0);
+        return NDArrays.concat(new NDList(rows)).expandDims(0);
     }
 
     private NDArray load(String name) {

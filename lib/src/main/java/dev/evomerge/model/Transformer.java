@@ -208,7 +208,15 @@ public final class Transformer implements AutoCloseable {
      * position only. {@code tokenMask} [B, T] is 1 for real tokens and 0 for padding.
      */
     public NDArray forward(NDArray tokens, NDArray tokenMask, KvCache cache, boolean lastPositionOnly) {
-        long t = tokens.getShape().get(1);
+        return forwardEmbeddings(embed(tokens), tokenMask, cache, lastPositionOnly);
+    }
+
+    /**
+     * As {@link #forward(NDArray, NDArray, KvCache, boolean)} from embeddings {@code x} [B, T, D]
+     * instead of tokens (a VLM's prompt: image features where its image tokens were).
+     */
+    public NDArray forwardEmbeddings(NDArray x, NDArray tokenMask, KvCache cache, boolean lastPositionOnly) {
+        long t = x.getShape().get(1);
         if (cache.length() + t > config.maxPositionEmbeddings() && config.slidingWindow() == null) {
             throw new IllegalArgumentException(cache.length() + t + " positions exceed max_position_embeddings "
                     + config.maxPositionEmbeddings());
@@ -219,7 +227,7 @@ public final class Transformer implements AutoCloseable {
         boolean unmasked = t == 1 && !cache.padded()
                 && (config.slidingWindow() == null || cache.length() <= config.slidingWindow());
         NDArray mask = unmasked ? null : attentionMask(cache, t); // [B, 1, g*T, Tk] additive
-        return layers(embed(tokens), positions, mask, cache, lastPositionOnly);
+        return layers(x, positions, mask, cache, lastPositionOnly);
     }
 
     /** The embedding rows of {@code tokens} [B, T]: [B, T, D]. */

@@ -48,7 +48,7 @@ class VisionTowerTest {
         }
     }
 
-    /** The whole LLaVA: image features in place of the <image> tokens, then the engine's language model. */
+    /** The whole LLaVA: image features in place of the <image> tokens, the engine's language model, greedy generation. */
     @ParameterizedTest
     @ValueSource(strings = {"llava-tiny", "llava-tiny-hub"})
     void givesTransformersLogitsForAPromptWithAnImage(String layout) throws Exception {
@@ -62,6 +62,12 @@ class VisionTowerTest {
             assertArrayEquals(new long[] {golden.get("logits_shape").get(0).asLong(), golden.get("logits_shape").get(1).asLong()},
                     logits.getShape().getShape());
             assertClose(floats(golden.get("logits")), logits.toFloatArray(), 1e-4);
+            long[] expected = new long[golden.get("generated").size()];
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] = golden.get("generated").get(i).asLong();
+            }
+            assertArrayEquals(expected, llava.generate(ids, m.create(floats(golden.get("pixel_values")), new Shape(3, 16, 16)),
+                    expected.length), "transformers' greedy continuation");
             long[] fewer = ids.clone();
             fewer[2] = 5; // one image token short
             Exception e = assertThrows(IllegalArgumentException.class, () -> llava.logits(m, fewer,
