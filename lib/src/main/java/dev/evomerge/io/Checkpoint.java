@@ -96,8 +96,8 @@ public final class Checkpoint implements AutoCloseable {
         return new Checkpoint(dir, config, generationConfig, List.copyOf(shards), shardOf, tensors);
     }
 
-    /** The weight files: the shards the index names, else the single model.safetensors. */
-    private static List<String> weightFiles(Path dir) {
+    /** The weight files of a checkpoint directory: the shards the index names, else the single model.safetensors. */
+    public static List<String> weightFiles(Path dir) {
         Path index = dir.resolve(ShardedWriter.INDEX_FILE);
         if (Files.isRegularFile(index)) {
             JsonNode weightMap = readIndex(index).get("weight_map");

@@ -147,25 +147,10 @@ public final class Llava implements AutoCloseable {
         return ModelConfig.parse(where + " (text_config)", c);
     }
 
+    /** The weight files (as a checkpoint's: the index's shards, else model.safetensors), each tensor's file noted. */
     private List<SafetensorsFile> openShards(Path dir) {
-        List<String> names = new ArrayList<>();
-        Path index = dir.resolve("model.safetensors.index.json");
-        try {
-            if (Files.isRegularFile(index)) {
-                new ObjectMapper().readTree(Files.readString(index)).path("weight_map").elements()
-                        .forEachRemaining(v -> {
-                            if (!names.contains(v.asText())) {
-                                names.add(v.asText());
-                            }
-                        });
-            } else {
-                names.add("model.safetensors");
-            }
-        } catch (IOException e) {
-            throw new CheckpointException(index.toString(), "cannot read: " + e.getMessage());
-        }
         List<SafetensorsFile> out = new ArrayList<>();
-        for (String n : names) {
+        for (String n : dev.evomerge.io.Checkpoint.weightFiles(dir)) {
             SafetensorsFile f = SafetensorsFile.open(dir.resolve(n));
             out.add(f);
             f.tensors().forEach(t -> fileOf.put(t.name(), f));
