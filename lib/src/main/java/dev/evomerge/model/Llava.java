@@ -13,6 +13,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.io.CheckpointException;
 import dev.evomerge.io.ModelConfig;
 import dev.evomerge.io.SafetensorsFile;
+import dev.evomerge.vision.AnyResolution;
+import dev.evomerge.vision.ImagePreprocessor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,9 +24,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A LLaVA checkpoint (Hugging Face's LlavaForConditionalGeneration layout) on DJL: the vision
- * tower and projector turn an image into features, which take the places of the prompt's
- * {@code <image>} tokens ({@code image_token_index}); the language model is the engine's own
+ * A LLaVA checkpoint (Hugging Face's LlavaForConditionalGeneration and, with
+ * {@code image_grid_pinpoints}, LlavaNextForConditionalGeneration layouts) on DJL: the vision
+ * tower and projector turn an image into features (LLaVA-1.6: per any-resolution tile, packed by
+ * {@link AnyResolutionFeatures}), which take the places of the prompt's {@code <image>} tokens
+ * ({@code image_token_index}); the language model is the engine's own
  * {@link Transformer} over the checkpoint's {@code text_config}, its tensors read under the VLM's
  * names ({@code language_model.model.*} and {@code language_model.lm_head.weight} as the hub
  * stores them, or transformers 5's {@code model.language_model.*} and {@code lm_head.weight}).
@@ -37,6 +41,11 @@ public final class Llava implements AutoCloseable {
     private final MultiModalProjector projector;
     private final Transformer language;
     private final long imageToken;
+    private final List<int[]> pinpoints;
+    private final int tileSize;
+    private final int tileSide;
+    private final NDArray newline;
+    private final ImagePreprocessor preprocessor;
 
     private Llava(Path dir) {
         String where = dir.toString();
@@ -53,10 +62,16 @@ public final class Llava implements AutoCloseable {
         if (imageToken < 0) {
             throw new CheckpointException(where, "config.json: image_token_index missing");
         }
+        pinpoints = AnyResolution.pinpoints(where + ": config.json: image_grid_pinpoints", config.get("image_grid_pinpoints"));
+        tileSize = config.path("vision_config").path("image_size").asInt(224);
+        tileSide = tileSize / config.path("vision_config").path("patch_size").asInt(14);
+        Path preprocessorConfig = dir.resolve("preprocessor_config.json");
+        preprocessor = Files.isRegularFile(preprocessorConfig) ? ImagePreprocessor.read(preprocessorConfig) : null;
         files = openShards(dir);
         try {
             tower = new VisionTower(manager, config, fileOf::containsKey, this::load, where);
             projector = new MultiModalProjector(config, this::load, where);
+            newline = pinpoints.isEmpty() ? null : load(fileOf.containsKey("image_newline") ? "image_newline" : "model.image_newline");
             language = Transformer.load(new LanguageModel(where, textConfig(where, (ObjectNode) config.get("text_config"))),
                     Device.cpu(), DataType.FLOAT32);
         } catch (RuntimeException e) {
@@ -73,31 +88,55 @@ public final class Llava implements AutoCloseable {
         return language;
     }
 
-    /** The projected features of one image, {@code pixels} [3, H, W]: [tokens, language width]. */
-    public NDArray imageFeatures(NDArray pixels) {
-        return projector.project(tower.features(pixels));
+    public long imageTokenId() {
+        return imageToken;
+    }
+
+    /** An image (RGB, [height][width][3]) as the checkpoint's preprocessor_config.json prepares it. */
+    public LlavaImage prepare(int[][][] rgb) {
+        if (preprocessor == null) {
+            throw new CheckpointException(where(), "no preprocessor_config.json: the image preprocessing is unknown");
+        }
+        return new LlavaImage(preprocessor.tilePixels(rgb), rgb.length, rgb[0].length);
+    }
+
+    /** The projected features of one image: [tokens, language width], one token per {@code <image>} in a prompt. */
+    public NDArray imageFeatures(LlavaImage image) {
+        NDList perTile = new NDList();
+        for (float[] tile : image.tiles()) {
+            int side = (int) Math.round(Math.sqrt(tile.length / 3.0));
+            perTile.add(projector.project(tower.features(manager.create(tile, new Shape(3, side, side)))));
+        }
+        if (pinpoints.isEmpty()) {
+            if (perTile.size() != 1) {
+                throw new IllegalArgumentException(where() + ": a LLaVA-1.5 image is one tower input, got " + perTile.size());
+            }
+            return perTile.get(0);
+        }
+        return AnyResolutionFeatures.pack(NDArrays.stack(perTile), tileSide, tileSize, pinpoints, image.height(),
+                image.width(), newline, where());
     }
 
     /**
      * Logits [T, V] of a prompt whose {@code <image>} tokens (as many as the image has features,
      * as LLaVA's processor expands them) are replaced by the image's features.
      */
-    public NDArray logits(NDManager m, long[] ids, NDArray pixels) {
-        return language.forwardEmbeddings(prompt(m, ids, pixels)).get(0);
+    public NDArray logits(NDManager m, long[] ids, LlavaImage image) {
+        return language.forwardEmbeddings(prompt(m, ids, image)).get(0);
     }
 
     /**
      * Greedy continuation of such a prompt, up to {@code maxNewTokens}, ending before an EOS token:
      * the prompt enters the KV cache as embeddings, then decoding runs as for text.
      */
-    public long[] generate(long[] ids, NDArray pixels, int maxNewTokens) {
+    public long[] generate(long[] ids, LlavaImage image, int maxNewTokens) {
         List<Long> eos = language.config().eosTokenIds().stream().map(Integer::longValue).toList();
         List<Long> out = new ArrayList<>();
         try (NDManager m = language.manager().newSubManager();
              KvCache cache = new KvCache(m, language.depth(), 1, (long) ids.length + maxNewTokens)) {
             long[] ones = new long[ids.length];
             java.util.Arrays.fill(ones, 1);
-            NDArray logits = language.forwardEmbeddings(prompt(m, ids, pixels), Transformer.longs(m, new long[][] {ones}),
+            NDArray logits = language.forwardEmbeddings(prompt(m, ids, image), Transformer.longs(m, new long[][] {ones}),
                     cache, true);
             for (int n = 0; n < maxNewTokens; n++) {
                 long next = logits.argMax(-1).toLongArray()[0];
@@ -113,8 +152,8 @@ public final class Llava implements AutoCloseable {
     }
 
     /** The prompt's embeddings [1, T, D]: token rows, and the image's features in the image tokens' places. */
-    private NDArray prompt(NDManager m, long[] ids, NDArray pixels) {
-        NDArray features = imageFeatures(pixels);
+    private NDArray prompt(NDManager m, long[] ids, LlavaImage image) {
+        NDArray features = imageFeatures(image);
         long imageTokens = java.util.Arrays.stream(ids).filter(id -> id == imageToken).count();
         if (imageTokens != features.getShape().get(0)) {
             throw new IllegalArgumentException("the prompt has " + imageTokens + " image tokens, the image gives "
@@ -122,17 +161,21 @@ public final class Llava implements AutoCloseable {
         }
         NDArray tokens = language.embed(m.create(ids, new Shape(1, ids.length))).get(0); // [T, D]
         List<NDArray> rows = new ArrayList<>();
-        int image = 0;
+        int next = 0;
         for (int i = 0; i < ids.length; i++) {
-            rows.add(ids[i] == imageToken ? features.get(image++).expandDims(0) : tokens.get(i).expandDims(0));
+            rows.add(ids[i] == imageToken ? features.get(next++).expandDims(0) : tokens.get(i).expandDims(0));
         }
         return NDArrays.concat(new NDList(rows)).expandDims(0);
+    }
+
+    private String where() {
+        return files.get(0).path().getParent().toString();
     }
 
     private NDArray load(String name) {
         SafetensorsFile f = fileOf.get(name);
         if (f == null) {
-            throw new CheckpointException(files.get(0).path().getParent().toString(), "no tensor '" + name + "'");
+            throw new CheckpointException(where(), "no tensor '" + name + "'");
         }
         return manager.create(f.floats(name), new Shape(f.tensor(name).shape()));
     }

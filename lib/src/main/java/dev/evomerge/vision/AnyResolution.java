@@ -1,5 +1,6 @@
 package dev.evomerge.vision;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,6 +14,27 @@ import java.util.List;
  */
 public final class AnyResolution {
     private AnyResolution() {
+    }
+
+    /**
+     * The {@code image_grid_pinpoints} of a config, [[height, width], ...]; none when absent (a
+     * plain CLIP processor, a LLaVA-1.5). {@code where} names the file and key in errors.
+     */
+    public static List<int[]> pinpoints(String where, JsonNode v) {
+        if (v == null || v.isNull()) {
+            return List.of();
+        }
+        List<int[]> out = new ArrayList<>();
+        for (JsonNode p : v) {
+            if (!p.isArray() || p.size() != 2 || p.get(0).asInt() <= 0 || p.get(1).asInt() <= 0) {
+                throw new IllegalArgumentException(where + ": each must be [height, width] in pixels, got " + p);
+            }
+            out.add(new int[] {p.get(0).asInt(), p.get(1).asInt()});
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(where + ": empty");
+        }
+        return List.copyOf(out);
     }
 
     /** The pinpoint (height, width) that best fits an image of {@code height} x {@code width}. */

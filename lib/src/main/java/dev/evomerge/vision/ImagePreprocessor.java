@@ -50,26 +50,7 @@ public record ImagePreprocessor(boolean resize, int shortestEdge, PilResize.Filt
         return new ImagePreprocessor(c.path("do_resize").asBoolean(true), shortest, filter,
                 c.path("do_center_crop").asBoolean(true), cropH, cropW, c.path("do_rescale").asBoolean(true),
                 c.path("rescale_factor").asDouble(1 / 255.0), c.path("do_normalize").asBoolean(true),
-                floats(file, c, "image_mean", CLIP_MEAN), floats(file, c, "image_std", CLIP_STD), pinpoints(file, c));
-    }
-
-    /** LLaVA-1.6's {@code image_grid_pinpoints}, [[height, width], ...]; none for a plain CLIP processor. */
-    private static List<int[]> pinpoints(Path file, JsonNode c) {
-        JsonNode v = c.get("image_grid_pinpoints");
-        if (v == null || v.isNull()) {
-            return List.of();
-        }
-        List<int[]> out = new ArrayList<>();
-        for (JsonNode p : v) {
-            if (!p.isArray() || p.size() != 2 || p.get(0).asInt() <= 0 || p.get(1).asInt() <= 0) {
-                throw new IllegalArgumentException(file + ": image_grid_pinpoints: each must be [height, width] in pixels, got " + p);
-            }
-            out.add(new int[] {p.get(0).asInt(), p.get(1).asInt()});
-        }
-        if (out.isEmpty()) {
-            throw new IllegalArgumentException(file + ": image_grid_pinpoints: empty");
-        }
-        return List.copyOf(out);
+                floats(file, c, "image_mean", CLIP_MEAN), floats(file, c, "image_std", CLIP_STD), AnyResolution.pinpoints(file + ": image_grid_pinpoints", c.get("image_grid_pinpoints")));
     }
 
     private static float[] floats(Path file, JsonNode c, String key, double[] fallback) {

@@ -58,7 +58,7 @@ class VisionTowerTest {
             ids[i] = golden.get("input_ids").get(i).asLong();
         }
         try (Llava llava = Llava.open(RESOURCES.resolve(layout)); NDManager m = NDManager.newBaseManager()) {
-            NDArray logits = llava.logits(m, ids, m.create(floats(golden.get("pixel_values")), new Shape(3, 16, 16)));
+            NDArray logits = llava.logits(m, ids, image(golden));
             assertArrayEquals(new long[] {golden.get("logits_shape").get(0).asLong(), golden.get("logits_shape").get(1).asLong()},
                     logits.getShape().getShape());
             assertClose(floats(golden.get("logits")), logits.toFloatArray(), 1e-4);
@@ -66,12 +66,10 @@ class VisionTowerTest {
             for (int i = 0; i < expected.length; i++) {
                 expected[i] = golden.get("generated").get(i).asLong();
             }
-            assertArrayEquals(expected, llava.generate(ids, m.create(floats(golden.get("pixel_values")), new Shape(3, 16, 16)),
-                    expected.length), "transformers' greedy continuation");
+            assertArrayEquals(expected, llava.generate(ids, image(golden), expected.length), "transformers' greedy continuation");
             long[] fewer = ids.clone();
             fewer[2] = 5; // one image token short
-            Exception e = assertThrows(IllegalArgumentException.class, () -> llava.logits(m, fewer,
-                    m.create(floats(golden.get("pixel_values")), new Shape(3, 16, 16))));
+            Exception e = assertThrows(IllegalArgumentException.class, () -> llava.logits(m, fewer, image(golden)));
             assertEquals("the prompt has 15 image tokens, the image gives 16 features", e.getMessage());
         }
     }
@@ -95,11 +93,15 @@ class VisionTowerTest {
         }
     }
 
+    private static LlavaImage image(JsonNode golden) {
+        return new LlavaImage(java.util.List.of(floats(golden.get("pixel_values"))), 16, 16);
+    }
+
     private static NDArray load(NDManager m, SafetensorsFile f, String name) {
         return m.create(f.floats(name), new Shape(f.tensor(name).shape()));
     }
 
-    private static float[] floats(JsonNode values) {
+    static float[] floats(JsonNode values) {
         float[] out = new float[values.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = (float) values.get(i).asDouble();
@@ -107,7 +109,7 @@ class VisionTowerTest {
         return out;
     }
 
-    private static void assertClose(float[] expected, float[] actual, double tolerance) {
+    static void assertClose(float[] expected, float[] actual, double tolerance) {
         assertEquals(expected.length, actual.length);
         for (int i = 0; i < expected.length; i++) {
             assertEquals(expected[i], actual[i], tolerance, "value " + i);
