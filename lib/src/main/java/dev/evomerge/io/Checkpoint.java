@@ -2,6 +2,7 @@ package dev.evomerge.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -26,6 +27,8 @@ public final class Checkpoint implements AutoCloseable {
             "added_tokens.json", "vocab.json", "merges.txt");
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Where {@link #shardOf} keeps a VLM's own tensors, apart from the language model's LLM names. */
+    private static final String VLM_OWN = "vlm:";
 
     private final Path dir;
     private final ModelConfig config;
@@ -33,15 +36,20 @@ public final class Checkpoint implements AutoCloseable {
     private final List<SafetensorsFile> shards;
     private final Map<String, SafetensorsFile> shardOf;
     private final Map<String, TensorInfo> tensors;
+    private final LlavaLayout vlm;
+    private final Map<String, TensorInfo> vlmTensors;
 
     private Checkpoint(Path dir, ModelConfig config, JsonNode generationConfig, List<SafetensorsFile> shards,
-                       Map<String, SafetensorsFile> shardOf, Map<String, TensorInfo> tensors) {
+                       Map<String, SafetensorsFile> shardOf, Map<String, TensorInfo> tensors, LlavaLayout vlm,
+                       Map<String, TensorInfo> vlmTensors) {
         this.dir = dir;
         this.config = config;
         this.generationConfig = generationConfig;
         this.shards = shards;
         this.shardOf = shardOf;
         this.tensors = Collections.unmodifiableMap(tensors);
+        this.vlm = vlm;
+        this.vlmTensors = Collections.unmodifiableMap(vlmTensors);
     }
 
     /** A directory output that is still being written, or whose writer died: never read as a model. */
@@ -68,7 +76,7 @@ public final class Checkpoint implements AutoCloseable {
         if (!Files.isRegularFile(configJson)) {
             throw new CheckpointException(where, "no config.json in the checkpoint directory");
         }
-        ModelConfig config = ModelConfig.read(configJson);
+        JsonNode rawConfig = readOptionalJson(configJson);
         JsonNode generationConfig = readOptionalJson(dir.resolve("generation_config.json"));
 
         List<String> weightFiles = weightFiles(dir);
@@ -89,11 +97,40 @@ public final class Checkpoint implements AutoCloseable {
                 }
             }
             checkIndexAgrees(dir, shardOf);
+            if (rawConfig != null && rawConfig.isObject() && LlavaLayout.isVlm(rawConfig)) {
+                return openVlm(dir, generationConfig, shards, shardOf, tensors, LlavaLayout.of(where, (ObjectNode) rawConfig,
+                        tensors.keySet()));
+            }
+            ModelConfig config = ModelConfig.read(configJson);
+            return new Checkpoint(dir, config, generationConfig, List.copyOf(shards), shardOf, tensors, null, Map.of());
         } catch (RuntimeException e) {
             shards.forEach(SafetensorsFile::close);
             throw e;
         }
-        return new Checkpoint(dir, config, generationConfig, List.copyOf(shards), shardOf, tensors);
+    }
+
+    /**
+     * A vision-language model seen as its language model: the text_config as the config, the
+     * language model's tensors under an LLM's names (what merging matches, what the engine loads),
+     * the rest kept apart as the VLM's own ({@link #vlmTensors}).
+     */
+    private static Checkpoint openVlm(Path dir, JsonNode generationConfig, List<SafetensorsFile> shards,
+                                      Map<String, SafetensorsFile> storedShardOf, Map<String, TensorInfo> stored, LlavaLayout layout) {
+        ModelConfig config = ModelConfig.parse(dir.resolve("config.json") + " (text_config)", layout.textConfig());
+        Map<String, SafetensorsFile> shardOf = new LinkedHashMap<>();
+        Map<String, TensorInfo> language = new LinkedHashMap<>();
+        Map<String, TensorInfo> own = new LinkedHashMap<>();
+        for (TensorInfo t : stored.values()) {
+            String name = layout.languageName(t.name());
+            if (name == null) {
+                own.put(t.name(), t);
+            } else {
+                language.put(name, new TensorInfo(name, t.dtype(), t.shape(), t.begin(), t.end()));
+                shardOf.put(name, storedShardOf.get(t.name()));
+            }
+        }
+        own.keySet().forEach(n -> shardOf.put(VLM_OWN + n, storedShardOf.get(n)));
+        return new Checkpoint(dir, config, generationConfig, List.copyOf(shards), shardOf, language, layout, own);
     }
 
     /** The weight files of a checkpoint directory: the shards the index names, else the single model.safetensors. */
@@ -217,18 +254,41 @@ public final class Checkpoint implements AutoCloseable {
 
     public ByteBuffer bytes(String name) {
         tensor(name);
-        return shardOf.get(name).bytes(name);
+        return shardOf.get(name).bytes(stored(name));
     }
 
     public float[] floats(String name) {
         tensor(name);
-        return shardOf.get(name).floats(name);
+        return shardOf.get(name).floats(stored(name));
     }
 
     /** Decodes a tensor into a reused array; see {@link SafetensorsFile#readFloats}. */
     public void readFloats(String name, float[] dst) {
         tensor(name);
-        shardOf.get(name).readFloats(name, dst);
+        shardOf.get(name).readFloats(stored(name), dst);
+    }
+
+    /** The name a tensor has in its file: a VLM's language model stores it under its own prefix. */
+    private String stored(String name) {
+        return vlm == null ? name : vlm.storedName(name);
+    }
+
+    /** For a vision-language model, how it stores its language model and its config; null for an LLM. */
+    public LlavaLayout vlm() {
+        return vlm;
+    }
+
+    /** A VLM's own tensors (vision tower, projector, image_newline) under their stored names; none for an LLM. */
+    public Map<String, TensorInfo> vlmTensors() {
+        return vlmTensors;
+    }
+
+    /** The stored bytes of one of {@link #vlmTensors}. */
+    public ByteBuffer vlmBytes(String storedName) {
+        if (!vlmTensors.containsKey(storedName)) {
+            throw new CheckpointException(dir.toString(), "tensor '" + storedName + "': not one of the VLM's own tensors");
+        }
+        return shardOf.get(VLM_OWN + storedName).bytes(storedName);
     }
 
     /** Stored parameters: tied embeddings count once, as they are stored once. */

@@ -94,6 +94,14 @@ public record ModelConfig(
             throw new CheckpointException(file, "key 'rope_scaling': type '"
                     + scaling.path("rope_type").asText(scaling.path("type").asText("?")) + "' is not supported");
         }
+        JsonNode rope = c.get("rope_parameters"); // transformers 5 writes rope_theta (and any scaling) here
+        if (rope != null && rope.isObject() && !rope.path("rope_type").asText("default").equals("default")) {
+            throw new CheckpointException(file, "key 'rope_parameters': type '" + rope.path("rope_type").asText()
+                    + "' is not supported");
+        }
+        double ropeTheta = rope != null && rope.has("rope_theta") && !c.hasNonNull("rope_theta")
+                ? new Fields(file + " rope_parameters", (ObjectNode) rope).positiveDouble("rope_theta", 10000.0)
+                : f.positiveDouble("rope_theta", 10000.0);
         int hidden = f.positiveInt("hidden_size");
         int heads = f.positiveInt("num_attention_heads");
         int kvHeads = c.has("num_key_value_heads") && !c.get("num_key_value_heads").isNull()
@@ -132,7 +140,7 @@ public record ModelConfig(
                 headDim,
                 c.has("max_position_embeddings") ? f.positiveInt("max_position_embeddings") : 2048,
                 f.positiveDouble("rms_norm_eps", 1e-6),
-                f.positiveDouble("rope_theta", 10000.0),
+                ropeTheta,
                 c.path("tie_word_embeddings").asBoolean(false),
                 qwen || c.path("attention_bias").asBoolean(false), // Qwen2 always has q/k/v biases
                 sliding,

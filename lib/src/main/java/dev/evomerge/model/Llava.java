@@ -8,20 +8,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.io.Checkpoint;
 import dev.evomerge.io.CheckpointException;
-import dev.evomerge.io.ModelConfig;
-import dev.evomerge.io.SafetensorsFile;
+import dev.evomerge.io.MappedBuffers;
+import dev.evomerge.io.TensorBytes;
+import dev.evomerge.io.TensorInfo;
 import dev.evomerge.vision.AnyResolution;
 import dev.evomerge.vision.ImagePreprocessor;
-import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A LLaVA checkpoint (Hugging Face's LlavaForConditionalGeneration and, with
@@ -34,8 +32,7 @@ import java.util.Map;
  * stores them, or transformers 5's {@code model.language_model.*} and {@code lm_head.weight}).
  */
 public final class Llava implements AutoCloseable {
-    private final List<SafetensorsFile> files;
-    private final Map<String, SafetensorsFile> fileOf = new LinkedHashMap<>();
+    private final Checkpoint vlm;
     private final NDManager manager = NDManager.newBaseManager();
     private final VisionTower tower;
     private final MultiModalProjector projector;
@@ -47,42 +44,56 @@ public final class Llava implements AutoCloseable {
     private final NDArray newline;
     private final ImagePreprocessor preprocessor;
 
-    private Llava(Path dir) {
-        String where = dir.toString();
-        JsonNode config;
-        try {
-            config = new ObjectMapper().readTree(Files.readString(dir.resolve("config.json")));
-        } catch (IOException e) {
-            throw new CheckpointException(where, "cannot read config.json: " + e.getMessage());
-        }
-        if (!config.path("text_config").isObject() || !config.path("vision_config").isObject()) {
-            throw new CheckpointException(where, "config.json: not a LLaVA (no text_config and vision_config)");
-        }
-        imageToken = config.path("image_token_index").asLong(-1);
+    private Llava(Checkpoint vlm, Transformer language) {
+        this.vlm = vlm;
+        this.language = language;
+        String where = vlm.dir().toString();
+        JsonNode config = vlm.vlm().config();
+        imageToken = config.path("image_token_index").asLong(config.path("image_token_id").asLong(-1));
         if (imageToken < 0) {
             throw new CheckpointException(where, "config.json: image_token_index missing");
         }
         pinpoints = AnyResolution.pinpoints(where + ": config.json: image_grid_pinpoints", config.get("image_grid_pinpoints"));
         tileSize = config.path("vision_config").path("image_size").asInt(224);
         tileSide = tileSize / config.path("vision_config").path("patch_size").asInt(14);
-        Path preprocessorConfig = dir.resolve("preprocessor_config.json");
+        Path preprocessorConfig = vlm.dir().resolve("preprocessor_config.json");
         preprocessor = Files.isRegularFile(preprocessorConfig) ? ImagePreprocessor.read(preprocessorConfig) : null;
-        files = openShards(dir);
+        tower = new VisionTower(manager, config, vlm.vlmTensors()::containsKey, this::load, where);
+        projector = new MultiModalProjector(config, this::load, where);
+        newline = pinpoints.isEmpty() ? null
+                : load(vlm.vlmTensors().containsKey("image_newline") ? "image_newline" : "model.image_newline");
+    }
+
+    /** A LLaVA checkpoint directory, whole: its own language model (float32 on the CPU). */
+    public static Llava open(Path dir) {
+        Checkpoint checkpoint = Checkpoint.open(dir);
+        if (checkpoint.vlm() == null) {
+            checkpoint.close();
+            throw new CheckpointException(dir.toString(), "config.json: not a LLaVA (no text_config and vision_config)");
+        }
+        return of(checkpoint, Transformer.load(checkpoint, Device.cpu(), DataType.FLOAT32), true);
+    }
+
+    /**
+     * A LLaVA whose vision tower, projector and image settings are {@code vlm}'s and whose language
+     * model is {@code language} (a merged candidate's, say). Closing it closes the language model,
+     * and {@code vlm} only when {@code ownsCheckpoint}.
+     */
+    public static Llava of(Checkpoint vlm, Transformer language, boolean ownsCheckpoint) {
         try {
-            tower = new VisionTower(manager, config, fileOf::containsKey, this::load, where);
-            projector = new MultiModalProjector(config, this::load, where);
-            newline = pinpoints.isEmpty() ? null : load(fileOf.containsKey("image_newline") ? "image_newline" : "model.image_newline");
-            language = Transformer.load(new LanguageModel(where, textConfig(where, (ObjectNode) config.get("text_config"))),
-                    Device.cpu(), DataType.FLOAT32);
+            Llava llava = new Llava(vlm, language);
+            llava.ownsCheckpoint = ownsCheckpoint;
+            return llava;
         } catch (RuntimeException e) {
-            close();
+            language.close();
+            if (ownsCheckpoint) {
+                vlm.close();
+            }
             throw e;
         }
     }
 
-    public static Llava open(Path dir) {
-        return new Llava(dir);
-    }
+    private boolean ownsCheckpoint;
 
     public Transformer languageModel() {
         return language;
@@ -169,105 +180,28 @@ public final class Llava implements AutoCloseable {
     }
 
     private String where() {
-        return files.get(0).path().getParent().toString();
+        return vlm.dir().toString();
     }
 
     private NDArray load(String name) {
-        SafetensorsFile f = fileOf.get(name);
-        if (f == null) {
+        TensorInfo t = vlm.vlmTensors().get(name);
+        if (t == null) {
             throw new CheckpointException(where(), "no tensor '" + name + "'");
         }
-        return manager.create(f.floats(name), new Shape(f.tensor(name).shape()));
-    }
-
-    /** transformers 5 keeps rope_theta under rope_parameters; the engine's config reads it at the top. */
-    private static ModelConfig textConfig(String where, ObjectNode text) {
-        ObjectNode c = text.deepCopy();
-        if (!c.has("rope_theta") && c.path("rope_parameters").has("rope_theta")) {
-            c.put("rope_theta", c.path("rope_parameters").path("rope_theta").asDouble());
-        }
-        c.remove("rope_parameters");
-        return ModelConfig.parse(where + " (text_config)", c);
-    }
-
-    /** The weight files (as a checkpoint's: the index's shards, else model.safetensors), each tensor's file noted. */
-    private List<SafetensorsFile> openShards(Path dir) {
-        List<SafetensorsFile> out = new ArrayList<>();
-        for (String n : dev.evomerge.io.Checkpoint.weightFiles(dir)) {
-            SafetensorsFile f = SafetensorsFile.open(dir.resolve(n));
-            out.add(f);
-            f.tensors().forEach(t -> fileOf.put(t.name(), f));
-        }
-        return out;
-    }
-
-    /** The language model's tensors under the engine's names ({@code model.*}, {@code lm_head.weight}). */
-    private final class LanguageModel implements WeightSource {
-        private final String where;
-        private final ModelConfig config;
-
-        LanguageModel(String where, ModelConfig config) {
-            this.where = where;
-            this.config = config;
-        }
-
-        private String stored(String tensor) {
-            String rest = tensor.startsWith("model.") ? tensor.substring("model.".length()) : null;
-            for (String candidate : rest != null
-                    ? new String[] {"language_model.model." + rest, "model.language_model." + rest}
-                    : new String[] {"language_model." + tensor, tensor}) {
-                if (fileOf.containsKey(candidate)) {
-                    return candidate;
-                }
-            }
-            return null;
-        }
-
-        @Override
-        public String name() {
-            return where;
-        }
-
-        @Override
-        public ModelConfig config() {
-            return config;
-        }
-
-        @Override
-        public boolean contains(String tensor) {
-            return stored(tensor) != null;
-        }
-
-        @Override
-        public long[] shape(String tensor) {
-            String s = required(tensor);
-            return fileOf.get(s).tensor(s).shape();
-        }
-
-        @Override
-        public NDArray load(NDManager m, String tensor, DataType target) {
-            String s = required(tensor);
-            return DeviceTensors.fromFloats(m, fileOf.get(s).floats(s), new Shape(fileOf.get(s).tensor(s).shape()), target, where, s);
-        }
-
-        private String required(String tensor) {
-            String s = stored(tensor);
-            if (s == null) {
-                throw new CheckpointException(where, "no tensor for the language model's '" + tensor
-                        + "' (under language_model. or model.language_model.)");
-            }
-            return s;
+        ByteBuffer bytes = vlm.vlmBytes(name);
+        try {
+            return manager.create(TensorBytes.toFloats(bytes, t.dtype(), (int) t.numel()), new Shape(t.shape()));
+        } finally {
+            MappedBuffers.unmap(bytes);
         }
     }
 
     @Override
     public void close() {
-        if (language != null) {
-            language.close();
-        }
+        language.close();
         manager.close();
-        if (files != null) {
-            files.forEach(SafetensorsFile::close);
+        if (ownsCheckpoint) {
+            vlm.close();
         }
     }
 }
