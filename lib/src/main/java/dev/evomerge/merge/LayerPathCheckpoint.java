@@ -68,14 +68,19 @@ final class LayerPathCheckpoint {
             for (Recipe r : merge.pool()) {
                 pool.add(Entry.of(r, open));
             }
-            write(merge, pool, staging.path());
+            List<String> locations = new ArrayList<>();
+            for (Recipe r : merge.pool()) {
+                locations.addAll(r instanceof AsIs asIs ? List.of(asIs.location()) : ((MergeConfig) r).inputs());
+            }
+            write(merge, pool, staging.path(), VlmOutput.of(locations, open));
             staging.commit();
         } finally {
             opened.values().forEach(Checkpoint::close);
         }
     }
 
-    private static void write(LayerPathMerge merge, List<Entry> pool, Path dir) {
+    /** With a VLM in the pool ({@code vlm} not null), the path is its language model: written as a VLM of it. */
+    private static void write(LayerPathMerge merge, List<Entry> pool, Path dir, VlmOutput vlm) {
         LayerPath path = merge.path();
         Entry anchor = pool.get(path.embeddingsFrom());
         DType dtype = merge.dtype() != null ? merge.dtype() : anchor.specs().values().stream().map(TensorSpec::dtype)
@@ -102,16 +107,24 @@ final class LayerPathCheckpoint {
         if (anchor.specs().containsKey(TensorNames.HEAD)) {
             add(specs, from, names, anchor, TensorNames.HEAD, TensorNames.HEAD, dtype);
         }
-        try (ShardedWriter writer = new ShardedWriter(dir, specs, ShardedWriter.DEFAULT_MAX_SHARD_BYTES)) {
+        try (ShardedWriter writer = new ShardedWriter(dir, vlm == null ? specs : vlm.specs(specs), ShardedWriter.DEFAULT_MAX_SHARD_BYTES)) {
             for (int i = 0; i < specs.size(); i++) {
-                writer.write(specs.get(i).name(), TensorBytes.fromFloats(from.get(i).floats().apply(names.get(i)), dtype));
+                String name = specs.get(i).name();
+                writer.write(vlm == null ? name : vlm.stored(name), TensorBytes.fromFloats(from.get(i).floats().apply(names.get(i)), dtype));
+            }
+            if (vlm != null) {
+                vlm.writeOwnTensors(writer);
             }
             writer.finish();
         }
         try {
-            Files.writeString(dir.resolve("config.json"), configJson(anchor.config(), path, dtype).toPrettyString());
-            for (Path f : anchor.files().tokenizerFiles()) {
+            ObjectNode config = configJson(anchor.config(), path, dtype);
+            Files.writeString(dir.resolve("config.json"), (vlm == null ? config : vlm.config(config, dtype)).toPrettyString());
+            for (Path f : (vlm == null ? anchor.files() : vlm.checkpoint()).tokenizerFiles()) {
                 Files.copy(f, dir.resolve(f.getFileName()));
+            }
+            if (vlm != null) {
+                vlm.copyProcessorFiles(dir);
             }
             Path generation = anchor.files().dir().resolve("generation_config.json");
             if (Files.isRegularFile(generation)) {

@@ -38,6 +38,10 @@ final class MergePlanner {
 
     static MergePlan plan(MergeConfig cfg, Function<String, Checkpoint> open) {
         Vocabulary vocabulary = Vocabulary.of(cfg, open);
+        VlmOutput vlm = VlmOutput.of(cfg.inputs(), open);
+        if (vlm != null && !vocabulary.active()) {
+            vlm.requireSharedVocabulary(cfg.inputs(), open);
+        }
         return cfg.slices().isEmpty() ? planModels(cfg, open, vocabulary) : planSlices(cfg, open, vocabulary);
     }
 
@@ -172,7 +176,9 @@ final class MergePlanner {
             }
             if (!Arrays.equals(other.shape(), spec.shape()) && !vocabulary.permutes(spec.name())) {
                 throw new CheckpointException(in.location(), "tensor '" + in.tensor() + "': shape " + other.shapeString()
-                        + " differs from " + Arrays.toString(spec.shape()) + " (different vocabularies: give tokenizer: {source: union})");
+                        + " differs from " + Arrays.toString(spec.shape()) + (TensorNames.isEmbeddings(spec.name())
+                        || spec.name().equals(TensorNames.HEAD) ? " (different vocabularies: give tokenizer: {source: union})"
+                        : " (the models are not the same architecture)"));
             }
         }
         TensorSpec out = vocabulary.permutes(spec.name()) ? vocabulary.spec(spec) : spec;

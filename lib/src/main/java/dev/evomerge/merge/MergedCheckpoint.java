@@ -31,34 +31,43 @@ final class MergedCheckpoint {
         DType dtype = cfg.outputDtype() != null ? cfg.outputDtype() : storedDtype(plan.reference());
         List<TensorSpec> specs = plan.tensors().stream().map(o -> new TensorSpec(o.spec().name(),
                 o.spec().dtype().isFloatingPoint() ? dtype : o.spec().dtype(), o.spec().shape())).toList();
-        try (ShardedWriter writer = new ShardedWriter(dir, specs, ShardedWriter.DEFAULT_MAX_SHARD_BYTES)) {
+        VlmOutput vlm = VlmOutput.of(cfg.inputs(), plan::opened);
+        try (ShardedWriter writer = new ShardedWriter(dir, vlm == null ? specs : vlm.specs(specs), ShardedWriter.DEFAULT_MAX_SHARD_BYTES)) {
             for (MergePlan.OutputTensor o : plan.tensors()) {
+                String name = vlm == null ? o.spec().name() : vlm.stored(o.spec().name());
                 if (o.values() == null) {
                     ByteBuffer raw = o.rawSource().bytes(o.rawName());
-                    writer.write(o.spec().name(), raw); // integer tensors pass through
+                    writer.write(name, raw); // integer tensors pass through
                     MappedBuffers.unmap(raw);
                 } else {
-                    writer.write(o.spec().name(), TensorBytes.fromFloats(o.values().get(), dtype));
+                    writer.write(name, TensorBytes.fromFloats(o.values().get(), dtype));
                 }
+            }
+            if (vlm != null) {
+                vlm.writeOwnTensors(writer);
             }
             writer.finish();
         }
-        writeSideFiles(cfg, dir, plan.configJson(dtype), plan);
+        writeSideFiles(cfg, dir, vlm == null ? plan.configJson(dtype) : vlm.config(plan.configJson(dtype), dtype), plan, vlm);
     }
 
     private static DType storedDtype(Checkpoint c) {
         return c.tensors().values().stream().map(TensorInfo::dtype).filter(DType::isFloatingPoint).findFirst().orElse(DType.F32);
     }
 
-    private static void writeSideFiles(MergeConfig cfg, Path dir, ObjectNode config, MergePlan plan) {
+    /** With a VLM among the inputs, its tokenizer (which has the image token) unless the recipe builds one, and its processor files. */
+    private static void writeSideFiles(MergeConfig cfg, Path dir, ObjectNode config, MergePlan plan, VlmOutput vlm) {
         try {
             Files.writeString(dir.resolve("config.json"), config.toPrettyString());
             if (plan.vocabulary().active()) {
                 plan.vocabulary().writeFiles(dir);
             } else {
-                for (Path f : plan.tokenizer().tokenizerFiles()) {
+                for (Path f : (vlm != null ? vlm.checkpoint() : plan.tokenizer()).tokenizerFiles()) {
                     Files.copy(f, dir.resolve(f.getFileName()));
                 }
+            }
+            if (vlm != null) {
+                vlm.copyProcessorFiles(dir);
             }
             ChatTemplate.write(cfg, dir, plan);
             Path generation = plan.reference().dir().resolve("generation_config.json");
