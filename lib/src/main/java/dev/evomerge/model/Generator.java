@@ -18,6 +18,7 @@ public final class Generator {
     private final Transformer model;
     private final Tokenizer tokenizer;
 
+    /** {@code tokenizer} may be null for ids only: then a Result has no text and stop strings cannot be used. */
     public Generator(Transformer model, Tokenizer tokenizer) {
         this.model = model;
         this.tokenizer = tokenizer;
@@ -47,6 +48,20 @@ public final class Generator {
     }
 
     public List<Result> generate(List<long[]> prompts, Options options) {
+        return generate(prompts, options, null);
+    }
+
+    /**
+     * The embeddings [B, T, D] a batch of left-padded prompts enters the model as: how a
+     * vision-language model puts an image's features in its image tokens' places.
+     */
+    @FunctionalInterface
+    public interface PromptEmbeddings {
+        NDArray of(NDManager m, long[][] paddedIds);
+    }
+
+    /** As {@link #generate(List, Options)}, the prompts entering as {@code embeddings} gives them (null: as their tokens). */
+    public List<Result> generate(List<long[]> prompts, Options options, PromptEmbeddings embeddings) {
         int b = prompts.size();
         if (b == 0) {
             return List.of();
@@ -74,7 +89,8 @@ public final class Generator {
         try (NDManager m = model.manager().newSubManager();
              KvCache cache = new KvCache(m, model.depth(), b,
                      (long) batch.width() + options.maxNewTokens())) {
-            long[] next = step(m, cache, batch.ids(), batch.mask());
+            long[] next = embeddings == null ? step(m, cache, batch.ids(), batch.mask())
+                    : argMax(model.forwardEmbeddings(embeddings.of(m, batch.ids()), Transformer.longs(m, batch.mask()), cache, true));
             for (int n = 0; n < options.maxNewTokens(); n++) {
                 for (int i = 0; i < b; i++) {
                     if (results[i] == null) {
@@ -96,7 +112,7 @@ public final class Generator {
         for (int i = 0; i < b; i++) {
             if (results[i] == null) {
                 long[] ids = toArray(generated.get(i));
-                results[i] = new Result(ids, tokenizer.decode(ids), Finish.LENGTH);
+                results[i] = new Result(ids, decode(ids), Finish.LENGTH);
             }
         }
         return List.of(results);
@@ -106,12 +122,12 @@ public final class Generator {
     private Result accept(List<Long> out, long token, List<Long> eos, Options options) {
         if (options.stopAtEos() && eos.contains(token)) {
             long[] ids = toArray(out);
-            return new Result(ids, tokenizer.decode(ids), Finish.EOS);
+            return new Result(ids, decode(ids), Finish.EOS);
         }
         out.add(token);
         if (!options.stopStrings().isEmpty()) {
             long[] ids = toArray(out);
-            String text = tokenizer.decode(ids);
+            String text = decode(ids);
             int cut = -1;
             for (String stop : options.stopStrings()) {
                 int at = text.indexOf(stop);
@@ -129,9 +145,17 @@ public final class Generator {
     /** One forward of [B, T] tokens; the argmax of each sequence's last logits. */
     private long[] step(NDManager m, KvCache cache, long[][] ids, long[][] mask) {
         try (NDScope ignored = new NDScope()) {
-            NDArray logits = model.forward(model.tokens(m, ids), Transformer.longs(m, mask), cache, true);
-            return logits.argMax(-1).toLongArray(); // [B, 1] -> B
+            return argMax(model.forward(model.tokens(m, ids), Transformer.longs(m, mask), cache, true));
         }
+    }
+
+    private static long[] argMax(NDArray lastLogits) {
+        return lastLogits.argMax(-1).toLongArray(); // [B, 1] -> B
+    }
+
+    /** The text of generated ids; none without a tokenizer (token ids only, no stop strings). */
+    private String decode(long[] ids) {
+        return tokenizer == null ? null : tokenizer.decode(ids);
     }
 
     private static long[] toArray(List<Long> xs) {

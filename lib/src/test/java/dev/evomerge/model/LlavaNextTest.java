@@ -41,14 +41,14 @@ class LlavaNextTest {
             assertEquals(golden.get("tiles_shape").get(0).asInt(), image.tiles().size(), "global view + tiles");
             assertEquals(golden.get("image_size").get(0).asInt(), image.height());
             assertEquals(golden.get("image_size").get(1).asInt(), image.width());
-            NDArray features = llava.imageFeatures(image);
+            NDArray features = llava.imageFeatures(m, image);
             assertArrayEquals(new long[] {golden.get("features_shape").get(0).asLong(), golden.get("features_shape").get(1).asLong()},
                     features.getShape().getShape());
             assertClose(floats(golden.get("features")), features.toFloatArray(), 1e-4);
             assertClose(floats(golden.get("logits")), llava.logits(m, ids, image).toFloatArray(), 1e-4);
             assertArrayEquals(longs(golden.get("generated")), llava.generate(ids, image, golden.get("generated").size()));
             LlavaImage notItsTiles = new LlavaImage(image.tiles().subList(0, 2), image.height(), image.width());
-            Exception e = assertThrows(IllegalArgumentException.class, () -> llava.imageFeatures(notItsTiles));
+            Exception e = assertThrows(IllegalArgumentException.class, () -> llava.imageFeatures(m, notItsTiles));
             assertEquals("src/test/resources/llava-next-tiny: the image has 1 tiles, its " + image.height() + "x" + image.width()
                     + " size gives a " + (name.startsWith("wide") ? "1x3" : "2x2") + " grid", e.getMessage());
         }
