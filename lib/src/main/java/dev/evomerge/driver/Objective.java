@@ -16,9 +16,9 @@ public record Objective(String name, String metric, String property, boolean max
     /** The candidate properties an objective can read. */
     public static final List<String> PROPERTIES = List.of("depth", "parameters");
 
-    /** Loss, depth and parameters are minimized; accuracy is maximized. */
+    /** Loss, depth and parameters are minimized; accuracy and the VQA score are maximized. */
     public static boolean defaultMaximize(String metricOrProperty) {
-        return metricOrProperty.endsWith(".accuracy");
+        return metricOrProperty.endsWith(".accuracy") || metricOrProperty.endsWith(".rougeL");
     }
 
     /** This objective's value for a candidate with these task metrics and properties (NaN when it has none: it failed). */

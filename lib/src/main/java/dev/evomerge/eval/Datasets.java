@@ -14,7 +14,9 @@ import java.util.List;
  *   <li>MGSM TSV ({@code .tsv}): {@code question<TAB>answer_number}, no header, any language;</li>
  *   <li>GSM8K JSONL: {@code {"question", "answer"}} where the answer ends in {@code #### N};</li>
  *   <li>question/answer JSONL: {@code {"question", "answer"}} with a numeric answer, or
- *       {@code "answer_number"} beside a textual one (the paper's Japanese GSM8K set, which users bring).</li>
+ *       {@code "answer_number"} beside a textual one (the paper's Japanese GSM8K set, which users bring);</li>
+ *   <li>VQA sets, Parquet ({@code .parquet}: JA-VG-VQA-500 as published) or JSONL rows with an
+ *       image ({@link VqaSets}).</li>
  * </ul>
  */
 public final class Datasets {
@@ -24,8 +26,22 @@ public final class Datasets {
     }
 
     public static List<EvalItem> read(Storage storage, String location) {
+        if (location.endsWith(".parquet")) {
+            return VqaSets.parquet(storage, location);
+        }
         List<String> lines = readLines(storage, location);
-        return location.endsWith(".tsv") ? mgsmTsv(location, lines) : jsonl(location, lines);
+        if (location.endsWith(".tsv")) {
+            return mgsmTsv(location, lines);
+        }
+        String first = lines.stream().filter(l -> !l.isBlank()).findFirst().orElse("{}");
+        try {
+            if (VqaSets.isVqaRow(JSON.readTree(first))) {
+                return requireSome(location, VqaSets.jsonl(storage, location, lines));
+            }
+        } catch (IOException e) {
+            // not JSON: the JSONL reader names the line
+        }
+        return jsonl(location, lines);
     }
 
     /** MGSM exemplar JSONL: each line's "q" and "a". */

@@ -1,9 +1,14 @@
 package dev.evomerge.eval;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import dev.evomerge.model.Generator;
 import dev.evomerge.model.Likelihood;
+import dev.evomerge.model.Llava;
+import dev.evomerge.model.LlavaVision;
 import dev.evomerge.model.Tokenizer;
 import dev.evomerge.model.Transformer;
+import dev.evomerge.vision.ImagePreprocessor;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,20 +17,30 @@ public final class Evaluator {
     private final Transformer model;
     private final Tokenizer tokenizer;
     private final int batchSize;
+    private final LlavaVision vision;
 
     public Evaluator(Transformer model, Tokenizer tokenizer, int batchSize) {
+        this(model, tokenizer, batchSize, null);
+    }
+
+    /** With {@code vision} (a VLM's, or null), the model answers VQA items as the language model of that LLaVA. */
+    public Evaluator(Transformer model, Tokenizer tokenizer, int batchSize, LlavaVision vision) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
         }
         this.model = model;
         this.tokenizer = tokenizer;
         this.batchSize = batchSize;
+        this.vision = vision;
     }
 
     public List<ItemResult> run(Task task, List<EvalItem> items) {
-        // Java 17 has no pattern switch; the sealed interface has exactly these two.
+        // Java 17 has no pattern switch over the sealed interface's three kinds.
         if (task instanceof MgsmTask mgsm) {
             return accuracy(mgsm, items);
+        }
+        if (task instanceof VqaTask vqa) {
+            return vqa(vqa, items);
         }
         return likelihood((LikelihoodTask) task, items);
     }
@@ -34,21 +49,85 @@ public final class Evaluator {
         Generator generator = new Generator(model, tokenizer);
         Generator.Options options = new Generator.Options(task.maxNewTokens(), task.stopStrings(), true);
         List<ItemResult> results = new ArrayList<>();
-        int maxPrompt = model.config().maxPositionEmbeddings() - 1;
         for (int start = 0; start < items.size(); start += batchSize) {
             List<EvalItem> batch = items.subList(start, Math.min(items.size(), start + batchSize));
             List<long[]> prompts = batch.stream().map(it -> tokenizer.encode(task.prompt(it))).toList();
-            // A prompt the model cannot even read is a wrong answer with its reason, not a failed evaluation.
-            List<long[]> fitting = prompts.stream().filter(p -> p.length <= maxPrompt).toList();
-            List<Generator.Result> out = fitting.isEmpty() ? List.of() : generator.generate(fitting, options);
-            int next = 0;
+            List<Generator.Result> out = generateFitting(generator, prompts, options, null);
             for (int i = 0; i < batch.size(); i++) {
-                results.add(prompts.get(i).length <= maxPrompt ? task.judge(batch.get(i), out.get(next++).text())
-                        : ItemResult.unanswered(batch.get(i), "prompt of " + prompts.get(i).length
-                                + " tokens exceeds max_position_embeddings " + model.config().maxPositionEmbeddings()));
+                results.add(out.get(i) != null ? task.judge(batch.get(i), out.get(i).text()) : tooLong(batch.get(i), prompts.get(i)));
             }
         }
         return results;
+    }
+
+    /** VQA: each image through the VLM's vision tower, its features in its prompt's image tokens, greedy answers scored. */
+    private List<ItemResult> vqa(VqaTask task, List<EvalItem> items) {
+        if (vision == null) {
+            throw new IllegalArgumentException("task vqa needs a vision-language model: no LLaVA among the model's inputs");
+        }
+        VqaScore scorer = new VqaScore();
+        Llava llava = Llava.of(vision, model);
+        Generator generator = new Generator(model, tokenizer);
+        Generator.Options options = new Generator.Options(task.maxNewTokens(), task.stopStrings(), true);
+        List<ItemResult> results = new ArrayList<>();
+        for (int start = 0; start < items.size(); start += batchSize) {
+            List<EvalItem> batch = items.subList(start, Math.min(items.size(), start + batchSize));
+            try (NDManager m = model.manager().newSubManager()) {
+                List<NDArray> features = new ArrayList<>();
+                List<long[]> prompts = new ArrayList<>();
+                for (EvalItem item : batch) {
+                    if (item.image() == null) {
+                        throw new IllegalArgumentException("item " + item.index() + " has no image: task vqa needs a VQA set");
+                    }
+                    NDArray f = vision.features(m, vision.prepare(ImagePreprocessor.decode(item.image())));
+                    features.add(f);
+                    prompts.add(task.promptIds(tokenizer, item, vision.imageTokenId(), (int) f.getShape().get(0)));
+                }
+                List<Generator.Result> out = generateFitting(generator, prompts, options, (fitting, sub, padded) ->
+                        llava.promptEmbeddings(sub, padded, fitting.stream().map(features::get).toList()));
+                for (int i = 0; i < batch.size(); i++) {
+                    results.add(out.get(i) != null ? task.judge(scorer, batch.get(i), out.get(i).text())
+                            : tooLong(batch.get(i), prompts.get(i)));
+                }
+            }
+        }
+        return results;
+    }
+
+    /** A batch's prompts as embeddings, given which of them (indices into the batch) are generated. */
+    @FunctionalInterface
+    private interface BatchEmbeddings {
+        NDArray of(List<Integer> fitting, NDManager m, long[][] paddedIds);
+    }
+
+    /**
+     * Generates for the prompts the model can read (shorter than max_position_embeddings); null in
+     * the place of one it cannot: that is a wrong answer with its reason, not a failed evaluation.
+     */
+    private List<Generator.Result> generateFitting(Generator generator, List<long[]> prompts, Generator.Options options,
+                                                   BatchEmbeddings embeddings) {
+        int maxPrompt = model.config().maxPositionEmbeddings() - 1;
+        List<Integer> fitting = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            if (prompts.get(i).length <= maxPrompt) {
+                fitting.add(i);
+            }
+        }
+        List<Generator.Result> out = new ArrayList<>(java.util.Collections.nCopies(prompts.size(), null));
+        if (fitting.isEmpty()) {
+            return out;
+        }
+        List<Generator.Result> generated = generator.generate(fitting.stream().map(prompts::get).toList(), options,
+                embeddings == null ? null : (m, padded) -> embeddings.of(fitting, m, padded));
+        for (int k = 0; k < fitting.size(); k++) {
+            out.set(fitting.get(k), generated.get(k));
+        }
+        return out;
+    }
+
+    private ItemResult tooLong(EvalItem item, long[] prompt) {
+        return ItemResult.unanswered(item, "prompt of " + prompt.length + " tokens exceeds max_position_embeddings "
+                + model.config().maxPositionEmbeddings());
     }
 
     private List<ItemResult> likelihood(LikelihoodTask task, List<EvalItem> items) {

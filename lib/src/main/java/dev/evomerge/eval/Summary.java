@@ -8,28 +8,57 @@ import java.util.Locale;
  * intervals, or the mean loss per token. Totals are sums, so summing shard summaries gives the
  * whole set's summary whatever the shard count.
  */
-public record Summary(int items, int correct, int correctInJapanese, double loss, long tokens) implements java.io.Serializable {
+public record Summary(int items, int correct, int correctInJapanese, double loss, long tokens, double score,
+                      double scoreSquares) implements java.io.Serializable {
     private static final double Z95 = 1.959963984540054;
     /** Under this many items the interval is wide enough to say so. */
     public static final int SMALL = 100;
+
+    /** Totals of an accuracy or likelihood task (no VQA scores). */
+    public Summary(int items, int correct, int correctInJapanese, double loss, long tokens) {
+        this(items, correct, correctInJapanese, loss, tokens, 0, 0);
+    }
 
     public static Summary of(List<ItemResult> results) {
         int correct = 0;
         int ja = 0;
         double loss = 0;
         long tokens = 0;
+        double score = 0;
+        double squares = 0;
         for (ItemResult r : results) {
             correct += r.correct() ? 1 : 0;
             ja += r.correctInJapanese() ? 1 : 0;
             loss += r.loss();
             tokens += r.tokens();
+            score += r.score();
+            squares += r.score() * r.score();
         }
-        return new Summary(results.size(), correct, ja, loss, tokens);
+        return new Summary(results.size(), correct, ja, loss, tokens, score, squares);
     }
 
     public Summary plus(Summary o) {
         return new Summary(items + o.items, correct + o.correct, correctInJapanese + o.correctInJapanese,
-                loss + o.loss, tokens + o.tokens);
+                loss + o.loss, tokens + o.tokens, score + o.score, scoreSquares + o.scoreSquares);
+    }
+
+    /** The mean VQA score (0..1). */
+    public double meanScore() {
+        return items == 0 ? 0 : score / items;
+    }
+
+    /**
+     * A 95% interval of the mean VQA score from the totals alone (the normal approximation, which
+     * sums of shards allow); scripts/eval, which has every item's score, gives the bootstrap one.
+     */
+    public double[] scoreInterval() {
+        if (items < 2) {
+            return new double[] {0, 1};
+        }
+        double mean = meanScore();
+        double variance = Math.max(0, (scoreSquares - items * mean * mean) / (items - 1));
+        double half = Z95 * Math.sqrt(variance / items);
+        return new double[] {Math.max(0, mean - half), Math.min(1, mean + half)};
     }
 
     public double accuracy() {

@@ -3,7 +3,7 @@ package dev.evomerge.eval;
 import java.io.Serializable;
 
 /**
- * One scored dataset of a run: what is measured ({@code likelihood} or {@code mgsm}), on which
+ * One scored dataset of a run: what is measured ({@code likelihood}, {@code mgsm} or {@code vqa}), on which
  * items ({@code data}, an absolute location, and its {@code split}), and how the task's answer
  * becomes the objective a search maximizes.
  */
@@ -18,14 +18,21 @@ public record TaskSpec(String name, String task, String data, String split, Stri
         return task.equals("likelihood");
     }
 
-    /** The metric's name: {@code <name>.loss} (nats per token, lower is better) or {@code <name>.accuracy}. */
-    public String metric() {
-        return name + (isLikelihood() ? ".loss" : ".accuracy");
+    public boolean isVqa() {
+        return task.equals("vqa");
     }
 
-    /** The metric of this task's totals: mean loss per token, or accuracy (MGSM-ja: right and in Japanese). */
+    /**
+     * The metric's name: {@code <name>.loss} (nats per token, lower is better), {@code <name>.rougeL}
+     * (the mean VQA score, 0..1) or {@code <name>.accuracy}.
+     */
+    public String metric() {
+        return name + (isLikelihood() ? ".loss" : isVqa() ? ".rougeL" : ".accuracy");
+    }
+
+    /** The metric of this task's totals: mean loss per token, mean VQA score, or accuracy (MGSM-ja: right and in Japanese). */
     public double metric(Summary s) {
-        return isLikelihood() ? s.meanLoss() : s.accuracyInJapanese();
+        return isLikelihood() ? s.meanLoss() : isVqa() ? s.meanScore() : s.accuracyInJapanese();
     }
 
     /** The objective, higher is better: accuracy, or minus the loss. */

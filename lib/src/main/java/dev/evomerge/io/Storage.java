@@ -62,8 +62,13 @@ public final class Storage {
 
     /** A whole text file (UTF-8) at any location: configs, data sets, run state. */
     public String readString(String location) {
+        return new String(readBytes(location), StandardCharsets.UTF_8);
+    }
+
+    /** A whole file at any location (an image of a VQA set). */
+    public byte[] readBytes(String location) {
         try (InputStream in = fileSystem(location).open(new org.apache.hadoop.fs.Path(location))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + location + ": " + e.getMessage(), e);
         }

@@ -7,4 +7,9 @@ public record AsIs(String location) implements Recipe {
     public String toYaml() {
         return "model: " + YamlText.quote(location) + "\n";
     }
+
+    @Override
+    public java.util.List<String> inputs() {
+        return java.util.List.of(location);
+    }
 }

@@ -68,11 +68,7 @@ final class LayerPathCheckpoint {
             for (Recipe r : merge.pool()) {
                 pool.add(Entry.of(r, open));
             }
-            List<String> locations = new ArrayList<>();
-            for (Recipe r : merge.pool()) {
-                locations.addAll(r instanceof AsIs asIs ? List.of(asIs.location()) : ((MergeConfig) r).inputs());
-            }
-            write(merge, pool, staging.path(), VlmOutput.of(locations, open));
+            write(merge, pool, staging.path(), VlmOutput.of(merge.inputs(), open));
             staging.commit();
         } finally {
             opened.values().forEach(Checkpoint::close);

@@ -132,6 +132,14 @@ public record LayerPathMerge(List<Recipe> pool, LayerPath path, DType dtype) imp
     }
 
     /** Pool entry {@code i}'s letter in tables, pictures and gene names: A, B, ... (A is pool entry 0, not necessarily model A). */
+    /** Every pool entry's inputs, each once, in pool order. */
+    @Override
+    public List<String> inputs() {
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
+        pool.forEach(r -> all.addAll(r.inputs()));
+        return List.copyOf(all);
+    }
+
     public static char poolName(int i) {
         return (char) ('A' + i);
     }

@@ -40,4 +40,13 @@ public final class Merger {
     public static MergePlan plan(MergeConfig cfg, Function<String, Checkpoint> open) {
         return MergePlanner.plan(cfg, open);
     }
+
+    /**
+     * The vision-language model whose vision tower and projector a recipe's output has: the first
+     * VLM among its inputs (as {@link MergedCheckpoint} writes it); null when all are LLMs.
+     */
+    public static Checkpoint visionSource(Recipe recipe, Function<String, Checkpoint> open) {
+        VlmOutput vlm = VlmOutput.of(recipe.inputs(), open);
+        return vlm == null ? null : vlm.checkpoint();
+    }
 }

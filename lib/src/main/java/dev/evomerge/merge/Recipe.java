@@ -15,6 +15,9 @@ public sealed interface Recipe extends Serializable permits MergeConfig, AsIs, L
     /** The recipe as YAML, in a canonical form: equal recipes have equal text. */
     String toYaml();
 
+    /** The checkpoints it is made of, each once, in the recipe's order (a base first). */
+    java.util.List<String> inputs();
+
     /** A recipe from its YAML, whichever kind it is: {@code merge_method: layer_path}, a mergekit recipe, or {@code model:} alone. */
     static Recipe read(java.nio.file.Path path) {
         String text;
