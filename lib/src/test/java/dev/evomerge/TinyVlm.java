@@ -27,7 +27,7 @@ import java.util.Random;
 public final class TinyVlm {
     /** The image token: the tokenizer's last piece, which short test prompts do not contain. */
     public static final int IMAGE_TOKEN = 511;
-    private static final Path TOWER = Path.of("src/test/resources/llava-tiny-hub");
+    private static final Path TOWER = Fixtures.repoRoot().resolve("lib/src/test/resources/llava-tiny-hub");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private TinyVlm() {

@@ -57,10 +57,9 @@ public final class Report {
                     continue;
                 }
                 Summary s = r.perTask().get(i);
-                b.append(' ').append(t.isLikelihood() ? String.format(Locale.ROOT, "%.4f", v)
-                        : percent(checksJapanese(t) ? s.correctInJapanese() : s.correct(), s.items())).append(" |");
+                b.append(' ').append(t.isLikelihood() ? String.format(Locale.ROOT, "%.4f", v) : percent(interval(t, s))).append(" |");
                 if (checksJapanese(t)) {
-                    b.append(' ').append(percent(s.correct(), s.items())).append(" |");
+                    b.append(' ').append(percent(withInterval(s.correct(), s.items()))).append(" |");
                 }
             }
             b.append(' ').append(r.failed() ? "error: " + r.error() : String.format(Locale.ROOT, "%.4f", r.fitness())).append(" |\n");
@@ -69,19 +68,35 @@ public final class Report {
     }
 
     private static boolean checksJapanese(TaskSpec t) {
-        return !t.isLikelihood() && "ja".equals(t.lang());
-    }
-
-    /** k of n as a percentage with its 95% Wilson interval: "52.0 [47.6, 56.4]". */
-    private static String percent(int k, int n) {
-        double[] ci = Summary.wilson(k, n);
-        return String.format(Locale.ROOT, "%.1f [%.1f, %.1f]", 100.0 * k / n, 100 * ci[0], 100 * ci[1]);
+        return !t.isLikelihood() && !t.isVqa() && "ja".equals(t.lang());
     }
 
     /**
-     * Whether, on every accuracy task of the test split, the evolved merge's 95% interval lies
+     * An accuracy or VQA task's value in [0, 1] with its 95% interval: accuracy (MGSM-ja: right
+     * and in Japanese) with Wilson's, the mean VQA score with the normal approximation's.
+     */
+    private static double[] interval(TaskSpec t, Summary s) {
+        if (t.isVqa()) {
+            double[] ci = s.scoreInterval();
+            return new double[] {s.meanScore(), ci[0], ci[1]};
+        }
+        return withInterval(checksJapanese(t) ? s.correctInJapanese() : s.correct(), s.items());
+    }
+
+    private static double[] withInterval(int k, int n) {
+        double[] ci = Summary.wilson(k, n);
+        return new double[] {n == 0 ? 0 : (double) k / n, ci[0], ci[1]};
+    }
+
+    /** A value with its interval as percentages: "52.0 [47.6, 56.4]". */
+    private static String percent(double[] v) {
+        return String.format(Locale.ROOT, "%.1f [%.1f, %.1f]", 100 * v[0], 100 * v[1], 100 * v[2]);
+    }
+
+    /**
+     * Whether, on every accuracy or VQA task of the test split, the evolved merge's 95% interval lies
      * above every other row's: ahead beyond the noise of the split, not only on the point estimate.
-     * False when the test split has no accuracy task.
+     * False when the test split has no such task.
      */
     public boolean evolvedAheadBeyondIntervals() {
         CandidateResult evolved = test.get(test.size() - 1);
@@ -95,14 +110,12 @@ public final class Report {
             if (evolved.failed()) {
                 return false;
             }
-            Summary e = evolved.perTask().get(i);
-            double low = Summary.wilson(checksJapanese(t) ? e.correctInJapanese() : e.correct(), e.items())[0];
+            double low = interval(t, evolved.perTask().get(i))[1];
             for (CandidateResult r : test.subList(0, test.size() - 1)) {
                 if (r.failed()) {
                     continue;
                 }
-                Summary o = r.perTask().get(i);
-                if (Summary.wilson(checksJapanese(t) ? o.correctInJapanese() : o.correct(), o.items())[1] >= low) {
+                if (interval(t, r.perTask().get(i))[2] >= low) {
                     return false;
                 }
             }
@@ -194,8 +207,11 @@ public final class Report {
         b.append("Tasks: ");
         run.test().tasks().forEach(t -> b.append('`').append(t.name()).append("` (").append(t.task()).append(", ")
                 .append(t.split()).append(") "));
-        b.append("\n\nLoss is mean nats per token (lower is better); fitness is the mean over tasks of accuracy or of minus "
-                + "the loss (higher is better).\n\n");
+        boolean vqa = run.test().tasks().stream().anyMatch(TaskSpec::isVqa);
+        b.append("\n\nLoss is mean nats per token (lower is better); fitness is the mean over tasks of accuracy")
+                .append(vqa ? ", of the VQA score (ROUGE-L F over Japanese morphemes, 0 for a non-Japanese answer to a Japanese "
+                        + "reference; its interval the normal approximation)" : "")
+                .append(" or of minus the loss (higher is better).\n\n");
         b.append(table()).append('\n');
         b.append("Models as the config names them, and where they are:\n\n");
         test.stream().filter(r -> r.spec().recipe() instanceof AsIs).forEach(r -> b.append("- ").append(r.spec().label())

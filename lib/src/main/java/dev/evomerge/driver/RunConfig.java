@@ -367,7 +367,8 @@ public record RunConfig(String file, String location, String yaml, String runId,
                 // A key that does not apply is refused, not ignored: it says the user expects something that will not happen.
                 case "likelihood" -> t.onlyKeys("name", "task", "data", "split");
                 case "mgsm" -> t.onlyKeys("name", "task", "data", "split", "lang", "template", "max_new_tokens");
-                default -> throw t.error("task", "unknown task '" + task + "' (mgsm, likelihood)");
+                case "vqa" -> t.onlyKeys("name", "task", "data", "split", "template", "max_new_tokens");
+                default -> throw t.error("task", "unknown task '" + task + "' (mgsm, likelihood, vqa)");
             }
             String data = t.location("data");
             String name = t.string("name", new org.apache.hadoop.fs.Path(data).getName().replaceFirst("\\.[A-Za-z]+$", ""));

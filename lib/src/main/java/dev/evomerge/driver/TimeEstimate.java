@@ -4,6 +4,7 @@ import dev.evomerge.eval.EvalItem;
 import dev.evomerge.eval.EvalSet;
 import dev.evomerge.eval.LikelihoodTask;
 import dev.evomerge.eval.MgsmTask;
+import dev.evomerge.eval.VqaTask;
 import dev.evomerge.eval.Shards;
 import dev.evomerge.eval.TaskSpec;
 import dev.evomerge.io.CheckpointHeaders;
@@ -28,6 +29,13 @@ import java.util.function.Function;
  * scores once (its other shards reuse it), and executors work in parallel.
  */
 final class TimeEstimate {
+    /**
+     * Image tokens a VQA prompt is counted with: LLaVA-1.5's 576 (24 x 24 patches of a 336-pixel
+     * CLIP ViT-L/14); a LLaVA-1.6 image is its global view plus up to four such tiles, so its
+     * prompts are up to five times longer than estimated.
+     */
+    static final int IMAGE_TOKENS = 576;
+
     private TimeEstimate() {
     }
 
@@ -63,6 +71,7 @@ final class TimeEstimate {
                 int n = 0;
                 for (List<EvalItem> shard : Shards.of(items.get(spec), set.shards())) {
                     int[] lengths = shard.stream().mapToInt(i -> spec.isLikelihood() ? length.apply(LikelihoodTask.text(i))
+                            : spec.toTask() instanceof VqaTask vqa ? length.apply(vqa.prompt(i)) + IMAGE_TOKENS
                             : length.apply(((MgsmTask) spec.toTask()).prompt(i))).toArray();
                     if (spec.isLikelihood()) {
                         java.util.Arrays.sort(lengths);

@@ -22,6 +22,7 @@ import dev.evomerge.merge.Recipe;
 import dev.evomerge.model.AllocatorSettings;
 import dev.evomerge.model.Devices;
 import dev.evomerge.model.LayerStore;
+import dev.evomerge.model.LlavaVision;
 import dev.evomerge.model.Tokenizer;
 import dev.evomerge.model.Transformer;
 import dev.evomerge.model.WeightSource;
@@ -40,8 +41,8 @@ import java.util.Map;
 public final class Worker implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Worker.class.getName());
 
-    /** A built candidate: the model on its device and a tokenizer. */
-    record Built(Transformer model, Tokenizer tokenizer) implements AutoCloseable {
+    /** A built candidate: the model on its device, a tokenizer, and the vision tower it answers VQA with (null: none). */
+    record Built(Transformer model, Tokenizer tokenizer, LlavaVision vision) implements AutoCloseable {
         @Override
         public void close() {
             model.close();
@@ -56,6 +57,7 @@ public final class Worker implements AutoCloseable {
     private final Device device;
     private final Map<String, List<EvalItem>> items = new HashMap<>();
     private final Map<String, ResidentPool> pools = new HashMap<>();
+    private final Map<java.nio.file.Path, LlavaVision> visions = new HashMap<>(); // per VLM parent, for the whole run
     private ResidentParents resident; // made by the first candidate built on the device
 
     /** A data-flow pool on this executor: its layers as loaded so far, and each entry's tokenizer checkpoint. */
@@ -95,7 +97,8 @@ public final class Worker implements AutoCloseable {
         long t0 = System.nanoTime();
         try {
             List<Summary> perTask = new ArrayList<>();
-            Evaluator evaluator = new Evaluator(lease.value().model(), lease.value().tokenizer(), set.batchSize());
+            Evaluator evaluator = new Evaluator(lease.value().model(), lease.value().tokenizer(), set.batchSize(),
+                    lease.value().vision());
             for (TaskSpec t : set.tasks()) {
                 List<EvalItem> shard = Shards.of(items(t), set.shards()).get(task.shard());
                 Summary s = Summary.of(evaluator.run(t.toTask(), shard));
@@ -141,11 +144,21 @@ public final class Worker implements AutoCloseable {
             throw new IllegalArgumentException("no executor builds " + candidate.recipe().getClass().getSimpleName());
         }
         try {
-            return new Built(model, Tokenizer.load(tokenizerFrom.dir(), tokenizerFrom.config()));
+            // A VLM among the inputs: its vision tower in front, its tokenizer (the image token) unless the recipe builds one.
+            Checkpoint vlm = Merger.visionSource(candidate.recipe(), parents::get);
+            if (vlm != null && !(candidate.recipe() instanceof MergeConfig cfg && cfg.tokenizer() != null)) {
+                tokenizerFrom = vlm;
+            }
+            return new Built(model, Tokenizer.load(tokenizerFrom.dir(), tokenizerFrom.config()), vlm == null ? null : vision(vlm));
         } catch (RuntimeException e) {
             model.close();
             throw e;
         }
+    }
+
+    /** A VLM parent's vision tower and projector, loaded once per executor and shared by every candidate. */
+    private synchronized LlavaVision vision(Checkpoint vlm) {
+        return visions.computeIfAbsent(vlm.dir(), dir -> new LlavaVision(vlm));
     }
 
     /**
@@ -199,6 +212,7 @@ public final class Worker implements AutoCloseable {
     @Override
     public void close() {
         candidates.close(); // views of the layer stores: closed before them
+        visions.values().forEach(LlavaVision::close);
         pools.values().forEach(p -> p.store().close());
         if (resident != null) {
             resident.close();

@@ -116,20 +116,19 @@ public final class Checkpoint implements AutoCloseable {
      */
     private static Checkpoint openVlm(Path dir, JsonNode generationConfig, List<SafetensorsFile> shards,
                                       Map<String, SafetensorsFile> storedShardOf, Map<String, TensorInfo> stored, LlavaLayout layout) {
-        ModelConfig config = ModelConfig.parse(dir.resolve("config.json") + " (text_config)", layout.textConfig());
+        ModelConfig config = layout.languageConfig(dir.resolve("config.json").toString());
+        Map<String, TensorInfo> language = layout.languageTensors(stored.values());
         Map<String, SafetensorsFile> shardOf = new LinkedHashMap<>();
-        Map<String, TensorInfo> language = new LinkedHashMap<>();
         Map<String, TensorInfo> own = new LinkedHashMap<>();
         for (TensorInfo t : stored.values()) {
             String name = layout.languageName(t.name());
             if (name == null) {
                 own.put(t.name(), t);
+                shardOf.put(VLM_OWN + t.name(), storedShardOf.get(t.name()));
             } else {
-                language.put(name, new TensorInfo(name, t.dtype(), t.shape(), t.begin(), t.end()));
                 shardOf.put(name, storedShardOf.get(t.name()));
             }
         }
-        own.keySet().forEach(n -> shardOf.put(VLM_OWN + n, storedShardOf.get(n)));
         return new Checkpoint(dir, config, generationConfig, List.copyOf(shards), shardOf, language, layout, own);
     }
 
@@ -190,6 +189,15 @@ public final class Checkpoint implements AutoCloseable {
                 throw new CheckpointException(index.toString(), "tensor '" + name + "': in "
                         + shardOf.get(name).path().getFileName() + " but missing from weight_map");
             }
+        }
+    }
+
+    /** JSON bytes read from {@code where}; invalid JSON is a CheckpointException naming it. */
+    static JsonNode parseJson(String where, byte[] json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new CheckpointException(where, "not valid JSON: " + e.getMessage().replace('\n', ' '), e);
         }
     }
 

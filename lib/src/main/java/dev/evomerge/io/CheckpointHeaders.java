@@ -22,7 +22,8 @@ public record CheckpointHeaders(String location, ModelConfig config, Map<String,
         List<FileStatus> files = storage.listFiles(location);
         PickleGuard.refuseIfOnlyPickles(location, files.stream().map(f -> f.getPath().getName()).toList());
         FileSystem fs = storage.fileSystem(location);
-        ModelConfig config = null;
+        byte[] configJson = null;
+        String configWhere = null;
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
         long bytes = 0;
         for (FileStatus f : files) {
@@ -30,7 +31,8 @@ public record CheckpointHeaders(String location, ModelConfig config, Map<String,
             String where = f.getPath().toString();
             try (FSDataInputStream in = fs.open(f.getPath())) {
                 if (name.equals("config.json")) {
-                    config = ModelConfig.parse(where, in.readAllBytes());
+                    configJson = in.readAllBytes();
+                    configWhere = where;
                 } else if (name.endsWith(".safetensors")) {
                     SafetensorsHeader.checkFileSize(where, f.getLen());
                     byte[] length = new byte[8];
@@ -50,13 +52,18 @@ public record CheckpointHeaders(String location, ModelConfig config, Map<String,
                 throw new UncheckedIOException("cannot read " + where + ": " + e.getMessage(), e);
             }
         }
-        if (config == null) {
+        if (configJson == null) {
             throw new CheckpointException(location, "no config.json in the checkpoint directory");
         }
         if (tensors.isEmpty()) {
             throw new CheckpointException(location, "no .safetensors weights in the checkpoint directory");
         }
-        return new CheckpointHeaders(location, config, tensors, bytes);
+        com.fasterxml.jackson.databind.JsonNode raw = Checkpoint.parseJson(configWhere, configJson);
+        if (raw.isObject() && LlavaLayout.isVlm(raw)) { // as Checkpoint sees a VLM: its language model; every weight counted
+            LlavaLayout layout = LlavaLayout.of(location, (com.fasterxml.jackson.databind.node.ObjectNode) raw, tensors.keySet());
+            return new CheckpointHeaders(location, layout.languageConfig(configWhere), layout.languageTensors(tensors.values()), bytes);
+        }
+        return new CheckpointHeaders(location, ModelConfig.parse(configWhere, configJson), tensors, bytes);
     }
 
     public long parameters() {

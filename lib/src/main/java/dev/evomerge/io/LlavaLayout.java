@@ -66,6 +66,23 @@ public record LlavaLayout(String modelPrefix, String headName, ObjectNode config
         return stored.equals(headName) ? TensorNames.HEAD : null;
     }
 
+    /** The language model's tensors among {@code stored}, under an LLM's names, in stored order. */
+    public Map<String, TensorInfo> languageTensors(Collection<TensorInfo> stored) {
+        Map<String, TensorInfo> out = new java.util.LinkedHashMap<>();
+        for (TensorInfo t : stored) {
+            String name = languageName(t.name());
+            if (name != null) {
+                out.put(name, new TensorInfo(name, t.dtype(), t.shape(), t.begin(), t.end()));
+            }
+        }
+        return out;
+    }
+
+    /** The language model's config, parsed; {@code where} names the checkpoint. */
+    public ModelConfig languageConfig(String where) {
+        return ModelConfig.parse(where + " (text_config)", textConfig());
+    }
+
     /** The stored name of a language-model tensor, as this VLM names it. */
     public String storedName(String languageName) {
         if (languageName.equals(TensorNames.HEAD)) {

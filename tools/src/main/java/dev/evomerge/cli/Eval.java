@@ -2,6 +2,7 @@ package dev.evomerge.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.eval.BootstrapInterval;
 import dev.evomerge.eval.Datasets;
 import dev.evomerge.eval.EvalItem;
 import dev.evomerge.eval.Evaluator;
@@ -10,6 +11,7 @@ import dev.evomerge.eval.MgsmTask;
 import dev.evomerge.eval.Split;
 import dev.evomerge.eval.Summary;
 import dev.evomerge.eval.Task;
+import dev.evomerge.eval.VqaTask;
 import dev.evomerge.io.AtomicDirectory;
 import dev.evomerge.io.AtomicFiles;
 import dev.evomerge.io.Storage;
@@ -23,7 +25,9 @@ import java.util.Set;
  * {@code scripts/eval --model DIR --task mgsm --lang ja --data PATH [--split S] [--limit N] [--out DIR]
  * [--template T] [--shots K --exemplars FILE] [--max-new-tokens N] [--batch-size B] [--device D]}: accuracy (and, for ja,
  * accuracy with the Japanese check) with 95% intervals; {@code --task likelihood} prints the mean
- * loss. With {@code --out}, per-item results go to {@code DIR/results.jsonl} and the totals to
+ * loss; {@code --task vqa} (a LLaVA's {@code --model}, a VQA set's {@code --data}, {@code --template}
+ * ja-shisa-vqa, llava-mistral or plain) the paper's ROUGE-L score x100 with a 95% bootstrap
+ * interval. With {@code --out}, per-item results go to {@code DIR/results.jsonl} and the totals to
  * {@code DIR/summary.json}, the directory written atomically.
  */
 public final class Eval {
@@ -51,7 +55,7 @@ public final class Eval {
         items = items.subList(0, Math.min(limit, items.size()));
         List<ItemResult> results;
         try (LoadedModel m = LoadedModel.open(a.required("model"), a.optional("device", "auto"))) {
-            results = new Evaluator(m.model(), m.tokenizer(), a.intValue("batch-size", 8)).run(task, items);
+            results = new Evaluator(m.model(), m.tokenizer(), a.intValue("batch-size", 8), m.vision()).run(task, items);
         }
         Summary s = Summary.of(results);
         out.println("task " + describe(task) + " on " + s.items() + " items of " + a.required("data"));
@@ -60,6 +64,10 @@ public final class Eval {
             if (mgsm.checksJapanese()) {
                 out.println("accuracy (ja)  " + Summary.formatRate(s.correctInJapanese(), s.items()));
             }
+        } else if (task instanceof VqaTask) {
+            BootstrapInterval ci = BootstrapInterval.of(results.stream().mapToDouble(r -> 100 * r.score()).toArray(), 0.95, 1000, 0);
+            out.println(String.format(Locale.ROOT, "rougeL (x100)  %.1f  95%% bootstrap interval [%.1f, %.1f]  (%d items)%s",
+                    ci.mean(), ci.low(), ci.high(), s.items(), s.items() < Summary.SMALL ? "  -- small set: read the interval" : ""));
         } else {
             out.println(String.format(Locale.ROOT, "mean_loss=%.6f tokens=%d", s.meanLoss(), s.tokens()));
         }
@@ -71,7 +79,8 @@ public final class Eval {
     }
 
     private static String describe(Task task) {
-        return task instanceof MgsmTask m ? m.name() + " (" + m.templateName() + ")" : task.name();
+        return task instanceof MgsmTask m ? m.name() + " (" + m.templateName() + ")"
+                : task instanceof VqaTask v ? v.name() + " (" + v.templateName() + ")" : task.name();
     }
 
     private static void write(Path dir, Task task, List<ItemResult> results, Summary s) {
@@ -80,7 +89,9 @@ public final class Eval {
         for (ItemResult r : results) {
             ObjectNode o = json.createObjectNode();
             o.put("index", r.index()).put("question", r.question()).put("reference", r.reference());
-            if (task instanceof MgsmTask) {
+            if (task instanceof VqaTask) {
+                o.put("response", r.response()).put("score", r.score()).put("japanese", r.japanese());
+            } else if (task instanceof MgsmTask) {
                 o.put("response", r.response());
                 o.put("extracted", r.extracted() == null ? null : r.extracted().toPlainString());
                 o.put("correct", r.correct());

@@ -66,6 +66,26 @@ class ModelCommandsTest {
         }
     }
 
+    /** scripts/eval --task vqa on a small LLaVA: the score line and per-item results with each answer's score. */
+    @Test
+    void evalScoresAVqaSetWithABootstrapInterval() throws IOException {
+        Path vlm = dev.evomerge.TinyVlm.write(tmp.resolve("vlm"), Fixtures.model("stories260K"), 5);
+        Path set = Fixtures.repoRoot().resolve("lib/src/test/resources/vqa/ja-vg-vqa-sample.parquet");
+        Path results = tmp.resolve("results");
+        String out = run(Eval::run, "--model", vlm.toString(), "--task", "vqa", "--template", "plain", "--data", set.toString(),
+                "--max-new-tokens", "8", "--device", "cpu", "--out", results.toString());
+        assertTrue(out.startsWith("task vqa (plain) on 3 items of " + set + "\nrougeL (x100)  "), out);
+        assertTrue(out.contains("95% bootstrap interval ["), out);
+        List<String> lines = Files.readAllLines(results.resolve("results.jsonl"));
+        assertEquals(3, lines.size());
+        com.fasterxml.jackson.databind.JsonNode first = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(0));
+        assertEquals("青い帯です。", first.get("reference").asText());
+        assertEquals(new dev.evomerge.eval.VqaScore().score("青い帯です。", first.get("response").asText()), first.get("score").asDouble());
+        Exception notAVlm = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> run(Eval::run,
+                "--model", model(), "--task", "vqa", "--data", set.toString(), "--device", "cpu"));
+        assertEquals("task vqa needs a vision-language model: no LLaVA among the model's inputs", notAVlm.getMessage());
+    }
+
     private static int argmax(float[] flat, int row, int width) {
         int best = 0;
         for (int i = 1; i < width; i++) {

@@ -1,0 +1,124 @@
+package dev.evomerge.driver;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.evomerge.Fixtures;
+import dev.evomerge.TinyVlm;
+import dev.evomerge.eval.Datasets;
+import dev.evomerge.eval.EvalItem;
+import dev.evomerge.eval.Evaluator;
+import dev.evomerge.eval.Summary;
+import dev.evomerge.eval.TaskSpec;
+import dev.evomerge.executor.Worker;
+import dev.evomerge.io.Checkpoint;
+import dev.evomerge.io.CheckpointCache;
+import dev.evomerge.io.SafetensorsFile;
+import dev.evomerge.io.Storage;
+import dev.evomerge.io.TensorInfo;
+import dev.evomerge.model.Djl;
+import dev.evomerge.model.LlavaVision;
+import dev.evomerge.model.Tokenizer;
+import dev.evomerge.model.Transformer;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * EvoVLM's search in small, without Spark: a VLM (stories260K-math's language model behind a tiny
+ * CLIP tower, {@link TinyVlm}) and an LLM (stories260K-ja) merged by TIES over their shared base,
+ * each candidate scored on a VQA set through the VLM's vision tower; best/ is a LLaVA again.
+ */
+class EvolutionVlmTest {
+    @TempDir
+    Path tmp;
+
+    static {
+        Djl.init();
+    }
+
+    @Test
+    void aVlmAndAnLlmEvolveIntoALlavaScoredOnVqa() throws Exception {
+        Path vlm = TinyVlm.write(tmp.resolve("vlm"), Fixtures.model("stories260K-math"), 5);
+        Path data = englishVqaSet();
+        RunConfig run = RunConfig.parse("e.yaml", """
+                merge:
+                  method: ties
+                  base_model: %s
+                  models: [%s, %s]
+                optimizer: {population: 4, generations: 2, seed: 3}
+                fitness:
+                  tasks: [{task: vqa, data: %s, template: plain, max_new_tokens: 16}]
+                """.formatted(Fixtures.model("stories260K"), vlm, Fixtures.model("stories260K-ja"), data))
+                .withOut(tmp.resolve("run").toString());
+        CheckpointCache cache = new CheckpointCache(Storage.withDefaults(), tmp.resolve("c"));
+        Evolution.Outcome outcome;
+        try (Worker worker = new Worker(run.workerSpec(), Storage.withDefaults(), cache)) {
+            outcome = new Evolution(run, Storage.withDefaults(), cache, InProcess.runner(worker, r -> r),
+                    InProcess.sink(new ArrayList<>()), new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
+                    Evolution.QUIET).run();
+        }
+        String metric = "stories-vqa.rougeL";
+        CandidateResult evolved = outcome.test().get(outcome.test().size() - 1);
+        assertFalse(evolved.failed(), evolved.error());
+        assertTrue(evolved.metrics().get(metric) > 0, "stories260K's words overlap the references: scores to compare");
+        assertTrue(outcome.state().history().stream().allMatch(g -> g.failed() == 0), "every candidate answered through the tower");
+
+        Path best = tmp.resolve("run/best");
+        assertEquals("llava", new ObjectMapper().readTree(best.resolve("config.json").toFile()).get("model_type").asText());
+        try (SafetensorsFile written = SafetensorsFile.open(best.resolve("model.safetensors"));
+             SafetensorsFile parent = SafetensorsFile.open(vlm.resolve("model.safetensors"))) {
+            for (TensorInfo t : parent.tensors()) {
+                if (!t.name().startsWith("language_model.")) {
+                    assertArrayEquals(bytes(parent.bytes(t.name())), bytes(written.bytes(t.name())), t.name() + " byte for byte");
+                }
+            }
+        }
+        // The evolved row is best/ scored by the evaluator directly, with best/'s own tower and tokenizer.
+        TaskSpec spec = run.test().tasks().get(0);
+        List<EvalItem> items = Datasets.read(Storage.withDefaults(), data.toString());
+        try (Checkpoint c = Checkpoint.open(best); LlavaVision vision = new LlavaVision(c);
+             Transformer model = Transformer.load(c, Device.cpu()); Tokenizer tokenizer = Tokenizer.load(best, c.config())) {
+            double direct = Summary.of(new Evaluator(model, tokenizer, 16, vision).run(spec.toTask(), items)).meanScore();
+            assertEquals(direct, evolved.metrics().get(metric), 1e-12);
+        }
+        String report = Files.readString(tmp.resolve("run/report.md"));
+        assertTrue(report.contains("| " + metric + " % [95% interval] |"), report);
+        // An LLM alone has no eyes: its row says so rather than scoring it as something else.
+        assertTrue(outcome.test().stream().anyMatch(r -> r.failed()
+                && r.error().contains("task vqa needs a vision-language model")), "the base (an LLM) cannot answer VQA");
+    }
+
+    /**
+     * Four images with questions and English references in stories260K's words (English references
+     * take no language rule), so that candidates score above zero and differ.
+     */
+    private Path englishVqaSet() throws java.io.IOException {
+        Path dir = Files.createDirectories(tmp.resolve("set"));
+        String[] images = {"wide-64x20", "rgb-37x29", "gray-20x30", "small-9x7"};
+        String[] answers = {"Once upon a time, there was a little girl named Lily.", "She liked to play with her ball in the park.",
+            "The sun was shining and the birds were singing.", "They were happy and played together all day."};
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < images.length; i++) {
+            Files.copy(Path.of("src/test/resources/vision/" + images[i] + ".png"), dir.resolve(images[i] + ".png"));
+            lines.append("{\"question\": \"What happens in picture ").append(i).append("?\", \"answer\": \"").append(answers[i])
+                    .append("\", \"image\": \"").append(images[i]).append(".png\"}\n");
+        }
+        Files.writeString(dir.resolve("stories-vqa.jsonl"), lines.toString());
+        return dir.resolve("stories-vqa.jsonl");
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+}
