@@ -48,17 +48,46 @@ class EvolutionVlmTest {
     @Test
     void aVlmAndAnLlmEvolveIntoALlavaScoredOnVqa() throws Exception {
         Path vlm = TinyVlm.write(tmp.resolve("vlm"), Fixtures.model("stories260K-math"), 5);
-        Path data = englishVqaSet();
-        RunConfig run = RunConfig.parse("e.yaml", """
+        Evolution.Outcome outcome = evolve(vlm, """
                 merge:
                   method: ties
                   base_model: %s
                   models: [%s, %s]
                 optimizer: {population: 4, generations: 2, seed: 3}
+                """.formatted(Fixtures.model("stories260K"), vlm, Fixtures.model("stories260K-ja")));
+        assertTrue(outcome.state().history().stream().allMatch(g -> g.failed() == 0), "every candidate answered through the tower");
+        // An LLM alone has no eyes: its row says so rather than scoring it as something else.
+        assertTrue(outcome.test().stream().anyMatch(r -> r.failed()
+                && r.error().contains("task vqa needs a vision-language model")), "the base (an LLM) cannot answer VQA");
+    }
+
+    /** Data-flow space: a path through the VLM's language model (model A) and the LLM's layers, in front of the VLM's tower. */
+    @Test
+    void aLayerPathThroughAVlmAndAnLlmIsALlavaScoredOnVqa() throws Exception {
+        Path vlm = TinyVlm.write(tmp.resolve("vlm"), Fixtures.model("stories260K-math"), 5);
+        Evolution.Outcome outcome = evolve(vlm, """
+                merge:
+                  method: dfs
+                  pool: [%s, %s]
+                  repeats: 1
+                  scales: slot
+                optimizer: {population: 4, generations: 2, seed: 3}
+                """.formatted(vlm, Fixtures.model("stories260K-ja")));
+        assertTrue(outcome.state().history().stream().allMatch(g -> g.failed() == 0));
+        assertTrue(Files.exists(tmp.resolve("run/best/layer_path.yml")));
+    }
+
+    /**
+     * Runs the search with {@code merge} on the English VQA set and checks what every VLM run must
+     * give: best/ a LLaVA with the VLM's vision tensors byte for byte, and its test row the score
+     * of best/ evaluated directly, with its own tower and tokenizer.
+     */
+    private Evolution.Outcome evolve(Path vlm, String merge) throws Exception {
+        Path data = englishVqaSet();
+        RunConfig run = RunConfig.parse("e.yaml", merge + """
                 fitness:
                   tasks: [{task: vqa, data: %s, template: plain, max_new_tokens: 16}]
-                """.formatted(Fixtures.model("stories260K"), vlm, Fixtures.model("stories260K-ja"), data))
-                .withOut(tmp.resolve("run").toString());
+                """.formatted(data)).withOut(tmp.resolve("run").toString());
         CheckpointCache cache = new CheckpointCache(Storage.withDefaults(), tmp.resolve("c"));
         Evolution.Outcome outcome;
         try (Worker worker = new Worker(run.workerSpec(), Storage.withDefaults(), cache)) {
@@ -70,7 +99,6 @@ class EvolutionVlmTest {
         CandidateResult evolved = outcome.test().get(outcome.test().size() - 1);
         assertFalse(evolved.failed(), evolved.error());
         assertTrue(evolved.metrics().get(metric) > 0, "stories260K's words overlap the references: scores to compare");
-        assertTrue(outcome.state().history().stream().allMatch(g -> g.failed() == 0), "every candidate answered through the tower");
 
         Path best = tmp.resolve("run/best");
         assertEquals("llava", new ObjectMapper().readTree(best.resolve("config.json").toFile()).get("model_type").asText());
@@ -82,7 +110,6 @@ class EvolutionVlmTest {
                 }
             }
         }
-        // The evolved row is best/ scored by the evaluator directly, with best/'s own tower and tokenizer.
         TaskSpec spec = run.test().tasks().get(0);
         List<EvalItem> items = Datasets.read(Storage.withDefaults(), data.toString());
         try (Checkpoint c = Checkpoint.open(best); LlavaVision vision = new LlavaVision(c);
@@ -92,9 +119,7 @@ class EvolutionVlmTest {
         }
         String report = Files.readString(tmp.resolve("run/report.md"));
         assertTrue(report.contains("| " + metric + " % [95% interval] |"), report);
-        // An LLM alone has no eyes: its row says so rather than scoring it as something else.
-        assertTrue(outcome.test().stream().anyMatch(r -> r.failed()
-                && r.error().contains("task vqa needs a vision-language model")), "the base (an LLM) cannot answer VQA");
+        return outcome;
     }
 
     /**
