@@ -77,4 +77,25 @@ public final class TinyVlm {
                 + "\"rescale_factor\": 0.00392156862745098, \"do_normalize\": true, \"image_processor_type\": \"CLIPImageProcessor\"}");
         return dir;
     }
+
+    /**
+     * A VQA set of four of the test images with English references in stories260K's words (English
+     * references take no language rule), so that a TinyVlm's candidates score above zero and differ:
+     * {@code dir/stories-vqa.jsonl} with the images beside it.
+     */
+    public static Path storiesVqaSet(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path vision = Fixtures.repoRoot().resolve("lib/src/test/resources/vision");
+        String[] images = {"wide-64x20", "rgb-37x29", "gray-20x30", "small-9x7"};
+        String[] answers = {"Once upon a time, there was a little girl named Lily.", "She liked to play with her ball in the park.",
+            "The sun was shining and the birds were singing.", "They were happy and played together all day."};
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < images.length; i++) {
+            Files.copy(vision.resolve(images[i] + ".png"), dir.resolve(images[i] + ".png"));
+            lines.append("{\"question\": \"What happens in picture ").append(i).append("?\", \"answer\": \"").append(answers[i])
+                    .append("\", \"image\": \"").append(images[i]).append(".png\"}\n");
+        }
+        Files.writeString(dir.resolve("stories-vqa.jsonl"), lines.toString());
+        return dir.resolve("stories-vqa.jsonl");
+    }
 }

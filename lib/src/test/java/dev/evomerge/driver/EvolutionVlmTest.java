@@ -83,7 +83,7 @@ class EvolutionVlmTest {
      * of best/ evaluated directly, with its own tower and tokenizer.
      */
     private Evolution.Outcome evolve(Path vlm, String merge) throws Exception {
-        Path data = englishVqaSet();
+        Path data = TinyVlm.storiesVqaSet(tmp.resolve("set"));
         RunConfig run = RunConfig.parse("e.yaml", merge + """
                 fitness:
                   tasks: [{task: vqa, data: %s, template: plain, max_new_tokens: 16}]
@@ -120,25 +120,6 @@ class EvolutionVlmTest {
         String report = Files.readString(tmp.resolve("run/report.md"));
         assertTrue(report.contains("| " + metric + " % [95% interval] |"), report);
         return outcome;
-    }
-
-    /**
-     * Four images with questions and English references in stories260K's words (English references
-     * take no language rule), so that candidates score above zero and differ.
-     */
-    private Path englishVqaSet() throws java.io.IOException {
-        Path dir = Files.createDirectories(tmp.resolve("set"));
-        String[] images = {"wide-64x20", "rgb-37x29", "gray-20x30", "small-9x7"};
-        String[] answers = {"Once upon a time, there was a little girl named Lily.", "She liked to play with her ball in the park.",
-            "The sun was shining and the birds were singing.", "They were happy and played together all day."};
-        StringBuilder lines = new StringBuilder();
-        for (int i = 0; i < images.length; i++) {
-            Files.copy(Path.of("src/test/resources/vision/" + images[i] + ".png"), dir.resolve(images[i] + ".png"));
-            lines.append("{\"question\": \"What happens in picture ").append(i).append("?\", \"answer\": \"").append(answers[i])
-                    .append("\", \"image\": \"").append(images[i]).append(".png\"}\n");
-        }
-        Files.writeString(dir.resolve("stories-vqa.jsonl"), lines.toString());
-        return dir.resolve("stories-vqa.jsonl");
     }
 
     private static byte[] bytes(ByteBuffer b) {
