@@ -157,6 +157,36 @@ class VlmMergeTest {
         }
     }
 
+    /**
+     * transformers loads what evomerge wrote and computes the same: scripts/golden/llava_merge_hf.py
+     * ran evomerge's scripts/merge on this recipe (the tiny LLaVA and an LLM made from its language
+     * model) and recorded LlavaForConditionalGeneration's logits of the result.
+     */
+    @Test
+    void theMergedVlmComputesWhatTransformersComputesFromTheSameExport() throws IOException {
+        Path resources = Path.of("src/test/resources").toAbsolutePath();
+        String recipe = Files.readString(resources.resolve("llava-tiny-merge.yml")).replace("RESOURCES/", resources + "/");
+        Path out = tmp.resolve("hf-checked");
+        Merger.merge(MergeConfig.parse("llava-tiny-merge.yml", recipe), out, cache);
+        JsonNode golden = JSON.readTree(resources.resolve("llava-tiny-hf.json").toFile());
+        JsonNode merged = JSON.readTree(resources.resolve("llava-tiny-merged-hf.json").toFile());
+        long[] ids = new long[golden.get("input_ids").size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = golden.get("input_ids").get(i).asLong();
+        }
+        float[] pixels = new float[golden.get("pixel_values").size()];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (float) golden.get("pixel_values").get(i).asDouble();
+        }
+        try (Llava llava = Llava.open(out); NDManager m = NDManager.newBaseManager()) {
+            float[] logits = llava.logits(m, ids, new LlavaImage(List.of(pixels), 16, 16)).toFloatArray();
+            assertEquals(merged.get("logits").size(), logits.length);
+            for (int i = 0; i < logits.length; i++) {
+                assertEquals(merged.get("logits").get(i).asDouble(), logits[i], 1e-4, "logit " + i);
+            }
+        }
+    }
+
     /** A data-flow-space merge (a layer path) through a pool with the VLM in it: a LLaVA whose language model is the path. */
     @Test
     void aLayerPathThroughAPoolWithTheVlmIsALlava() throws IOException {
