@@ -94,6 +94,15 @@ public record LlavaLayout(String modelPrefix, String headName, ObjectNode config
         return modelPrefix + languageName.substring("model.".length());
     }
 
+    /**
+     * The stored name of one of the VLM's own tensors given its hub name ({@code vision_tower.*},
+     * {@code multi_modal_projector.*}, {@code image_newline}): transformers 5's in-memory naming
+     * puts them under {@code model.}.
+     */
+    public String ownName(String hubName) {
+        return modelPrefix.equals(V5_PREFIX) ? "model." + hubName : hubName;
+    }
+
     /** The language model's config.json: the text_config with Hugging Face's defaults filled in. */
     public ObjectNode textConfig() {
         ObjectNode text = ((ObjectNode) config.get("text_config")).deepCopy();

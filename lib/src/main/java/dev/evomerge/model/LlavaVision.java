@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.evomerge.io.Checkpoint;
 import dev.evomerge.io.CheckpointException;
+import dev.evomerge.io.LlavaLayout;
 import dev.evomerge.io.MappedBuffers;
 import dev.evomerge.io.TensorBytes;
 import dev.evomerge.io.TensorInfo;
@@ -55,10 +56,11 @@ public final class LlavaVision implements AutoCloseable {
         Path preprocessorConfig = vlm.dir().resolve("preprocessor_config.json");
         preprocessor = Files.isRegularFile(preprocessorConfig) ? ImagePreprocessor.read(preprocessorConfig) : null;
         try {
-            tower = new VisionTower(manager, config, vlm.vlmTensors()::containsKey, name -> load(vlm, name), where);
-            projector = new MultiModalProjector(config, name -> load(vlm, name), where);
-            newline = pinpoints.isEmpty() ? null
-                    : load(vlm, vlm.vlmTensors().containsKey("image_newline") ? "image_newline" : "model.image_newline");
+            LlavaLayout layout = vlm.vlm();
+            tower = new VisionTower(manager, config, name -> vlm.vlmTensors().containsKey(layout.ownName(name)),
+                    name -> load(vlm, layout.ownName(name)), where);
+            projector = new MultiModalProjector(config, name -> load(vlm, layout.ownName(name)), where);
+            newline = pinpoints.isEmpty() ? null : load(vlm, layout.ownName("image_newline"));
         } catch (RuntimeException e) {
             manager.close();
             throw e;

@@ -30,6 +30,42 @@ class LlavaNextTest {
         Djl.init();
     }
 
+    /**
+     * The same checkpoint under transformers 5's in-memory names ({@code model.language_model.*},
+     * {@code lm_head.weight}, {@code model.vision_tower.*}, {@code model.multi_modal_projector.*},
+     * {@code model.image_newline}), as a state dict saved straight to safetensors has them: the same logits.
+     */
+    @org.junit.jupiter.api.Test
+    void readsTransformers5Names(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path hub = RESOURCES.resolve("llava-next-tiny");
+        Path v5 = tmp.resolve("v5");
+        Files.createDirectories(v5);
+        for (String f : List.of("config.json", "preprocessor_config.json")) {
+            Files.copy(hub.resolve(f), v5.resolve(f));
+        }
+        try (dev.evomerge.io.SafetensorsFile in = dev.evomerge.io.SafetensorsFile.open(hub.resolve("model.safetensors"))) {
+            java.util.Map<String, String> renamed = new java.util.LinkedHashMap<>();
+            for (var t : in.tensors()) {
+                String n = t.name();
+                renamed.put(n, n.startsWith("language_model.model.") ? "model.language_model." + n.substring("language_model.model.".length())
+                        : n.equals("language_model.lm_head.weight") ? "lm_head.weight" : "model." + n);
+            }
+            List<dev.evomerge.io.TensorSpec> specs = in.tensors().stream()
+                    .map(t -> new dev.evomerge.io.TensorSpec(renamed.get(t.name()), t.dtype(), t.shape())).toList();
+            try (dev.evomerge.io.SafetensorsWriter w = dev.evomerge.io.SafetensorsWriter.create(v5.resolve("model.safetensors"), specs)) {
+                for (var t : in.tensors()) {
+                    w.write(renamed.get(t.name()), in.bytes(t.name()));
+                }
+                w.finish();
+            }
+        }
+        JsonNode golden = new ObjectMapper().readTree(Files.readString(RESOURCES.resolve("llava-next-tiny-hf.json"))).get("rgb-37x29");
+        try (Llava llava = Llava.open(v5); NDManager m = NDManager.newBaseManager()) {
+            LlavaImage image = llava.prepare(ImagePreprocessor.decode(Files.readAllBytes(RESOURCES.resolve("vision/rgb-37x29.png"))));
+            assertClose(floats(golden.get("logits")), llava.logits(m, longs(golden.get("input_ids")), image).toFloatArray(), 1e-4);
+        }
+    }
+
     /** wide-64x20 fills a 1x3 grid with no padded patch row; rgb-37x29 a 2x2 grid whose top and bottom patch rows are padding. */
     @ParameterizedTest
     @ValueSource(strings = {"wide-64x20", "rgb-37x29"})
