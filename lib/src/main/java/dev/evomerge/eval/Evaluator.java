@@ -130,9 +130,21 @@ public final class Evaluator {
                 + model.config().maxPositionEmbeddings());
     }
 
+    /** Likelihood of each item's text; on a VQA set with a vision-language model, of the text given the item's image. */
     private List<ItemResult> likelihood(LikelihoodTask task, List<EvalItem> items) {
-        List<Likelihood.Score> scores = new Likelihood(model, batchSize)
-                .score(items.stream().map(it -> task.tokens(it, tokenizer)).toList());
+        List<Likelihood.Score> scores;
+        if (vision != null && !items.isEmpty() && items.stream().allMatch(it -> it.image() != null)) {
+            Llava llava = Llava.of(vision, model);
+            List<Likelihood.Item> sequences = new ArrayList<>();
+            for (EvalItem it : items) {
+                int[][][] rgb = ImagePreprocessor.decode(it.image());
+                sequences.add(task.tokens(it, tokenizer, vision.imageTokenId(), vision.featureCount(rgb.length, rgb[0].length)));
+            }
+            scores = new Likelihood(model, batchSize).score(sequences, (m, ids, which) -> llava.promptEmbeddings(m, ids,
+                    which.stream().map(i -> vision.features(m, vision.prepare(ImagePreprocessor.decode(items.get(i).image())))).toList()));
+        } else {
+            scores = new Likelihood(model, batchSize).score(items.stream().map(it -> task.tokens(it, tokenizer)).toList());
+        }
         List<ItemResult> results = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             results.add(ItemResult.likelihood(items.get(i), scores.get(i).loss(), scores.get(i).tokens()));

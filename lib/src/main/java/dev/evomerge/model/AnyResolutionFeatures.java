@@ -36,36 +36,47 @@ final class AnyResolutionFeatures {
         if (tiles == 1) {
             return NDArrays.concat(new NDList(base, newline.expandDims(0)));
         }
-        int[] best = AnyResolution.bestResolution(height, width, pinpoints);
-        int rows = best[0] / tileSize;
-        int cols = best[1] / tileSize;
+        int[] grid = grid(side, tileSize, pinpoints, height, width);
+        int rows = grid[0];
+        int cols = grid[1];
         if (rows * cols != tiles - 1) {
             throw new IllegalArgumentException(where + ": the image has " + (tiles - 1) + " tiles, its " + height + "x" + width
                     + " size gives a " + rows + "x" + cols + " grid");
         }
         // [rows, cols, side, side, D] -> [D, rows, side, cols, side] -> [D, rows*side, cols*side]
-        NDArray grid = perTile.get("1:").reshape(rows, cols, side, side, d).transpose(4, 0, 2, 1, 3)
+        NDArray full = perTile.get("1:").reshape(rows, cols, side, side, d).transpose(4, 0, 2, 1, 3)
                 .reshape(d, (long) rows * side, (long) cols * side);
-        grid = unpad(grid, height, width);
-        long h = grid.getShape().get(1);
-        long w = grid.getShape().get(2);
+        // cut the padded patch rows (a wide image) or columns (a tall one), as the processor padded them
+        NDArray kept = full.get(":, " + grid[2] + ":" + (grid[2] + grid[4]) + ", " + grid[3] + ":" + (grid[3] + grid[5]));
+        long h = grid[4];
+        long w = grid[5];
         NDArray newlines = newline.reshape(d, 1, 1).broadcast(d, h, 1);
-        NDArray withNewlines = NDArrays.concat(new NDList(grid, newlines), 2); // [D, h, w+1]
+        NDArray withNewlines = NDArrays.concat(new NDList(kept, newlines), 2); // [D, h, w+1]
         return NDArrays.concat(new NDList(base, withNewlines.reshape(d, h * (w + 1)).transpose()));
     }
 
-    /** Cuts the grid's padded rows (a wide image) or columns (a tall one), as the processor padded them. */
-    private static NDArray unpad(NDArray grid, int height, int width) {
-        long h = grid.getShape().get(1);
-        long w = grid.getShape().get(2);
-        double imageAspect = (double) width / height;
-        double gridAspect = (double) w / h;
-        if (imageAspect > gridAspect) {
-            long padding = (h - roundTo7(height * ((double) w / width))) / 2;
-            return grid.get(":, " + padding + ":" + (h - padding) + ", :");
+    /** How many features {@link #pack} gives for an image of this size: the global view's, then a newline per kept row. */
+    static int count(int side, int tileSize, List<int[]> pinpoints, int height, int width) {
+        int[] grid = grid(side, tileSize, pinpoints, height, width);
+        return side * side + grid[4] * (grid[5] + 1);
+    }
+
+    /**
+     * The image's tile grid and the part of its patch grid that is image: {rows, cols, first kept
+     * patch row, first kept patch column, kept rows, kept columns}.
+     */
+    private static int[] grid(int side, int tileSize, List<int[]> pinpoints, int height, int width) {
+        int[] best = AnyResolution.bestResolution(height, width, pinpoints);
+        int rows = best[0] / tileSize;
+        int cols = best[1] / tileSize;
+        int h = rows * side;
+        int w = cols * side;
+        if ((double) width / height > (double) w / h) {
+            int padding = (int) ((h - roundTo7(height * ((double) w / width))) / 2);
+            return new int[] {rows, cols, padding, 0, h - 2 * padding, w};
         }
-        long padding = (w - roundTo7(width * ((double) h / height))) / 2;
-        return grid.get(":, :, " + padding + ":" + (w - padding));
+        int padding = (int) ((w - roundTo7(width * ((double) h / height))) / 2);
+        return new int[] {rows, cols, 0, padding, h, w - 2 * padding};
     }
 
     /** Python's {@code int(round(x, 7))}: rounded to 7 decimals (half-even on the double's exact value), then truncated. */

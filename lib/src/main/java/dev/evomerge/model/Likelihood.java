@@ -53,13 +53,28 @@ public final class Likelihood {
     }
 
     public List<Score> score(List<Item> items) {
+        return score(items, null);
+    }
+
+    /**
+     * The embeddings [B, T, D] a batch of (right-padded) sequences enters the model as, given which
+     * items (indices into the list scored) they are: how a VLM puts each item's image in its tokens.
+     */
+    @FunctionalInterface
+    public interface BatchEmbeddings {
+        NDArray of(NDManager m, long[][] paddedIds, List<Integer> items);
+    }
+
+    /** As {@link #score(List)}, the sequences entering as {@code embeddings} gives them (null: as their tokens). */
+    public List<Score> score(List<Item> items, BatchEmbeddings embeddings) {
         Integer[] byLength = IntStream.range(0, items.size()).boxed().toArray(Integer[]::new);
         java.util.Arrays.sort(byLength, Comparator.comparingInt(i -> items.get(i).prefix().length
                 + items.get(i).continuation().length));
         Score[] scores = new Score[items.size()];
         for (int start = 0; start < byLength.length; start += batchSize) {
             List<Integer> chunk = List.of(byLength).subList(start, Math.min(byLength.length, start + batchSize));
-            List<Score> batchScores = scoreBatch(chunk.stream().map(items::get).toList());
+            List<Score> batchScores = scoreBatch(chunk.stream().map(items::get).toList(), embeddings == null ? null
+                    : (m, ids) -> embeddings.of(m, ids, chunk));
             for (int j = 0; j < chunk.size(); j++) {
                 scores[chunk.get(j)] = batchScores.get(j);
             }
@@ -67,7 +82,7 @@ public final class Likelihood {
         return List.of(scores);
     }
 
-    private List<Score> scoreBatch(List<Item> batch) {
+    private List<Score> scoreBatch(List<Item> batch, Generator.PromptEmbeddings embeddings) {
         List<long[]> sequences = new ArrayList<>();
         int maxPositions = model.config().maxPositionEmbeddings();
         for (Item it : batch) {
@@ -100,7 +115,8 @@ public final class Likelihood {
         try (NDManager m = model.manager().newSubManager();
              KvCache cache = new KvCache(m, model.depth(), b, t);
              NDScope ignored = new NDScope()) {
-            NDArray logits = model.forward(model.tokens(m, tb.ids()), Transformer.longs(m, tb.mask()), cache, false);
+            NDArray logits = embeddings == null ? model.forward(model.tokens(m, tb.ids()), Transformer.longs(m, tb.mask()), cache, false)
+                    : model.forwardEmbeddings(embeddings.of(m, tb.ids()), Transformer.longs(m, tb.mask()), cache, false);
             NDArray logp = logits.get(":, :-1, :").toType(DataType.FLOAT32, false).logSoftmax(-1); // [B, T-1, V]
             NDArray picked = logp.gather(Transformer.longs(m, targets).expandDims(-1), -1).squeeze(-1); // [B, T-1]
             NDArray w = m.create(weights, new ai.djl.ndarray.types.Shape(b, t - 1));

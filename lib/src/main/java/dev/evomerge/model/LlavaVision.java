@@ -96,6 +96,17 @@ public final class LlavaVision implements AutoCloseable {
                 newline, where);
     }
 
+    /**
+     * How many features {@link #features} gives for an image of {@code height} x {@code width}
+     * pixels, without preparing it or running the tower: its prompt's image tokens.
+     */
+    public int featureCount(int height, int width) {
+        if (pinpoints.isEmpty()) {
+            return tower.featureCount(tileSize, tileSize); // the processor crops every image to the tower's size
+        }
+        return AnyResolutionFeatures.count(tileSide, tileSize, pinpoints, height, width);
+    }
+
     private NDArray load(Checkpoint vlm, String name) {
         TensorInfo t = vlm.vlmTensors().get(name);
         if (t == null) {

@@ -106,6 +106,11 @@ public final class VisionTower implements AutoCloseable {
         }
     }
 
+    /** How many features an image of {@code height} x {@code width} pixels gives: a patch each, and the class token under "full". */
+    public int featureCount(int height, int width) {
+        return (height / patch) * (width / patch) + (dropClass ? 0 : 1);
+    }
+
     /** Features of one image, {@code pixels} [3, H, W] channels first: [N (+1 with the class token), D]. */
     public NDArray features(NDArray pixels) {
         long h = pixels.getShape().get(1);

@@ -84,4 +84,37 @@ class VqaEvaluationTest {
             assertEquals("task vqa needs a vision-language model: no LLaVA among the model's inputs", text.getMessage());
         }
     }
+
+    /** The likelihood task on a VQA set with a VLM: the loss of the text given the image, batched, against one unpadded forward by hand. */
+    @Test
+    void likelihoodOfTheTextGivenTheImageIsTheForwardsOwn() throws Exception {
+        Path dir = TinyVlm.write(tmp.resolve("vlm"), Fixtures.model("stories260K"), 5);
+        List<EvalItem> items = Datasets.read(Storage.withDefaults(), Path.of("src/test/resources/vqa/ja-vg-vqa-sample.parquet").toString());
+        LikelihoodTask task = new LikelihoodTask();
+        try (Checkpoint vlm = Checkpoint.open(dir); LlavaVision vision = new LlavaVision(vlm);
+             Transformer lm = Transformer.load(vlm, Device.cpu()); Tokenizer tokenizer = Tokenizer.load(dir, vlm.config())) {
+            List<ItemResult> batched = new Evaluator(lm, tokenizer, 3, vision).run(task, items);
+            List<ItemResult> textOnly = new Evaluator(lm, tokenizer, 3).run(task, items);
+            Llava llava = Llava.of(vision, lm);
+            for (int i = 0; i < items.size(); i++) {
+                LlavaImage image = vision.prepare(ImagePreprocessor.decode(items.get(i).image()));
+                long[] text = tokenizer.encode("\n" + LikelihoodTask.text(items.get(i)), false);
+                long[] ids = new long[1 + 16 + text.length];
+                Arrays.fill(ids, TinyVlm.IMAGE_TOKEN);
+                ids[0] = tokenizer.bosId();
+                System.arraycopy(text, 0, ids, 17, text.length);
+                double loss = 0;
+                try (NDManager m = NDManager.newBaseManager()) {
+                    float[] logp = llava.logits(m, ids, image).logSoftmax(-1).toFloatArray();
+                    int v = 512;
+                    for (int t = 17; t < ids.length; t++) {
+                        loss -= logp[(t - 1) * v + (int) ids[t]];
+                    }
+                }
+                assertEquals(text.length, batched.get(i).tokens());
+                assertEquals(loss, batched.get(i).loss(), 1e-3 * text.length, "item " + i);
+                assertTrue(Math.abs(batched.get(i).loss() - textOnly.get(i).loss()) > 1e-3, "the image changes the loss");
+            }
+        }
+    }
 }

@@ -81,6 +81,7 @@ class LlavaNextTest {
             assertArrayEquals(new long[] {golden.get("features_shape").get(0).asLong(), golden.get("features_shape").get(1).asLong()},
                     features.getShape().getShape());
             assertClose(floats(golden.get("features")), features.toFloatArray(), 1e-4);
+            assertEquals(features.getShape().get(0), llava.vision().featureCount(image.height(), image.width()), "counted without the tower");
             assertClose(floats(golden.get("logits")), llava.logits(m, ids, image).toFloatArray(), 1e-4);
             assertArrayEquals(longs(golden.get("generated")), llava.generate(ids, image, golden.get("generated").size()));
             LlavaImage notItsTiles = new LlavaImage(image.tiles().subList(0, 2), image.height(), image.width());
