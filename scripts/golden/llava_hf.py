@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 from transformers import CLIPVisionConfig, LlamaConfig, LlavaConfig, LlavaForConditionalGeneration
+from tiny_weights import perturb_norms_and_biases
 
 RESOURCES = Path(__file__).resolve().parents[2] / "lib/src/test/resources"
 torch.manual_seed(16)
@@ -29,10 +30,7 @@ text = LlamaConfig(hidden_size=48, intermediate_size=96, num_hidden_layers=2, nu
 config = LlavaConfig(vision_config=vision, text_config=text, image_token_index=63, projector_hidden_act="gelu",
                      vision_feature_layer=-2, vision_feature_select_strategy="default")
 model = LlavaForConditionalGeneration(config).eval()
-with torch.no_grad():  # random init leaves norms at 1 and biases at 0: perturb them so the test sees them
-    for name, p in model.named_parameters():
-        if "norm" in name or name.endswith(".bias") or "class_embedding" in name:
-            p.add_(0.1 * torch.randn_like(p))
+perturb_norms_and_biases(model)
 
 out = RESOURCES / "llava-tiny"
 shutil.rmtree(out, ignore_errors=True)

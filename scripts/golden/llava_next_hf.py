@@ -23,6 +23,7 @@ from PIL import Image
 from safetensors.torch import load_file, save_file
 from transformers import CLIPVisionConfig, LlavaNextConfig, LlavaNextForConditionalGeneration, MistralConfig
 from transformers.models.llava_next.image_processing_pil_llava_next import LlavaNextImageProcessorPil
+from tiny_weights import perturb_norms_and_biases
 
 RESOURCES = Path(__file__).resolve().parents[2] / "lib/src/test/resources"
 torch.manual_seed(19)
@@ -35,10 +36,7 @@ config = LlavaNextConfig(vision_config=vision, text_config=text, image_token_ind
                          vision_feature_layer=-1, vision_feature_select_strategy="default",
                          image_grid_pinpoints=PINPOINTS)
 model = LlavaNextForConditionalGeneration(config).eval()
-with torch.no_grad():  # random init leaves norms at 1 and biases at 0: perturb them so the test sees them
-    for name, p in model.named_parameters():
-        if "norm" in name or name.endswith(".bias") or "class_embedding" in name:
-            p.add_(0.1 * torch.randn_like(p))
+perturb_norms_and_biases(model)
 
 out = RESOURCES / "llava-next-tiny"
 shutil.rmtree(out, ignore_errors=True)

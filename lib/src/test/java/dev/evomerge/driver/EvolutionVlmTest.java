@@ -47,14 +47,8 @@ class EvolutionVlmTest {
 
     @Test
     void aVlmAndAnLlmEvolveIntoALlavaScoredOnVqa() throws Exception {
-        Path vlm = TinyVlm.write(tmp.resolve("vlm"), Fixtures.model("stories260K-math"), 5);
-        Evolution.Outcome outcome = evolve(vlm, """
-                merge:
-                  method: ties
-                  base_model: %s
-                  models: [%s, %s]
-                optimizer: {population: 4, generations: 2, seed: 3}
-                """.formatted(Fixtures.model("stories260K"), vlm, Fixtures.model("stories260K-ja")));
+        Evolution.Outcome outcome = evolve(vlm -> "merge: {method: ties, base_model: " + Fixtures.model("stories260K") + ", models: ["
+                + vlm + ", " + Fixtures.model("stories260K-ja") + "]}\n");
         assertTrue(outcome.state().history().stream().allMatch(g -> g.failed() == 0), "every candidate answered through the tower");
         // An LLM alone has no eyes: its row says so rather than scoring it as something else.
         assertTrue(outcome.test().stream().anyMatch(r -> r.failed()
@@ -64,30 +58,24 @@ class EvolutionVlmTest {
     /** Data-flow space: a path through the VLM's language model (model A) and the LLM's layers, in front of the VLM's tower. */
     @Test
     void aLayerPathThroughAVlmAndAnLlmIsALlavaScoredOnVqa() throws Exception {
-        Path vlm = TinyVlm.write(tmp.resolve("vlm"), Fixtures.model("stories260K-math"), 5);
-        Evolution.Outcome outcome = evolve(vlm, """
-                merge:
-                  method: dfs
-                  pool: [%s, %s]
-                  repeats: 1
-                  scales: slot
-                optimizer: {population: 4, generations: 2, seed: 3}
-                """.formatted(vlm, Fixtures.model("stories260K-ja")));
+        Evolution.Outcome outcome = evolve(vlm -> "merge: {method: dfs, pool: [" + vlm + ", " + Fixtures.model("stories260K-ja")
+                + "], repeats: 1, scales: slot}\n");
         assertTrue(outcome.state().history().stream().allMatch(g -> g.failed() == 0));
         assertTrue(Files.exists(tmp.resolve("run/best/layer_path.yml")));
     }
 
     /**
-     * Runs the search with {@code merge} on the English VQA set and checks what every VLM run must
-     * give: best/ a LLaVA with the VLM's vision tensors byte for byte, and its test row the score
-     * of best/ evaluated directly, with its own tower and tokenizer.
+     * Runs the search with the merge section {@code merge} gives for the VLM (stories260K-math's
+     * language model behind the tiny tower), 2 generations of 4, on the English VQA set, and checks
+     * what every VLM run must give: best/ a LLaVA with the VLM's vision tensors byte for byte, and
+     * its test row the score of best/ evaluated directly, with its own tower and tokenizer.
      */
-    private Evolution.Outcome evolve(Path vlm, String merge) throws Exception {
+    private Evolution.Outcome evolve(java.util.function.Function<Path, String> merge) throws Exception {
+        Path vlm = TinyVlm.write(tmp.resolve("vlm"), Fixtures.model("stories260K-math"), 5);
         Path data = TinyVlm.storiesVqaSet(tmp.resolve("set"));
-        RunConfig run = RunConfig.parse("e.yaml", merge + """
-                fitness:
-                  tasks: [{task: vqa, data: %s, template: plain, max_new_tokens: 16}]
-                """.formatted(data)).withOut(tmp.resolve("run").toString());
+        RunConfig run = RunConfig.parse("e.yaml", merge.apply(vlm) + "optimizer: {population: 4, generations: 2, seed: 3}\n"
+                + "fitness:\n  tasks: [{task: vqa, data: " + data + ", template: plain, max_new_tokens: 16}]\n")
+                .withOut(tmp.resolve("run").toString());
         CheckpointCache cache = new CheckpointCache(Storage.withDefaults(), tmp.resolve("c"));
         Evolution.Outcome outcome;
         try (Worker worker = new Worker(run.workerSpec(), Storage.withDefaults(), cache)) {
