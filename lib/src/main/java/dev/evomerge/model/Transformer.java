@@ -212,6 +212,40 @@ public final class Transformer implements AutoCloseable {
     }
 
     /**
+     * What a composition (CALM, {@link Composition}) does to the residual stream after each step
+     * of the path: reads it (the augmenting model's states), or adds to it (the anchor's
+     * cross-attention). Returns the stream the next step takes.
+     */
+    @FunctionalInterface
+    public interface ResidualHook {
+        /**
+         * @param step  the path's step just run (0-based)
+         * @param x     its output [B, T, D]
+         * @param keys  which keys each query may see this forward, [B, T, Tk] (causal, padding and window applied)
+         */
+        NDArray after(int step, NDArray x, NDArray keys);
+    }
+
+    /** As {@link #forward(NDArray, NDArray, KvCache, boolean)}, with {@code hook} after every step. */
+    public NDArray forward(NDArray tokens, NDArray tokenMask, KvCache cache, boolean lastPositionOnly, ResidualHook hook) {
+        NDArray x = embed(tokens);
+        long t = x.getShape().get(1);
+        NDArray positions = cache.advance(tokenMask);
+        NDArray keys = allowedKeys(cache, t);
+        return layers(x, positions, groupedMask(keys, t), cache, lastPositionOnly, hook, keys);
+    }
+
+    /** The training forward ({@link #forward(NDArray)}) with {@code hook} after every step. */
+    public NDArray forward(NDArray tokens, ResidualHook hook) {
+        NDArray x = oneHotEmbed(tokens);
+        long t = x.getShape().get(1);
+        NDManager m = x.getManager();
+        NDArray positions = m.arange(0, t, 1, DataType.INT64).expandDims(0).repeat(0, x.getShape().get(0));
+        NDArray keys = visibleKeys(m, 0, t).expandDims(0).repeat(0, x.getShape().get(0)); // [B, T, T]
+        return layers(x, positions, groupedMask(keys, t), null, false, hook, keys);
+    }
+
+    /**
      * As {@link #forward(NDArray, NDArray, KvCache, boolean)} from embeddings {@code x} [B, T, D]
      * instead of tokens (a VLM's prompt: image features where its image tokens were).
      */
@@ -227,7 +261,7 @@ public final class Transformer implements AutoCloseable {
         boolean unmasked = t == 1 && !cache.padded()
                 && (config.slidingWindow() == null || cache.length() <= config.slidingWindow());
         NDArray mask = unmasked ? null : attentionMask(cache, t); // [B, 1, g*T, Tk] additive
-        return layers(x, positions, mask, cache, lastPositionOnly);
+        return layers(x, positions, mask, cache, lastPositionOnly, null, null);
     }
 
     /** The embedding rows of {@code tokens} [B, T]: [B, T, D]. */
@@ -241,14 +275,17 @@ public final class Transformer implements AutoCloseable {
      * seeing the padding after it, and the loss ignores the padding's own logits.
      */
     public NDArray forward(NDArray tokens) {
-        long b = tokens.getShape().get(0);
-        long t = tokens.getShape().get(1);
         // The embedding rows as one-hot rows times the table: PyTorch's backward of a row gather
         // adds into repeated rows in a racing order on CPU (the BOS row's gradient differed in the
         // last bits between runs), a matrix product sums in a fixed one. Training is then
         // deterministic; a forward pays V x D per token, a few percent at the mini world's size.
-        NDArray x = tokens.flatten().oneHot(config.vocabSize()).toType(dtype, false).matMul(embed).reshape(b, t, config.hiddenSize());
-        return forwardEmbeddings(x);
+        return forwardEmbeddings(oneHotEmbed(tokens));
+    }
+
+    private NDArray oneHotEmbed(NDArray tokens) {
+        long b = tokens.getShape().get(0);
+        long t = tokens.getShape().get(1);
+        return tokens.flatten().oneHot(config.vocabSize()).toType(dtype, false).matMul(embed).reshape(b, t, config.hiddenSize());
     }
 
     /**
@@ -263,11 +300,15 @@ public final class Transformer implements AutoCloseable {
         }
         NDManager m = x.getManager();
         NDArray positions = m.arange(0, t, 1, DataType.INT64).expandDims(0).repeat(0, x.getShape().get(0));
-        return layers(x, positions, groupedMask(visibleKeys(m, 0, t).expandDims(0), t), null, false);
+        return layers(x, positions, groupedMask(visibleKeys(m, 0, t).expandDims(0), t), null, false, null, null);
     }
 
-    /** Runs the embedded tokens {@code x} [B, T, D] through the path (appending to {@code cache} unless it is null) and the head. */
-    private NDArray layers(NDArray x, NDArray positions, NDArray mask, KvCache cache, boolean lastPositionOnly) {
+    /**
+     * Runs the embedded tokens {@code x} [B, T, D] through the path (appending to {@code cache}
+     * unless it is null) and the head; {@code hook} (if any) after every step, given {@code keys}.
+     */
+    private NDArray layers(NDArray x, NDArray positions, NDArray mask, KvCache cache, boolean lastPositionOnly,
+                           ResidualHook hook, NDArray keys) {
         NDArray[] rope = ropeTables(positions); // cos, sin: [B, T, 1, hd]
         for (int i = 0; i < path.length; i++) {
             // Each layer's intermediates (scores, activations: hundreds of MB at batch 8 x 600 tokens)
@@ -282,7 +323,9 @@ public final class Transformer implements AutoCloseable {
                 NDScope.unregister(x);
             }
             NDScope.register(x); // the layer's output belongs to the caller's scope, as the embeddings do
-            if (i > 0) {
+            if (hook != null) {
+                x = hook.after(i, x, keys); // a hook may keep the output: it is freed with the caller's scope
+            } else if (i > 0) {
                 in.close(); // the previous layer's output, read by this one only
             }
         }
@@ -364,10 +407,14 @@ public final class Transformer implements AutoCloseable {
      * adds it in one operation.
      */
     private NDArray attentionMask(KvCache cache, long t) {
+        return groupedMask(allowedKeys(cache, t), t);
+    }
+
+    /** Which cached keys the last {@code t} queries see: causal, real tokens only, within the window [B, T, Tk]. */
+    private NDArray allowedKeys(KvCache cache, long t) {
         NDManager m = cache.keyMask().getManager();
         long tk = cache.length();
-        NDArray allowed = visibleKeys(m, tk - t, tk).expandDims(0).logicalAnd(cache.keyMask().gt(0).expandDims(1)); // [B, T, Tk]
-        return groupedMask(allowed, t);
+        return visibleKeys(m, tk - t, tk).expandDims(0).logicalAnd(cache.keyMask().gt(0).expandDims(1));
     }
 
     /** Which of keys 0..tk-1 the queries at positions past..tk-1 see: causal, and within the sliding window if any [T, Tk]. */
