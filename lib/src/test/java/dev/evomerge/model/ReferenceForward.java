@@ -26,7 +26,7 @@ final class ReferenceForward {
     }
 
     /** y = W x for W stored [out, in]. */
-    private static double[] matvec(double[] w, double[] x, int out) {
+    static double[] matvec(double[] w, double[] x, int out) {
         int in = x.length;
         double[] y = new double[out];
         for (int o = 0; o < out; o++) {
@@ -72,6 +72,11 @@ final class ReferenceForward {
 
     /** Logits [T][V] of {@code tokens}. */
     double[][] logits(long[] tokens) {
+        return logits(tokens, (layer, x) -> { });
+    }
+
+    /** Logits [T][V] of {@code tokens}, {@code afterLayer} given the residual stream [T][D] after each layer (it may change it). */
+    double[][] logits(long[] tokens, java.util.function.BiConsumer<Integer, double[][]> afterLayer) {
         int t = tokens.length;
         int d = c.hiddenSize();
         int hd = c.headDim();
@@ -137,6 +142,7 @@ final class ReferenceForward {
                 }
                 addInto(x[i], matvec(vec(p + "mlp.down_proj.weight"), gate, d));
             }
+            afterLayer.accept(l, x);
         }
         double[] head = ckpt.contains("lm_head.weight") ? vec("lm_head.weight") : embed;
         double[][] out = new double[t][];
