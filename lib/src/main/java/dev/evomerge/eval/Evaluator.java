@@ -2,6 +2,7 @@ package dev.evomerge.eval;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.evomerge.model.CausalLm;
 import dev.evomerge.model.Generator;
 import dev.evomerge.model.Likelihood;
 import dev.evomerge.model.Llava;
@@ -14,17 +15,17 @@ import java.util.List;
 
 /** Runs a task over items with one model: what a Spark task does with its shard. */
 public final class Evaluator {
-    private final Transformer model;
+    private final CausalLm model;
     private final Tokenizer tokenizer;
     private final int batchSize;
     private final LlavaVision vision;
 
-    public Evaluator(Transformer model, Tokenizer tokenizer, int batchSize) {
+    public Evaluator(CausalLm model, Tokenizer tokenizer, int batchSize) {
         this(model, tokenizer, batchSize, null);
     }
 
     /** With {@code vision} (a VLM's, or null), the model answers VQA items as the language model of that LLaVA. */
-    public Evaluator(Transformer model, Tokenizer tokenizer, int batchSize, LlavaVision vision) {
+    public Evaluator(CausalLm model, Tokenizer tokenizer, int batchSize, LlavaVision vision) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
         }
@@ -66,7 +67,7 @@ public final class Evaluator {
             throw new IllegalArgumentException("task vqa needs a vision-language model: no LLaVA among the model's inputs");
         }
         VqaScore scorer = new VqaScore();
-        Llava llava = Llava.of(vision, model);
+        Llava llava = Llava.of(vision, languageModel());
         Generator generator = new Generator(model, tokenizer);
         Generator.Options options = new Generator.Options(task.maxNewTokens(), task.stopStrings(), true);
         List<ItemResult> results = new ArrayList<>();
@@ -125,6 +126,14 @@ public final class Evaluator {
         return out;
     }
 
+    /** The language model behind a VLM's vision tower: a plain transformer. */
+    private Transformer languageModel() {
+        if (!(model instanceof Transformer t)) {
+            throw new IllegalArgumentException("a vision-language model's language model is one transformer, not a composition");
+        }
+        return t;
+    }
+
     private ItemResult tooLong(EvalItem item, long[] prompt) {
         return ItemResult.unanswered(item, "prompt of " + prompt.length + " tokens exceeds max_position_embeddings "
                 + model.config().maxPositionEmbeddings());
@@ -134,7 +143,7 @@ public final class Evaluator {
     private List<ItemResult> likelihood(LikelihoodTask task, List<EvalItem> items) {
         List<Likelihood.Score> scores;
         if (vision != null && !items.isEmpty() && items.stream().allMatch(it -> it.image() != null)) {
-            Llava llava = Llava.of(vision, model);
+            Llava llava = Llava.of(vision, languageModel());
             List<Likelihood.Item> sequences = new ArrayList<>();
             for (EvalItem it : items) {
                 int[][][] rgb = ImagePreprocessor.decode(it.image());

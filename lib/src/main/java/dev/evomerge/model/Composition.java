@@ -28,7 +28,7 @@ import java.util.SplittableRandom;
  * {@code composition.{j}.{proj,q_proj,k_proj,v_proj,o_proj}.weight} (and {@code proj.bias}),
  * stored [out, in] as Hugging Face stores linear layers.
  */
-public final class Composition implements AutoCloseable {
+public final class Composition implements CausalLm, AutoCloseable {
     /** One cross-attention: after anchor layer {@code anchorLayer}, reading augmenting layer {@code augmentingLayer}'s output. */
     public record Pair(int anchorLayer, int augmentingLayer) {
     }
@@ -167,14 +167,15 @@ public final class Composition implements AutoCloseable {
         return anchor.forward(tokens, crossAttend(states, null));
     }
 
-    /** A cache for {@link #forward(NDArray, NDArray, Cache, boolean)}: both models' and the cross-attentions' keys. */
-    public Cache newCache(NDManager m, int batch, long capacity) {
+    /** A cache for {@link #forward(NDArray, NDArray, State, boolean)}: both models' and the cross-attentions' keys. */
+    @Override
+    public Cache newState(NDManager m, int batch, long capacity) {
         return new Cache(new KvCache(m, anchor.depth(), batch, capacity), new KvCache(m, augmenting.depth(), batch, capacity),
                 new KvCache(m, pairs.size(), batch, capacity));
     }
 
     /** Keys and values of a composed model: the anchor's, the augmenting model's, and each cross-attention's. */
-    public record Cache(KvCache anchor, KvCache augmenting, KvCache cross) implements AutoCloseable {
+    public record Cache(KvCache anchor, KvCache augmenting, KvCache cross) implements CausalLm.State {
         @Override
         public void close() {
             anchor.close();
@@ -187,7 +188,9 @@ public final class Composition implements AutoCloseable {
      * Logits [B, T, V] (or [B, 1, V]) of {@code tokens} after what {@code cache} holds: both models
      * advance their caches together, each cross-attention its keys and values.
      */
-    public NDArray forward(NDArray tokens, NDArray tokenMask, Cache cache, boolean lastPositionOnly) {
+    @Override
+    public NDArray forward(NDArray tokens, NDArray tokenMask, State state, boolean lastPositionOnly) {
+        Cache cache = (Cache) state;
         NDArray[] states = new NDArray[pairs.size()];
         augmenting.forward(tokens, tokenMask, cache.augmenting(), false, capture(states));
         cache.cross().advance(tokenMask);
@@ -239,8 +242,24 @@ public final class Composition implements AutoCloseable {
         return attended.transpose(0, 2, 1, 3).reshape(b, t, d).matMul(w[5].transpose());
     }
 
+    @Override
     public ModelConfig config() {
         return anchor.config();
+    }
+
+    @Override
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public NDArray tokens(NDManager m, long[][] rows) {
+        return anchor.tokens(m, rows);
+    }
+
+    @Override
+    public NDArray forwardEmbeddings(NDArray x, NDArray tokenMask, State state, boolean lastPositionOnly) {
+        throw new UnsupportedOperationException("a composition reads tokens (both models embed them), not embeddings");
     }
 
     /** Frees the new parameters; the two models belong to the caller. */

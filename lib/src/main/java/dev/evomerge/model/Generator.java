@@ -15,11 +15,11 @@ import java.util.List;
  * position-exact, so the same prompts give the same outputs on every run and in every batching.
  */
 public final class Generator {
-    private final Transformer model;
+    private final CausalLm model;
     private final Tokenizer tokenizer;
 
     /** {@code tokenizer} may be null for ids only: then a Result has no text and stop strings cannot be used. */
-    public Generator(Transformer model, Tokenizer tokenizer) {
+    public Generator(CausalLm model, Tokenizer tokenizer) {
         this.model = model;
         this.tokenizer = tokenizer;
     }
@@ -87,7 +87,7 @@ public final class Generator {
             generated.add(new ArrayList<>());
         }
         try (NDManager m = model.manager().newSubManager();
-             KvCache cache = new KvCache(m, model.depth(), b,
+             CausalLm.State cache = model.newState(m, b,
                      (long) batch.width() + options.maxNewTokens())) {
             long[] next = embeddings == null ? step(m, cache, batch.ids(), batch.mask())
                     : argMax(model.forwardEmbeddings(embeddings.of(m, batch.ids()), Transformer.longs(m, batch.mask()), cache, true));
@@ -143,7 +143,7 @@ public final class Generator {
     }
 
     /** One forward of [B, T] tokens; the argmax of each sequence's last logits. */
-    private long[] step(NDManager m, KvCache cache, long[][] ids, long[][] mask) {
+    private long[] step(NDManager m, CausalLm.State cache, long[][] ids, long[][] mask) {
         try (NDScope ignored = new NDScope()) {
             return argMax(model.forward(model.tokens(m, ids), Transformer.longs(m, mask), cache, true));
         }

@@ -17,7 +17,7 @@ import ai.djl.ndarray.types.Shape;
  * each forward runs in an {@code NDScope} that frees everything else the step created, and an
  * array the cache replaces is freed at once.
  */
-public final class KvCache implements AutoCloseable {
+public final class KvCache implements CausalLm.State {
     private final NDManager manager;
     private final NDArray[] keys;
     private final NDArray[] values;

@@ -17,10 +17,10 @@ import java.util.stream.IntStream;
  * batched by length (right-padded) and returned in the order given.
  */
 public final class Likelihood {
-    private final Transformer model;
+    private final CausalLm model;
     private final int batchSize;
 
-    public Likelihood(Transformer model, int batchSize) {
+    public Likelihood(CausalLm model, int batchSize) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
         }
@@ -113,7 +113,7 @@ public final class Likelihood {
             return batch.stream().map(x -> new Score(0, 0)).toList();
         }
         try (NDManager m = model.manager().newSubManager();
-             KvCache cache = new KvCache(m, model.depth(), b, t);
+             CausalLm.State cache = model.newState(m, b, t);
              NDScope ignored = new NDScope()) {
             NDArray logits = embeddings == null ? model.forward(model.tokens(m, tb.ids()), Transformer.longs(m, tb.mask()), cache, false)
                     : model.forwardEmbeddings(embeddings.of(m, tb.ids()), Transformer.longs(m, tb.mask()), cache, false);

@@ -50,7 +50,7 @@ import java.util.Map;
  * caller runs each forward inside an {@code NDScope} (see {@link KvCache}), which frees every
  * intermediate array of the step.
  */
-public final class Transformer implements AutoCloseable {
+public final class Transformer implements CausalLm, AutoCloseable {
     static {
         Djl.init(); // offline before DJL's engine loads
     }
@@ -209,6 +209,21 @@ public final class Transformer implements AutoCloseable {
      */
     public NDArray forward(NDArray tokens, NDArray tokenMask, KvCache cache, boolean lastPositionOnly) {
         return forwardEmbeddings(embed(tokens), tokenMask, cache, lastPositionOnly);
+    }
+
+    @Override
+    public KvCache newState(NDManager m, int batch, long capacity) {
+        return new KvCache(m, depth(), batch, capacity);
+    }
+
+    @Override
+    public NDArray forward(NDArray tokens, NDArray tokenMask, State state, boolean lastPositionOnly) {
+        return forward(tokens, tokenMask, (KvCache) state, lastPositionOnly);
+    }
+
+    @Override
+    public NDArray forwardEmbeddings(NDArray x, NDArray tokenMask, State state, boolean lastPositionOnly) {
+        return forwardEmbeddings(x, tokenMask, (KvCache) state, lastPositionOnly);
     }
 
     /**

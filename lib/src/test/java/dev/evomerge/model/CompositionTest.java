@@ -137,6 +137,39 @@ class CompositionTest {
         }
     }
 
+    /** Generation and likelihood run a composition as a model: left-padded batches against each sequence's training forward. */
+    @Test
+    void generationAndLikelihoodRunACompositionAsAModel() {
+        long[][] prompts = {tokens(5, 6), tokens(3, 7)};
+        try (Checkpoint a = Checkpoint.open(anchorDir); Checkpoint b = Checkpoint.open(augmentingDir);
+             Transformer anchor = Transformer.load(a, Device.cpu()); Transformer augmenting = Transformer.load(b, Device.cpu());
+             Composition shapes = Composition.create(anchor, augmenting, PAIRS, HEADS, 7);
+             Composition c = Composition.of(anchor, augmenting, PAIRS, HEADS, randomWeights(shapes, 13));
+             NDManager m = NDManager.newBaseManager()) {
+            List<Generator.Result> generated = new Generator(c, null).generate(List.of(prompts), new Generator.Options(4, List.of(), false));
+            List<Likelihood.Score> scores = new Likelihood(c, 2).score(List.of(new Likelihood.Item(new long[] {prompts[0][0]},
+                    Arrays.copyOfRange(prompts[0], 1, 5)), new Likelihood.Item(new long[] {prompts[1][0]}, Arrays.copyOfRange(prompts[1], 1, 3))));
+            for (int i = 0; i < prompts.length; i++) {
+                long[] sequence = prompts[i];
+                for (int n = 0; n < 4; n++) { // greedy by hand: the training forward of the whole sequence, argmax of its last row
+                    float[] logits = c.forward(anchor.tokens(m, new long[][] {sequence})).get(0).get(-1).toFloatArray();
+                    int best = 0;
+                    for (int k = 1; k < logits.length; k++) {
+                        best = logits[k] > logits[best] ? k : best;
+                    }
+                    sequence = java.util.stream.LongStream.concat(Arrays.stream(sequence), java.util.stream.LongStream.of(best)).toArray();
+                }
+                assertArrayEquals(Arrays.copyOfRange(sequence, prompts[i].length, sequence.length), generated.get(i).tokens(), "prompt " + i);
+                float[] logp = c.forward(anchor.tokens(m, new long[][] {prompts[i]})).get(0).logSoftmax(-1).toFloatArray();
+                double loss = 0;
+                for (int t = 1; t < prompts[i].length; t++) {
+                    loss -= logp[(t - 1) * 512 + (int) prompts[i][t]];
+                }
+                assertEquals(loss, scores.get(i).loss(), 1e-3, "likelihood of prompt " + i);
+            }
+        }
+    }
+
     @Test
     void layersOutsideEitherModelAndOtherVocabulariesAreOneLine() throws Exception {
         Path otherVocabulary = RandomCheckpoints.write(tmp.resolve("vocab"),
@@ -163,7 +196,7 @@ class CompositionTest {
     /** Logits of one sequence fed {@code first} tokens at once, then one at a time, through a composed cache. */
     private static float[] cached(Composition c, NDManager m, long[] ids, int first) {
         float[] out = new float[ids.length * 512];
-        try (Composition.Cache cache = c.newCache(m, 1, ids.length)) {
+        try (Composition.Cache cache = c.newState(m, 1, ids.length)) {
             int at = 0;
             while (at < ids.length) {
                 int n = at == 0 ? first : 1;
