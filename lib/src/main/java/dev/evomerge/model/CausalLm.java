@@ -27,7 +27,13 @@ public interface CausalLm {
      */
     NDArray forward(NDArray tokens, NDArray tokenMask, State state, boolean lastPositionOnly);
 
-    /** As {@link #forward} from embeddings [B, T, D] (a VLM's prompt); a model that cannot take them says so. */
+    /**
+     * The training forward: logits [B, T, V] of whole (right-padded) sequences from position 0,
+     * no cache, every operation differentiable.
+     */
+    NDArray forward(NDArray tokens);
+
+    /** As {@link #forward(NDArray, NDArray, State, boolean)} from embeddings [B, T, D] (a VLM's prompt); a model that cannot take them says so. */
     NDArray forwardEmbeddings(NDArray x, NDArray tokenMask, State state, boolean lastPositionOnly);
 
     /** A forward's cached state: closed when the sequences are done. */

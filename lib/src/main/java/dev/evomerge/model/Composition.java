@@ -161,6 +161,7 @@ public final class Composition implements CausalLm, AutoCloseable {
     }
 
     /** The training forward: logits [B, T, V] of whole sequences from position 0 (no cache). */
+    @Override
     public NDArray forward(NDArray tokens) {
         NDArray[] states = new NDArray[pairs.size()];
         augmenting.forward(tokens, capture(states));

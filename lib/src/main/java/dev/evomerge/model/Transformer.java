@@ -289,6 +289,7 @@ public final class Transformer implements CausalLm, AutoCloseable {
      * no cache. Sequences may be right-padded: causal attention alone keeps every real token from
      * seeing the padding after it, and the loss ignores the padding's own logits.
      */
+    @Override
     public NDArray forward(NDArray tokens) {
         // The embedding rows as one-hot rows times the table: PyTorch's backward of a row gather
         // adds into repeated rows in a racing order on CPU (the BOS row's gradient differed in the

@@ -8,22 +8,18 @@ import dev.evomerge.io.SafeYaml;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One training run (conf/train-*.yaml, or a stage of the mini world's config): where the model
  * starts ({@code init}: a checkpoint to fine-tune, or a new model's architecture), what it reads
- * ({@code data}: JSONL of {@code text}, or of {@code question}/{@code answer} put in a prompt
- * template, the loss then on the answer only), the optimizer's settings, and where the checkpoint
- * goes. Names follow Hugging Face's TrainingArguments where there is one.
+ * and how the optimizer steps ({@link TrainingSettings}), and where the checkpoint goes.
  *
  * @param from        checkpoint directory to fine-tune, or null for a new model of {@code architecture}
  * @param architecture a new model's config.json (Llama; vocab_size 0 takes the tokenizer's), or null when fine-tuning
- * @param template    MGSM prompt template name for question/answer data, or null for plain text
  */
-public record TrainConfig(Path out, Path tokenizer, Path from, ObjectNode architecture, Path data, String template,
-                          int steps, int batchSize, int maxLength, double learningRate, double minLearningRate,
-                          int warmupSteps, double weightDecay, double beta1, double beta2, double maxGradNorm, long seed,
-                          int logEvery) {
+public record TrainConfig(Path out, Path tokenizer, Path from, ObjectNode architecture, TrainingSettings training) {
 
     public static TrainConfig read(Path file) {
         try {
@@ -40,9 +36,9 @@ public record TrainConfig(Path out, Path tokenizer, Path from, ObjectNode archit
      * stage of a world shares (the node then names none).
      */
     public static TrainConfig parse(ConfigNode node, Path tokenizer) {
-        node.onlyKeys("out", "tokenizer", "init", "data", "template", "steps", "batch_size", "max_length", "learning_rate",
-                "min_learning_rate", "warmup_steps", "weight_decay", "adam_beta1", "adam_beta2", "max_grad_norm", "seed",
-                "log_every");
+        List<String> keys = new ArrayList<>(List.of("out", "tokenizer", "init"));
+        keys.addAll(TrainingSettings.KEYS);
+        node.onlyKeys(keys.toArray(String[]::new));
         Path tok = tokenizer != null ? tokenizer : node.localPath("tokenizer");
         ConfigNode init = node.child("init");
         Path from = null;
@@ -53,29 +49,12 @@ public record TrainConfig(Path out, Path tokenizer, Path from, ObjectNode archit
         } else {
             architecture = architecture(init, node);
         }
-        int steps = node.integer("steps", 0, 1);
-        if (steps == 0) {
-            throw node.error("steps", "missing");
-        }
-        double lr = node.number("learning_rate", 1e-3, 0, 10);
-        int warmup = node.integer("warmup_steps", Math.min(100, steps / 10), 0);
-        if (warmup > steps) {
-            throw node.error("warmup_steps", warmup + " is more than steps " + steps);
-        }
-        return new TrainConfig(node.localPath("out"), tok, from, architecture, node.localPath("data"),
-                node.optionalString("template"), steps, node.integer("batch_size", 32, 1), node.integer("max_length", 128, 2),
-                lr, node.number("min_learning_rate", lr / 10, 0, lr), warmup, node.number("weight_decay", 0.1, 0, 1),
-                node.number("adam_beta1", 0.9, 0, 0.999999), node.number("adam_beta2", 0.95, 0, 0.999999),
-                node.number("max_grad_norm", 1.0, 0, 1e9), node.longValue("seed", 0), node.integer("log_every", 50, 1));
+        return new TrainConfig(node.localPath("out"), tok, from, architecture, TrainingSettings.parse(node, 1e-3));
     }
 
-    /**
-     * The same run cut to {@code steps} (warm-up at most that long, logging only at the end),
-     * written to {@code out}: what a benchmark times.
-     */
+    /** The same run cut to {@code steps}, written to {@code out}: what a benchmark times. */
     public TrainConfig withSteps(Path out, int steps) {
-        return new TrainConfig(out, tokenizer, from, architecture, data, template, steps, batchSize, maxLength, learningRate,
-                minLearningRate, Math.min(warmupSteps, steps), weightDecay, beta1, beta2, maxGradNorm, seed, steps);
+        return new TrainConfig(out, tokenizer, from, architecture, training.withSteps(steps));
     }
 
     /** A new Llama model's config.json from {@code init}'s sizes; the vocabulary is the tokenizer's. */

@@ -71,7 +71,7 @@ public final class MiniWorld {
         double dataSeconds = (System.nanoTime() - start) / 1e9;
         long t = System.nanoTime();
         BpeTrainer.Bpe bpe = BpeTrainer.train(corpus, s.vocabSize(), s.tokenizerSample());
-        int maxPositions = s.training().stream().mapToInt(TrainConfig::maxLength).max().orElse(256);
+        int maxPositions = s.training().stream().mapToInt(run -> run.training().maxLength()).max().orElse(256);
         BpeTrainer.write(s.tokenizer(), bpe, maxPositions);
         double tokenizerSeconds = (System.nanoTime() - t) / 1e9;
         progress.printf(Locale.ROOT, "tokenizer: %d tokens, %d merges -> %s (%.1f s)%n", bpe.vocab().size(), bpe.merges().size(),

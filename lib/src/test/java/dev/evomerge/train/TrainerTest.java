@@ -57,8 +57,8 @@ class TrainerTest {
                 .put("num_attention_heads", 2).put("num_key_value_heads", 1).put("vocab_size", 0)
                 .put("max_position_embeddings", 160).put("rms_norm_eps", 1e-5).put("rope_theta", 10000.0)
                 .put("tie_word_embeddings", false).put("bos_token_id", 1).put("eos_token_id", 2);
-        return new TrainConfig(out, tokenizer, null, c, questions, "ja-alpaca-cot", steps, 8, 160, 1e-2, 1e-3, 5, 0.0, 0.9,
-                0.95, 1.0, seed, 10);
+        return new TrainConfig(out, tokenizer, null, c, new TrainingSettings(questions, "ja-alpaca-cot", steps, 8, 160, 1e-2, 1e-3,
+                5, 0.0, 0.9, 0.95, 1.0, seed, 10));
     }
 
     /** The training forward (no cache, right padding) gives the logits the cached inference forward gives. */
@@ -178,8 +178,8 @@ class TrainerTest {
 
     @Test
     void refusesToFineTuneATiedModelWithAOneLineReason(@TempDir Path dir) {
-        TrainConfig tied = new TrainConfig(dir.resolve("out"), tokenizer, STORIES, null, questions, "ja-alpaca-cot", 1, 1, 64,
-                1e-3, 1e-4, 0, 0, 0.9, 0.95, 1, 0, 1);
+        TrainConfig tied = new TrainConfig(dir.resolve("out"), tokenizer, STORIES, null, new TrainingSettings(questions,
+                "ja-alpaca-cot", 1, 1, 64, 1e-3, 1e-4, 0, 0, 0.9, 0.95, 1, 0, 1));
         CheckpointException e = assertThrows(CheckpointException.class, () -> Trainer.train(tied, QUIET));
         assertTrue(e.getMessage().contains("stories260K") && e.getMessage().contains("tie_word_embeddings"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("out")), "nothing written");

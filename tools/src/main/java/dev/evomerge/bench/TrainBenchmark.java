@@ -45,12 +45,12 @@ public final class TrainBenchmark {
             ModelConfig c = ModelConfig.read(cut.out().resolve("config.json"));
             long matrixWeights = r.parameters() - (long) c.vocabSize() * c.hiddenSize() // the embedding is a lookup
                     - (2L * c.numHiddenLayers() + 1) * c.hiddenSize(); // norms are elementwise
-            double paddedLength = (double) r.paddedTokens() / ((long) steps * stage.batchSize());
+            double paddedLength = (double) r.paddedTokens() / ((long) steps * stage.training().batchSize());
             double flopsPerToken = 6.0 * matrixWeights + 12.0 * c.numHiddenLayers() * c.hiddenSize() * paddedLength;
             double flops = flopsPerToken * r.paddedTokens() / r.seconds();
             System.out.printf(Locale.ROOT, "%-10s %,d parameters, %d steps of %d x %.0f (padded mean): %.0f tokens/s "
                             + "(%.0f with padding), %.2f GFLOP/s = %.0f%% of matmul peak (goal >= 30%%)%n",
-                    stage.out().getFileName(), r.parameters(), steps, stage.batchSize(), paddedLength, r.tokensPerSecond(),
+                    stage.out().getFileName(), r.parameters(), steps, stage.training().batchSize(), paddedLength, r.tokensPerSecond(),
                     r.paddedTokens() / r.seconds(), flops / 1e9, 100 * flops / peak);
         }
         dev.evomerge.io.AtomicDirectory.deleteRecursively(tmp);
