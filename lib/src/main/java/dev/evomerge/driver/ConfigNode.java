@@ -233,6 +233,24 @@ public final class ConfigNode {
         return out;
     }
 
+    /** A list of [int, int] pairs (layer pairs, say), each number at least {@code min}. */
+    public List<int[]> intPairs(String k, int min) {
+        JsonNode v = node.get(k);
+        if (v == null || !v.isArray() || v.isEmpty()) {
+            throw error(k, "must be a non-empty list of [a, b] pairs");
+        }
+        List<int[]> out = new java.util.ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode p = v.get(i);
+            if (!p.isArray() || p.size() != 2 || !p.get(0).canConvertToInt() || !p.get(1).canConvertToInt()
+                    || !p.get(0).isIntegralNumber() || !p.get(1).isIntegralNumber() || p.get(0).asInt() < min || p.get(1).asInt() < min) {
+                throw new RunConfigException(file, key(k) + "[" + i + "]", "must be a pair of integers >= " + min + ", got " + p);
+            }
+            out.add(new int[] {p.get(0).asInt(), p.get(1).asInt()});
+        }
+        return out;
+    }
+
     public List<ConfigNode> mappings(String k) {
         JsonNode v = nonEmptyList(k);
         List<ConfigNode> out = new ArrayList<>();

@@ -87,6 +87,23 @@ public final class Composition implements CausalLm, AutoCloseable {
             {anchorWidth, anchorWidth}, {anchorWidth, anchorWidth}};
     }
 
+    /**
+     * CALM's choice: every k-th layer of the anchor (layers k-1, 2k-1, ...), each paired with the
+     * augmenting layer at the same relative depth (the same layer when the depths agree).
+     */
+    public static List<Pair> everyKth(int anchorDepth, int augmentingDepth, int k) {
+        if (k < 1 || k > anchorDepth) {
+            throw new IllegalArgumentException("every " + k + "th layer: the anchor has " + anchorDepth + " layers");
+        }
+        int n = anchorDepth / k;
+        List<Pair> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int b = (int) Math.round((i + 1) * (double) augmentingDepth / n) - 1;
+            out.add(new Pair((i + 1) * k - 1, Math.max(0, b)));
+        }
+        return out;
+    }
+
     static String name(int pair, String weight) {
         return "composition." + pair + "." + weight;
     }

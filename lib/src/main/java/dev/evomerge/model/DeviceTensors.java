@@ -1,5 +1,12 @@
 package dev.evomerge.model;
 
+import dev.evomerge.io.SafetensorsWriter;
+import dev.evomerge.io.TensorSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -46,4 +53,17 @@ public final class DeviceTensors {
             default -> throw new IllegalArgumentException("tensors enter DJL as FLOAT32 or FLOAT16, not " + target);
         };
     }
+
+    /** Arrays (float32) back out of DJL into one safetensors file, in the map's order: a trained model's or composition's weights. */
+    public static void writeFloats(Path file, Map<String, NDArray> tensors) {
+        List<TensorSpec> specs = new ArrayList<>();
+        tensors.forEach((name, a) -> specs.add(new TensorSpec(name, DType.F32, a.getShape().getShape())));
+        try (SafetensorsWriter w = SafetensorsWriter.create(file, specs)) {
+            for (var e : tensors.entrySet()) {
+                w.write(e.getKey(), TensorBytes.fromFloats(e.getValue().toFloatArray(), DType.F32));
+            }
+            w.finish();
+        }
+    }
+
 }

@@ -5,19 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.io.AtomicDirectory;
 import dev.evomerge.io.Checkpoint;
-import dev.evomerge.io.DType;
-import dev.evomerge.io.SafetensorsWriter;
 import dev.evomerge.io.ShardedWriter;
-import dev.evomerge.io.TensorSpec;
+import dev.evomerge.model.DeviceTensors;
 import dev.evomerge.model.Transformer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -36,17 +31,7 @@ final class TrainedCheckpoint {
         Map<String, NDArray> tensors = model.checkpointTensors();
         try (AtomicDirectory dir = AtomicDirectory.createReplacing(config.out())) {
             Path d = dir.path();
-            List<TensorSpec> specs = new ArrayList<>();
-            tensors.forEach((name, a) -> specs.add(new TensorSpec(name, DType.F32, a.getShape().getShape())));
-            try (SafetensorsWriter w = SafetensorsWriter.create(d.resolve(ShardedWriter.SINGLE_FILE), specs)) {
-                for (var e : tensors.entrySet()) {
-                    float[] values = e.getValue().toFloatArray();
-                    ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                    bytes.asFloatBuffer().put(values);
-                    w.write(e.getKey(), bytes);
-                }
-                w.finish();
-            }
+            DeviceTensors.writeFloats(d.resolve(ShardedWriter.SINGLE_FILE), tensors);
             ObjectNode c = configJson.deepCopy();
             c.put("torch_dtype", "float32");
             Files.writeString(d.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(c) + "\n");
