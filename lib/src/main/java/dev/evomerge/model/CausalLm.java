@@ -36,6 +36,17 @@ public interface CausalLm {
     /** As {@link #forward(NDArray, NDArray, State, boolean)} from embeddings [B, T, D] (a VLM's prompt); a model that cannot take them says so. */
     NDArray forwardEmbeddings(NDArray x, NDArray tokenMask, State state, boolean lastPositionOnly);
 
+    /** Logits of one unpadded sequence, row-major [n_tokens, vocab], in FLOAT32. */
+    default float[] logits(long[] ids) {
+        try (NDManager m = manager().newSubManager(); State state = newState(m, 1, ids.length);
+             ai.djl.ndarray.NDScope ignored = new ai.djl.ndarray.NDScope()) {
+            long[][] mask = new long[1][ids.length];
+            java.util.Arrays.fill(mask[0], 1);
+            return forward(tokens(m, new long[][] {ids}), Transformer.longs(m, mask), state, false)
+                    .toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        }
+    }
+
     /** A forward's cached state: closed when the sequences are done. */
     interface State extends AutoCloseable {
         @Override

@@ -462,18 +462,6 @@ public final class Transformer implements CausalLm, AutoCloseable {
         }
     }
 
-    /** Logits of one unpadded sequence, row-major [n_tokens, vocab], in FLOAT32. */
-    public float[] logits(long[] ids) {
-        try (NDManager m = manager.newSubManager();
-             KvCache cache = new KvCache(m, depth(), 1, ids.length);
-             NDScope ignored = new NDScope()) {
-            long[][] mask = new long[1][ids.length];
-            Arrays.fill(mask[0], 1);
-            return forward(tokens(m, new long[][] {ids}), longs(m, mask), cache, false)
-                    .toType(DataType.FLOAT32, false).toFloatArray();
-        }
-    }
-
     /**
      * Token ids [rows, cols] as an int64 array for {@link #forward}, checked against the
      * vocabulary here, in Java, rather than on the device in every step.

@@ -86,6 +86,24 @@ class ModelCommandsTest {
         assertEquals("task vqa needs a vision-language model: no LLaVA among the model's inputs", notAVlm.getMessage());
     }
 
+    /** scripts/compose trains a composition from its config; scripts/eval and scripts/generate run it like a model. */
+    @Test
+    void aCompositionTrainsThenEvaluatesAndGeneratesLikeAModel() throws IOException {
+        Path config = tmp.resolve("compose.yaml");
+        Files.writeString(config, "out: composed\nanchor: " + Fixtures.model("mini-world/en-math") + "\naugmenting: "
+                + Fixtures.model("mini-world/ja-general") + "\nlayers: {every: 2}\ndata: " + Fixtures.data("mini-world/mini_mgsm_ja_fitness.jsonl")
+                + "\ntemplate: ja-alpaca-cot\nsteps: 3\nbatch_size: 4\nmax_length: 160\nlearning_rate: 0.01\nlog_every: 3\n");
+        Path out = tmp.resolve("out");
+        String trained = run(Compose::run, config.toString(), out.toString());
+        assertTrue(trained.contains("composing out: anchor ") && trained.contains("2 cross-attention(s) [1<-1, 3<-3]"), trained);
+        assertTrue(trained.contains("wrote " + out + ": 164,096 new parameters"), trained);
+        String eval = run(Eval::run, "--model", out.toString(), "--task", "mgsm", "--lang", "ja", "--max-new-tokens", "12", "--data",
+                Fixtures.data("mini-world/mini_mgsm_ja_test.jsonl").toString(), "--limit", "4", "--device", "cpu");
+        assertTrue(eval.contains("on 4 items of") && eval.contains("accuracy (ja)"), eval);
+        String generated = run(Generate::run, "--model", out.toString(), "--prompt", "みさきは", "--max-new-tokens", "5", "--device", "cpu");
+        assertFalse(generated.isBlank(), "it continues the prompt");
+    }
+
     private static int argmax(float[] flat, int row, int width) {
         int best = 0;
         for (int i = 1; i < width; i++) {
