@@ -42,6 +42,10 @@ public final class Composition implements CausalLm, AutoCloseable {
     private final int heads;
     private final NDManager manager;
     private final NDArray[][] weights; // per pair, in WEIGHTS order
+    // 1 / sqrt(head dim) and the mask's -1e9, made once: an op with a Java number builds a scalar array over a Java
+    // buffer each call, and one that autograd keeps for the backward (a divisor) was read after it was freed: NaN at random.
+    private final NDArray scale;
+    private final NDArray hidden;
 
     private Composition(Transformer anchor, Transformer augmenting, List<Pair> pairs, int heads, Map<String, float[]> values) {
         ModelConfig a = anchor.config();
@@ -68,6 +72,8 @@ public final class Composition implements CausalLm, AutoCloseable {
         this.heads = heads;
         this.manager = anchor.manager().newSubManager();
         this.weights = new NDArray[pairs.size()][WEIGHTS.length];
+        this.scale = manager.create((float) (1 / Math.sqrt((double) a.hiddenSize() / heads)));
+        this.hidden = manager.create(-1e9f);
         for (int j = 0; j < pairs.size(); j++) {
             long[][] shapes = shapes(a.hiddenSize(), b.hiddenSize());
             for (int w = 0; w < WEIGHTS.length; w++) {
@@ -254,8 +260,8 @@ public final class Composition implements CausalLm, AutoCloseable {
             k = all[0];
             v = all[1];
         }
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(hd)); // [B, H, T, Tk]
-        NDArray additive = keys.expandDims(1).toType(DataType.FLOAT32, false).sub(1).mul(1e9f); // 0 where seen, -1e9 elsewhere
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale); // [B, H, T, Tk]
+        NDArray additive = keys.expandDims(1).logicalNot().toType(DataType.FLOAT32, false).mul(hidden); // 0 where seen, -1e9 elsewhere
         NDArray attended = scores.toType(DataType.FLOAT32, false).add(additive).softmax(-1).toType(x.getDataType(), false).matMul(v);
         return attended.transpose(0, 2, 1, 3).reshape(b, t, d).matMul(w[5].transpose());
     }

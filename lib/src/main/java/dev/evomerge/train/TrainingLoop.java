@@ -53,6 +53,10 @@ final class TrainingLoop {
                     collector.backward(l);
                     loss = l.getFloat();
                 }
+                if (!Double.isFinite(loss)) { // AdamW would spread it into every weight
+                    throw new IllegalStateException("training diverged: the loss is " + loss + " at step " + (step + 1)
+                            + " (learning_rate " + s.learningRate() + "; try a lower one)");
+                }
                 norm = optimizer.step(lr, s.maxGradNorm());
             }
             tokens += batch.realTokens();
