@@ -356,7 +356,8 @@ public record RunConfig(String file, String location, String yaml, String runId,
         return optimizer.equals(NSGA2);
     }
 
-    private static EvalSet evalSet(ConfigNode node, EvalSet defaults) {
+    /** An evaluation set section ({@code tasks}, {@code shards}, {@code batch_size}), {@code defaults} for what it leaves out. */
+    public static EvalSet evalSet(ConfigNode node, EvalSet defaults) {
         node.onlyKeys("tasks", "shards", "batch_size");
         int shards = node.integer("shards", defaults != null ? defaults.shards() : 1, 1);
         int batch = node.integer("batch_size", defaults != null ? defaults.batchSize() : 16, 1);

@@ -12,6 +12,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -154,6 +155,30 @@ public final class Storage {
             fs.delete(new org.apache.hadoop.fs.Path(target, INCOMPLETE), false);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot publish " + localDir + " as " + location + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Builds a directory output at {@code location}: in place when it is local ({@code build} then
+     * writes it atomically itself), else in a local scratch folder published when complete.
+     */
+    public void writeDirectory(String location, Consumer<Path> build) {
+        if (isLocal(location)) {
+            build.accept(localPath(location));
+            return;
+        }
+        Path scratch;
+        try {
+            scratch = Files.createTempDirectory("evomerge-out");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            Path built = scratch.resolve("out");
+            build.accept(built);
+            publish(built, location);
+        } finally {
+            AtomicDirectory.deleteRecursively(scratch);
         }
     }
 

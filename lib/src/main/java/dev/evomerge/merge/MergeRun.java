@@ -1,12 +1,7 @@
 package dev.evomerge.merge;
 
-import dev.evomerge.io.AtomicDirectory;
 import dev.evomerge.io.CheckpointCache;
 import dev.evomerge.io.Storage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * One merge from a recipe to an output location on any Hadoop path: what both
@@ -22,36 +17,17 @@ public final class MergeRun {
     public static String run(Recipe recipe, String outLocation, Storage storage, CheckpointCache cache) {
         long t0 = System.nanoTime();
         if (recipe instanceof MergeConfig cfg) {
-            write(out -> Merger.merge(cfg, out, cache), outLocation, storage);
+            storage.writeDirectory(outLocation, out -> Merger.merge(cfg, out, cache));
             int inputs = cfg.slices().isEmpty() ? cfg.models().size() : cfg.slices().size();
             return String.format(java.util.Locale.ROOT, "merged %d %s with %s into %s in %.1f s", inputs,
                     cfg.slices().isEmpty() ? "model(s)" : "slice(s)", cfg.method().name(), outLocation, (System.nanoTime() - t0) / 1e9);
         }
         if (recipe instanceof LayerPathMerge path) {
-            write(out -> LayerPathCheckpoint.write(path, out, cache), outLocation, storage);
+            storage.writeDirectory(outLocation, out -> LayerPathCheckpoint.write(path, out, cache));
             return String.format(java.util.Locale.ROOT, "wrote the layer path (%s) of %d pool model(s) into %s in %.1f s",
                     path.summary(), path.pool().size(), outLocation, (System.nanoTime() - t0) / 1e9);
         }
         throw new IllegalArgumentException("a checkpoint as it is has nothing to merge: " + recipe.toYaml().strip());
     }
 
-    private static void write(java.util.function.Consumer<Path> build, String outLocation, Storage storage) {
-        if (Storage.isLocal(outLocation)) {
-            build.accept(Storage.localPath(outLocation));
-        } else {
-            Path scratch;
-            try {
-                scratch = Files.createTempDirectory("evomerge-merge");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            try {
-                Path built = scratch.resolve("model");
-                build.accept(built);
-                storage.publish(built, outLocation);
-            } finally {
-                AtomicDirectory.deleteRecursively(scratch);
-            }
-        }
-    }
 }

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.io.AtomicDirectory;
 import dev.evomerge.io.Checkpoint;
+import dev.evomerge.io.CheckpointCache;
 import dev.evomerge.io.CheckpointException;
+import dev.evomerge.io.Storage;
 import dev.evomerge.model.ComposedCheckpoint;
 import dev.evomerge.model.Composition;
 import dev.evomerge.model.Tokenizer;
@@ -35,11 +37,21 @@ public final class Composer {
     }
 
     /** What a run did: its log, the parameters it added, its speed. */
-    public record Result(Path out, List<TrainingLog.Row> log, long parameters, long tokens, double seconds) {
+    public record Result(String out, List<TrainingLog.Row> log, long parameters, long tokens, double seconds) {
     }
 
-    /** Trains {@code config}'s composition; {@code localize} turns a parent's location into a local checkpoint directory. */
-    public static Result compose(ComposeConfig config, Function<String, Path> localize, PrintStream progress) {
+    /** Trains {@code config}'s composition into its {@code out} (local, or published to a Hadoop location when done). */
+    public static Result compose(ComposeConfig config, Storage storage, CheckpointCache cache, PrintStream progress) {
+        Result[] result = new Result[1];
+        storage.writeDirectory(config.out(), dir -> result[0] = compose(config, dir, cache::localize, progress));
+        return result[0];
+    }
+
+    /**
+     * Trains {@code config}'s composition into the local directory {@code out} (written atomically);
+     * {@code localize} turns a parent's location into a local checkpoint directory.
+     */
+    public static Result compose(ComposeConfig config, Path out, Function<String, Path> localize, PrintStream progress) {
         TrainingSettings settings = config.training();
         try (Checkpoint a = Checkpoint.open(localize.apply(config.anchor()));
              Checkpoint b = Checkpoint.open(localize.apply(config.augmenting()))) {
@@ -54,11 +66,11 @@ public final class Composer {
                          config.heads() > 0 ? config.heads() : a.config().numAttentionHeads(), settings.seed())) {
                 TrainingSet data = TrainingSet.read(settings.data(), tokenizer, settings.template(), settings.maxLength(), eos);
                 progress.printf(Locale.ROOT, "composing %s: anchor %s, augmenting %s, %d cross-attention(s) %s, %d examples, "
-                                + "%d steps of %d%n", config.out().getFileName(), config.anchor(), config.augmenting(),
+                                + "%d steps of %d%n", out.getFileName(), config.anchor(), config.augmenting(),
                         composition.pairs().size(), composition.pairs().stream().map(p -> p.anchorLayer() + "<-" + p.augmentingLayer())
                                 .toList(), data.size(), settings.steps(), settings.batchSize());
                 TrainingLoop.Outcome done = TrainingLoop.run(composition, composition.parameters(), data, settings, eos, progress);
-                write(config, composition, a, b, done);
+                write(config, out, composition, a, b, done);
                 return new Result(config.out(), done.log(), done.parameters(), done.tokens(), done.seconds());
             }
         }
@@ -78,25 +90,26 @@ public final class Composer {
         }
     }
 
-    private static void write(ComposeConfig config, Composition composition, Checkpoint a, Checkpoint b, TrainingLoop.Outcome done) {
+    private static void write(ComposeConfig config, Path out, Composition composition, Checkpoint a, Checkpoint b,
+                              TrainingLoop.Outcome done) {
         TrainingSettings s = config.training();
         ObjectNode training = JSON.createObjectNode();
         training.put("data", s.data().toString()).put("template", s.template()).put("steps", s.steps())
                 .put("batch_size", s.batchSize()).put("learning_rate", s.learningRate()).put("seed", s.seed())
                 .put("parameters", done.parameters()).put("tokens", done.tokens())
                 .put("final_loss", done.log().get(done.log().size() - 1).loss());
-        try (AtomicDirectory dir = AtomicDirectory.createReplacing(config.out())) {
+        try (AtomicDirectory dir = AtomicDirectory.createReplacing(out)) {
             Path d = dir.path();
             ComposedCheckpoint.write(d, composition, config.anchor(), a, config.augmenting(), b, training);
             for (Path f : a.tokenizerFiles()) {
                 Files.copy(f, d.resolve(f.getFileName()));
             }
             Files.writeString(d.resolve("training_log.csv"), TrainingLog.csv(done.log()));
-            Files.write(d.resolve("loss.png"), TrainingLog.png(done.log(), "training loss of the composition " + config.out().getFileName()));
+            Files.write(d.resolve("loss.png"), TrainingLog.png(done.log(), "training loss of the composition " + out.getFileName()));
             Files.writeString(d.resolve("README.md"), card(config, composition, done));
             dir.commit();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + config.out() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
         }
     }
 

@@ -48,7 +48,7 @@ class ComposerTest {
     }
 
     private ComposeConfig config(String out, Path anchor, Path augmenting) {
-        return new ComposeConfig(tmp.resolve(out), anchor.toString(), augmenting.toString(), 2, List.of(), 0, settings(4));
+        return new ComposeConfig(tmp.resolve(out).toString(), anchor.toString(), augmenting.toString(), 2, List.of(), 0, settings(4), null);
     }
 
     @Test
@@ -90,14 +90,14 @@ class ComposerTest {
     void composingIsDeterministicAndLeavesTheParentsAsTheyWere() throws Exception {
         String anchorHash = ComposedCheckpoint.contentHash(ANCHOR);
         String augmentingHash = ComposedCheckpoint.contentHash(AUGMENTING);
-        Composer.Result first = Composer.compose(config("first", ANCHOR, AUGMENTING), Path::of, QUIET);
-        Composer.Result second = Composer.compose(config("second", ANCHOR, AUGMENTING), Path::of, QUIET);
-        assertArrayEquals(Files.readAllBytes(first.out().resolve(ComposedCheckpoint.WEIGHTS)),
-                Files.readAllBytes(second.out().resolve(ComposedCheckpoint.WEIGHTS)), "the same seed, the same bytes");
+        Composer.Result first = compose(config("first", ANCHOR, AUGMENTING));
+        Composer.Result second = compose(config("second", ANCHOR, AUGMENTING));
+        assertArrayEquals(Files.readAllBytes(Path.of(first.out()).resolve(ComposedCheckpoint.WEIGHTS)),
+                Files.readAllBytes(Path.of(second.out()).resolve(ComposedCheckpoint.WEIGHTS)), "the same seed, the same bytes");
         assertEquals(anchorHash, ComposedCheckpoint.contentHash(ANCHOR));
         assertEquals(augmentingHash, ComposedCheckpoint.contentHash(AUGMENTING));
         for (String f : List.of(ComposedCheckpoint.CONFIG, "tokenizer.json", "training_log.csv", "loss.png", "README.md")) {
-            assertTrue(Files.isRegularFile(first.out().resolve(f)), f);
+            assertTrue(Files.isRegularFile(Path.of(first.out()).resolve(f)), f);
         }
         assertEquals(2 * (128L * 128 + 128 + 4 * 128L * 128), first.parameters(), "two pairs: projection with bias, Wq, Wk, Wv, Wo");
     }
@@ -111,24 +111,28 @@ class ComposerTest {
                 Files.copy(f, copy.resolve(f.getFileName()));
             }
         }
-        Composer.Result r = Composer.compose(config("c", copy, AUGMENTING), Path::of, QUIET);
+        Composer.Result r = compose(config("c", copy, AUGMENTING));
         Files.writeString(copy.resolve("config.json"), Files.readString(copy.resolve("config.json")).replace("\"rms_norm_eps\" : 1.0E-5",
                 "\"rms_norm_eps\" : 1.0E-6"));
-        CheckpointException changed = assertThrows(CheckpointException.class, () -> ComposedCheckpoint.open(r.out(), Path::of, Device.cpu()));
-        assertTrue(changed.getMessage().startsWith(r.out().resolve(ComposedCheckpoint.CONFIG) + ": anchor " + copy
+        CheckpointException changed = assertThrows(CheckpointException.class, () -> ComposedCheckpoint.open(Path.of(r.out()), Path::of, Device.cpu()));
+        assertTrue(changed.getMessage().startsWith(Path.of(r.out()).resolve(ComposedCheckpoint.CONFIG) + ": anchor " + copy
                 + " has changed since the composition was trained (sha256 "), changed.getMessage());
         assertTrue(changed.getMessage().endsWith("): compose it again"), changed.getMessage());
 
-        CheckpointException tokenizer = assertThrows(CheckpointException.class, () -> Composer.compose(config("t", ANCHOR,
-                Fixtures.model("stories260K")), Path::of, QUIET));
+        CheckpointException tokenizer = assertThrows(CheckpointException.class, () -> compose(config("t", ANCHOR,
+                Fixtures.model("stories260K"))));
         assertEquals(Fixtures.model("stories260K") + ": tokenizer.json differs from the anchor's (" + ANCHOR + "): CALM reads both "
                 + "models on the same tokens, so they need one tokenizer", tokenizer.getMessage());
 
-        ComposeConfig outside = new ComposeConfig(tmp.resolve("o"), ANCHOR.toString(), AUGMENTING.toString(), 0,
-                List.of(new int[] {1, 4}), 0, settings(1));
+        ComposeConfig outside = new ComposeConfig(tmp.resolve("o").toString(), ANCHOR.toString(), AUGMENTING.toString(), 0,
+                List.of(new int[] {1, 4}), 0, settings(1), null);
         assertEquals("augmenting layer 4 is outside the augmenting model's 4 layers",
-                assertThrows(IllegalArgumentException.class, () -> Composer.compose(outside, Path::of, QUIET)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> compose(outside)).getMessage());
         assertFalse(Files.exists(tmp.resolve("o")), "nothing written");
+    }
+
+    private static Composer.Result compose(ComposeConfig config) {
+        return Composer.compose(config, Path.of(config.out()), Path::of, QUIET);
     }
 
     private static Map<String, float[]> floats(Map<String, NDArray> tensors) {

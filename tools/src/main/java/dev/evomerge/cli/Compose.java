@@ -10,8 +10,8 @@ import java.util.Locale;
 
 /**
  * {@code scripts/compose CONFIG.yaml [OUT_DIR]}: trains a composition (CALM) and writes it; OUT_DIR
- * replaces the config's {@code out}. The parents may be on any Hadoop path (fetched into the
- * checkpoint cache); the composition names them by their locations.
+ * replaces the config's {@code out}. The parents and OUT_DIR may be any Hadoop paths (parents
+ * fetched into the checkpoint cache); the composition names the parents by their locations.
  */
 public final class Compose {
     private Compose() {
@@ -27,10 +27,10 @@ public final class Compose {
         }
         ComposeConfig config = ComposeConfig.read(Path.of(argv[0]));
         if (argv.length == 2) {
-            config = config.withOut(Path.of(argv[1]).toAbsolutePath());
+            config = config.withOut(dev.evomerge.io.Locations.absolute(argv[1]));
         }
         CheckpointCache cache = new CheckpointCache(Storage.withDefaults(), CheckpointCache.defaultRoot());
-        Composer.Result r = Composer.compose(config, cache::localize, out);
+        Composer.Result r = Composer.compose(config, cache.storage(), cache, out);
         out.printf(Locale.ROOT, "wrote %s: %,d new parameters, %,d tokens in %.0f s, final loss %.4f%n", r.out(), r.parameters(),
                 r.tokens(), r.seconds(), r.log().get(r.log().size() - 1).loss());
     }
