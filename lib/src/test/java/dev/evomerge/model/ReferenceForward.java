@@ -77,16 +77,32 @@ final class ReferenceForward {
 
     /** Logits [T][V] of {@code tokens}, {@code afterLayer} given the residual stream [T][D] after each layer (it may change it). */
     double[][] logits(long[] tokens, java.util.function.BiConsumer<Integer, double[][]> afterLayer) {
-        int t = tokens.length;
+        double[][] x = new double[tokens.length][];
+        for (int i = 0; i < tokens.length; i++) {
+            x[i] = embedding(tokens[i]);
+        }
+        return logitsOfEmbeddings(x, afterLayer);
+    }
+
+    /** The embedding row of a token. */
+    double[] embedding(long token) {
+        int d = c.hiddenSize();
+        double[] row = new double[d];
+        float[] all = ckpt.floats("model.embed_tokens.weight");
+        for (int e = 0; e < d; e++) {
+            row[e] = all[(int) token * d + e];
+        }
+        return row;
+    }
+
+    /** Logits [T][V] of a sequence given as embeddings [T][D] (changed in place), {@code afterLayer} after each layer. */
+    double[][] logitsOfEmbeddings(double[][] x, java.util.function.BiConsumer<Integer, double[][]> afterLayer) {
+        int t = x.length;
         int d = c.hiddenSize();
         int hd = c.headDim();
         int h = c.numAttentionHeads();
         int kvh = c.numKeyValueHeads();
         double[] embed = vec("model.embed_tokens.weight");
-        double[][] x = new double[t][d];
-        for (int i = 0; i < t; i++) {
-            System.arraycopy(embed, (int) tokens[i] * d, x[i], 0, d);
-        }
         for (int l = 0; l < c.numHiddenLayers(); l++) {
             String p = "model.layers." + l + ".";
             double[][] q = new double[t][];
