@@ -64,6 +64,34 @@ class CompositionTest {
         return out;
     }
 
+    /** The two random models, loaded; a composition over them with random new weights (Wo too). */
+    private record Models(Checkpoint a, Checkpoint b, Transformer anchor, Transformer augmenting) implements AutoCloseable {
+        static Models open() {
+            Checkpoint a = Checkpoint.open(anchorDir);
+            Checkpoint b = Checkpoint.open(augmentingDir);
+            return new Models(a, b, Transformer.load(a, Device.cpu()), Transformer.load(b, Device.cpu()));
+        }
+
+        /** The new weights of {@code seed}, by name, and a composition with them. */
+        Map<String, float[]> weights(long seed) {
+            try (Composition shapes = Composition.create(anchor, augmenting, PAIRS, HEADS, 7)) {
+                return randomWeights(shapes, seed);
+            }
+        }
+
+        Composition composition(long seed) {
+            return Composition.of(anchor, augmenting, PAIRS, HEADS, weights(seed));
+        }
+
+        @Override
+        public void close() {
+            anchor.close();
+            augmenting.close();
+            a.close();
+            b.close();
+        }
+    }
+
     @Test
     void untrainedItIsTheAnchorExactly() {
         long[] ids = tokens(9, 3);
@@ -79,13 +107,10 @@ class CompositionTest {
     @Test
     void theComposedForwardIsTheDoublePrecisionOne() {
         long[] ids = tokens(8, 4);
-        try (Checkpoint a = Checkpoint.open(anchorDir); Checkpoint b = Checkpoint.open(augmentingDir);
-             Transformer anchor = Transformer.load(a, Device.cpu()); Transformer augmenting = Transformer.load(b, Device.cpu());
-             Composition shapes = Composition.create(anchor, augmenting, PAIRS, HEADS, 7);
-             Composition c = Composition.of(anchor, augmenting, PAIRS, HEADS, randomWeights(shapes, 9));
-             NDManager m = NDManager.newBaseManager()) {
-            Map<String, float[]> w = randomWeights(shapes, 9);
-            double[][] expected = reference(a, b, w, ids);
+        try (Models models = Models.open(); Composition c = models.composition(9); NDManager m = NDManager.newBaseManager()) {
+            Transformer anchor = models.anchor();
+            double[][] expected = reference(models.a(), models.b(), models.weights(9), ids);
+            float[] alone = anchor.logits(ids);
             float[] training = c.forward(anchor.tokens(m, new long[][] {ids})).toFloatArray();
             float[] cached = cached(c, m, ids, 3); // three tokens, then one at a time: the caches advance together
             int v = 512;
@@ -94,7 +119,7 @@ class CompositionTest {
                 for (int k = 0; k < v; k++) {
                     assertEquals(expected[i][k], training[i * v + k], 1e-4, "training forward, position " + i);
                     assertEquals(expected[i][k], cached[i * v + k], 1e-4, "cached forward, position " + i);
-                    maxDiff = Math.max(maxDiff, Math.abs(expected[i][k] - anchor.logits(ids)[i * v + k]));
+                    maxDiff = Math.max(maxDiff, Math.abs(expected[i][k] - alone[i * v + k]));
                 }
             }
             org.junit.jupiter.api.Assertions.assertTrue(maxDiff > 1e-2, "the cross-attention changes the logits: " + maxDiff);
@@ -105,12 +130,11 @@ class CompositionTest {
     @Test
     void gradientsOfTheNewParametersAreTheFiniteDifferences() {
         long[] ids = tokens(6, 5);
-        try (Checkpoint a = Checkpoint.open(anchorDir); Checkpoint b = Checkpoint.open(augmentingDir);
-             Transformer anchor = Transformer.load(a, Device.cpu()); Transformer augmenting = Transformer.load(b, Device.cpu());
-             Composition shapes = Composition.create(anchor, augmenting, PAIRS, HEADS, 7);
-             Composition c = Composition.of(anchor, augmenting, PAIRS, HEADS, randomWeights(shapes, 11));
-             NDManager m = NDManager.newBaseManager()) {
-            Map<String, float[]> w = randomWeights(shapes, 11);
+        try (Models models = Models.open(); Composition c = models.composition(11); NDManager m = NDManager.newBaseManager()) {
+            Transformer anchor = models.anchor();
+            Checkpoint a = models.a();
+            Checkpoint b = models.b();
+            Map<String, float[]> w = models.weights(11);
             c.parameters().forEach(p -> p.setRequiresGradient(true));
             String[] checked = {"composition.0.proj.weight", "composition.0.k_proj.weight", "composition.1.o_proj.weight",
                 "composition.1.proj.bias", "composition.1.q_proj.weight"};
@@ -141,11 +165,8 @@ class CompositionTest {
     @Test
     void generationAndLikelihoodRunACompositionAsAModel() {
         long[][] prompts = {tokens(5, 6), tokens(3, 7)};
-        try (Checkpoint a = Checkpoint.open(anchorDir); Checkpoint b = Checkpoint.open(augmentingDir);
-             Transformer anchor = Transformer.load(a, Device.cpu()); Transformer augmenting = Transformer.load(b, Device.cpu());
-             Composition shapes = Composition.create(anchor, augmenting, PAIRS, HEADS, 7);
-             Composition c = Composition.of(anchor, augmenting, PAIRS, HEADS, randomWeights(shapes, 13));
-             NDManager m = NDManager.newBaseManager()) {
+        try (Models models = Models.open(); Composition c = models.composition(13); NDManager m = NDManager.newBaseManager()) {
+            Transformer anchor = models.anchor();
             List<Generator.Result> generated = new Generator(c, null).generate(List.of(prompts), new Generator.Options(4, List.of(), false));
             List<Likelihood.Score> scores = new Likelihood(c, 2).score(List.of(new Likelihood.Item(new long[] {prompts[0][0]},
                     Arrays.copyOfRange(prompts[0], 1, 5)), new Likelihood.Item(new long[] {prompts[1][0]}, Arrays.copyOfRange(prompts[1], 1, 3))));
