@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.evomerge.model.CausalLm;
+import dev.evomerge.model.Djl;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,7 @@ final class TrainingLoop {
     }
 
     static Outcome run(CausalLm model, List<NDArray> trainable, TrainingSet data, TrainingSettings s, long eos, PrintStream progress) {
+        Djl.noGradientsOnThisThread(); // a Spark task's thread starts with autograd on
         long count = 0;
         for (NDArray p : trainable) {
             p.setRequiresGradient(true);

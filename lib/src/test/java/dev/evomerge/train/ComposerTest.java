@@ -102,6 +102,32 @@ class ComposerTest {
         assertEquals(2 * (128L * 128 + 128 + 4 * 128L * 128), first.parameters(), "two pairs: projection with bias, Wq, Wk, Wv, Wo");
     }
 
+    /**
+     * A Spark executor's task thread may come with PyTorch's autograd recording on (thread-local
+     * state an earlier task left; the compose job failed so after the mini world's job ran in the
+     * same JVM): DJL's gradient collector restores it, and the optimizer's in-place update of a weight
+     * that requires a gradient then fails. Training turns it off first.
+     */
+    @Test
+    void trainsOnAThreadWhereAutogradWasLeftOn() throws Exception {
+        Throwable[] failure = new Throwable[1];
+        Composer.Result[] result = new Composer.Result[1];
+        Thread task = new Thread(() -> {
+            try {
+                ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+                result[0] = compose(config("thread", ANCHOR, AUGMENTING));
+            } catch (Throwable t) {
+                failure[0] = t;
+            }
+        });
+        task.start();
+        task.join();
+        if (failure[0] != null) {
+            throw new AssertionError("training on a new thread failed: " + failure[0], failure[0]);
+        }
+        assertTrue(Files.isRegularFile(Path.of(result[0].out()).resolve(ComposedCheckpoint.WEIGHTS)));
+    }
+
     @Test
     void aChangedParentADifferentTokenizerAndALayerOutsideAreOneLineEach() throws Exception {
         Path copy = tmp.resolve("anchor-copy");
