@@ -94,8 +94,7 @@ public final class ComposeJob {
             }
             totals.add(sum);
             TaskSpec spec = set.tasks().get(t);
-            double[] ci = spec.isLikelihood() ? new double[] {Double.NaN, Double.NaN} : spec.isVqa() ? sum.scoreInterval()
-                    : Summary.wilson(sum.correctInJapanese(), sum.items());
+            double[] ci = spec.interval(sum);
             double value = spec.metric(sum);
             log.printf(Locale.ROOT, "%s = %.4f%s (%d items)%n", spec.metric(), value,
                     spec.isLikelihood() ? "" : String.format(Locale.ROOT, "  95%% CI [%.4f, %.4f]", ci[0], ci[1]), sum.items());

@@ -76,11 +76,8 @@ public final class Report {
      * and in Japanese) with Wilson's, the mean VQA score with the normal approximation's.
      */
     private static double[] interval(TaskSpec t, Summary s) {
-        if (t.isVqa()) {
-            double[] ci = s.scoreInterval();
-            return new double[] {s.meanScore(), ci[0], ci[1]};
-        }
-        return withInterval(checksJapanese(t) ? s.correctInJapanese() : s.correct(), s.items());
+        double[] ci = t.interval(s);
+        return new double[] {t.metric(s), ci[0], ci[1]};
     }
 
     private static double[] withInterval(int k, int n) {

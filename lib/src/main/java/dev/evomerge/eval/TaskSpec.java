@@ -35,6 +35,17 @@ public record TaskSpec(String name, String task, String data, String split, Stri
         return isLikelihood() ? s.meanLoss() : isVqa() ? s.meanScore() : s.accuracyInJapanese();
     }
 
+    /**
+     * The 95% interval of an accuracy or VQA metric of these totals: Wilson's for accuracy (of what
+     * {@link #metric(Summary)} counts), the normal approximation for the mean VQA score; none for a loss.
+     */
+    public double[] interval(Summary s) {
+        if (isLikelihood()) {
+            return new double[] {Double.NaN, Double.NaN};
+        }
+        return isVqa() ? s.scoreInterval() : Summary.wilson(s.correctInJapanese(), s.items());
+    }
+
     /** The objective, higher is better: accuracy, or minus the loss. */
     public double objective(Summary s) {
         return isLikelihood() ? -metric(s) : metric(s);

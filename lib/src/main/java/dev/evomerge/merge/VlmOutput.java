@@ -14,7 +14,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -59,12 +58,12 @@ final class VlmOutput {
      * VLM's {@code <image>}) are fine; an input without tokenizer.json is taken as it is.
      */
     void requireSharedVocabulary(List<String> locations, Function<String, Checkpoint> open) {
-        Map<String, Integer> own = regularVocabulary(vlm);
+        Map<String, Integer> own = vocabulary(vlm);
         if (own == null) {
             return;
         }
         for (String location : locations) {
-            Map<String, Integer> other = regularVocabulary(open.apply(location));
+            Map<String, Integer> other = vocabulary(open.apply(location));
             if (other == null || other == own) {
                 continue;
             }
@@ -81,26 +80,11 @@ final class VlmOutput {
 
     private final Map<Checkpoint, Map<String, Integer>> vocabularies = new java.util.IdentityHashMap<>();
 
-    /** tokenizer.json's regular tokens (model.vocab) and their ids; null without a tokenizer.json. */
-    private Map<String, Integer> regularVocabulary(Checkpoint c) {
+    /** tokenizer.json's tokens and ids, regular and added ({@link Vocabulary#vocab}); null without a tokenizer.json. */
+    private Map<String, Integer> vocabulary(Checkpoint c) {
         return vocabularies.computeIfAbsent(c, k -> {
             JsonNode json = Checkpoint.readOptionalJson(k.dir().resolve("tokenizer.json"));
-            if (json == null) {
-                return null;
-            }
-            Map<String, Integer> out = new java.util.LinkedHashMap<>();
-            JsonNode v = json.path("model").path("vocab");
-            if (v.isObject()) {
-                for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> e = it.next();
-                    out.put(e.getKey(), e.getValue().asInt());
-                }
-            } else if (v.isArray()) { // Unigram: [token, score] pairs, the id is the position
-                for (int i = 0; i < v.size(); i++) {
-                    out.put(v.get(i).get(0).asText(), i);
-                }
-            }
-            return out;
+            return json == null ? null : Vocabulary.vocab(json, Integer.MAX_VALUE);
         });
     }
 

@@ -243,21 +243,12 @@ public final class Transformer implements CausalLm, AutoCloseable {
 
     /** As {@link #forward(NDArray, NDArray, KvCache, boolean)}, with {@code hook} after every step. */
     public NDArray forward(NDArray tokens, NDArray tokenMask, KvCache cache, boolean lastPositionOnly, ResidualHook hook) {
-        NDArray x = embed(tokens);
-        long t = x.getShape().get(1);
-        NDArray positions = cache.advance(tokenMask);
-        NDArray keys = allowedKeys(cache, t);
-        return layers(x, positions, groupedMask(keys, t), cache, lastPositionOnly, hook, keys);
+        return cachedForward(embed(tokens), tokenMask, cache, lastPositionOnly, hook);
     }
 
     /** The training forward ({@link #forward(NDArray)}) with {@code hook} after every step. */
     public NDArray forward(NDArray tokens, ResidualHook hook) {
-        NDArray x = oneHotEmbed(tokens);
-        long t = x.getShape().get(1);
-        NDManager m = x.getManager();
-        NDArray positions = m.arange(0, t, 1, DataType.INT64).expandDims(0).repeat(0, x.getShape().get(0));
-        NDArray keys = visibleKeys(m, 0, t).expandDims(0).repeat(0, x.getShape().get(0)); // [B, T, T]
-        return layers(x, positions, groupedMask(keys, t), null, false, hook, keys);
+        return wholeSequences(oneHotEmbed(tokens), hook);
     }
 
     /**
@@ -265,6 +256,11 @@ public final class Transformer implements CausalLm, AutoCloseable {
      * instead of tokens (a VLM's prompt: image features where its image tokens were).
      */
     public NDArray forwardEmbeddings(NDArray x, NDArray tokenMask, KvCache cache, boolean lastPositionOnly) {
+        return cachedForward(x, tokenMask, cache, lastPositionOnly, null);
+    }
+
+    /** Embeddings after what {@code cache} holds, through the path (with {@code hook}, if any) and the head. */
+    private NDArray cachedForward(NDArray x, NDArray tokenMask, KvCache cache, boolean lastPositionOnly, ResidualHook hook) {
         long t = x.getShape().get(1);
         if (cache.length() + t > config.maxPositionEmbeddings() && config.slidingWindow() == null) {
             throw new IllegalArgumentException(cache.length() + t + " positions exceed max_position_embeddings "
@@ -272,11 +268,11 @@ public final class Transformer implements CausalLm, AutoCloseable {
         }
         NDArray positions = cache.advance(tokenMask); // [B, T] position of each token in its own sequence
         // One new token per sequence with no padding anywhere sees every key: no mask to build or add
-        // (the common decode step; the mask costs a dozen small operations).
-        boolean unmasked = t == 1 && !cache.padded()
+        // (the common decode step; the mask costs a dozen small operations). A hook is given the keys.
+        boolean unmasked = hook == null && t == 1 && !cache.padded()
                 && (config.slidingWindow() == null || cache.length() <= config.slidingWindow());
-        NDArray mask = unmasked ? null : attentionMask(cache, t); // [B, 1, g*T, Tk] additive
-        return layers(x, positions, mask, cache, lastPositionOnly, null, null);
+        NDArray keys = unmasked ? null : allowedKeys(cache, t); // [B, T, Tk]
+        return layers(x, positions, keys == null ? null : groupedMask(keys, t), cache, lastPositionOnly, hook, keys);
     }
 
     /** The embedding rows of {@code tokens} [B, T]: [B, T, D]. */
@@ -310,13 +306,19 @@ public final class Transformer implements CausalLm, AutoCloseable {
      * tokens), from position 0, no cache.
      */
     public NDArray forwardEmbeddings(NDArray x) {
+        return wholeSequences(x, null);
+    }
+
+    /** Whole sequences' embeddings from position 0, no cache, through the path (with {@code hook}, if any) and the head. */
+    private NDArray wholeSequences(NDArray x, ResidualHook hook) {
         long t = x.getShape().get(1);
         if (t > config.maxPositionEmbeddings()) {
             throw new IllegalArgumentException(t + " positions exceed max_position_embeddings " + config.maxPositionEmbeddings());
         }
         NDManager m = x.getManager();
         NDArray positions = m.arange(0, t, 1, DataType.INT64).expandDims(0).repeat(0, x.getShape().get(0));
-        return layers(x, positions, groupedMask(visibleKeys(m, 0, t).expandDims(0), t), null, false, null, null);
+        NDArray keys = visibleKeys(m, 0, t).expandDims(0); // [1, T, T]: causal, the same for every sequence
+        return layers(x, positions, groupedMask(keys, t), null, false, hook, keys);
     }
 
     /**
@@ -416,16 +418,6 @@ public final class Transformer implements CausalLm, AutoCloseable {
         return x.mul(rope[0]).add(x.matMul(rotateHalf).mul(rope[1]));
     }
 
-    /**
-     * Additive mask: 0 where query i may see key j (j is a real token, j <= i, and within the
-     * sliding window if the model has one), a large negative number elsewhere. Built once per
-     * forward in the grouped-attention row order, [B, 1, g*T, Tk] with g = H / KVH, so each layer
-     * adds it in one operation.
-     */
-    private NDArray attentionMask(KvCache cache, long t) {
-        return groupedMask(allowedKeys(cache, t), t);
-    }
-
     /** Which cached keys the last {@code t} queries see: causal, real tokens only, within the window [B, T, Tk]. */
     private NDArray allowedKeys(KvCache cache, long t) {
         NDManager m = cache.keyMask().getManager();
@@ -444,7 +436,11 @@ public final class Transformer implements CausalLm, AutoCloseable {
         return allowed;
     }
 
-    /** {@code allowed} [B, T, Tk] as the additive mask [B, 1, g*T, Tk] in the grouped-attention row order. */
+    /**
+     * {@code allowed} [B, T, Tk] as the additive mask [B, 1, g*T, Tk] (g = H / KVH): 0 where a query
+     * may see a key, a large negative number elsewhere, in the grouped-attention row order, built
+     * once per forward so each layer adds it in one operation.
+     */
     private NDArray groupedMask(NDArray allowed, long t) {
         float negative = dtype == DataType.FLOAT16 ? -65504f : -1e9f;
         NDArray additive = allowed.toType(dtype, false).sub(1).mul(-negative); // (allowed - 1) * |negative|, [B, T, Tk]
