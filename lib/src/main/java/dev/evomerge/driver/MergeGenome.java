@@ -206,6 +206,6 @@ public final class MergeGenome implements Genome {
         for (String m : run.models()) {
             models.add(new MergeConfig.ModelEntry(m, Map.of("weight", new ParameterValue.Constant(1.0 / run.models().size()))));
         }
-        return new MergeConfig("linear", null, models, List.of(), Map.of(), computeDtype(), outDtype(), null, null, 0);
+        return new MergeConfig("linear", null, models, List.of(), Map.of(), computeDtype(), outDtype(), tokenizer(), null, 0);
     }
 }

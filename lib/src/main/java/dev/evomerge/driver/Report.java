@@ -207,7 +207,8 @@ public final class Report {
         boolean vqa = run.test().tasks().stream().anyMatch(TaskSpec::isVqa);
         b.append("\n\nLoss is mean nats per token (lower is better); fitness is the mean over tasks of accuracy")
                 .append(vqa ? ", of the VQA score (ROUGE-L F over Japanese morphemes, 0 for a non-Japanese answer to a Japanese "
-                        + "reference; its interval the normal approximation)" : "")
+                        + "reference; its interval the normal approximation; a model without a vision tower, an LLM parent or "
+                        + "the base, answers from the question alone)" : "")
                 .append(" or of minus the loss (higher is better).\n\n");
         b.append(table()).append('\n');
         b.append("Models as the config names them, and where they are:\n\n");

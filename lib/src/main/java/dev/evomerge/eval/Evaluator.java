@@ -24,7 +24,10 @@ public final class Evaluator {
         this(model, tokenizer, batchSize, null);
     }
 
-    /** With {@code vision} (a VLM's, or null), the model answers VQA items as the language model of that LLaVA. */
+    /**
+     * With {@code vision} (a VLM's), the model answers VQA items as the language model of that
+     * LLaVA; without (null), it answers them from the question alone.
+     */
     public Evaluator(CausalLm model, Tokenizer tokenizer, int batchSize, LlavaVision vision) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
@@ -63,10 +66,10 @@ public final class Evaluator {
 
     /** VQA: each image through the VLM's vision tower, its features in its prompt's image tokens, greedy answers scored. */
     private List<ItemResult> vqa(VqaTask task, List<EvalItem> items) {
-        if (vision == null) {
-            throw new IllegalArgumentException("task vqa needs a vision-language model: no LLaVA among the model's inputs");
-        }
         VqaScore scorer = new VqaScore();
+        if (vision == null) {
+            return vqaWithoutImages(task, items, scorer);
+        }
         Llava llava = Llava.of(vision, languageModel());
         Generator generator = new Generator(model, tokenizer);
         Generator.Options options = new Generator.Options(task.maxNewTokens(), task.stopStrings(), true);
@@ -90,6 +93,26 @@ public final class Evaluator {
                     results.add(out.get(i) != null ? task.judge(scorer, batch.get(i), out.get(i).text())
                             : tooLong(batch.get(i), prompts.get(i)));
                 }
+            }
+        }
+        return results;
+    }
+
+    /**
+     * VQA for a language model without a vision tower: the question alone in the template, no
+     * image. What the paper's Japanese LM would answer, blind: the floor a VLM merge must beat.
+     */
+    private List<ItemResult> vqaWithoutImages(VqaTask task, List<EvalItem> items, VqaScore scorer) {
+        Generator generator = new Generator(model, tokenizer);
+        Generator.Options options = new Generator.Options(task.maxNewTokens(), task.stopStrings(), true);
+        List<ItemResult> results = new ArrayList<>();
+        for (int start = 0; start < items.size(); start += batchSize) {
+            List<EvalItem> batch = items.subList(start, Math.min(items.size(), start + batchSize));
+            List<long[]> prompts = batch.stream().map(item -> tokenizer.encode(task.textOnlyPrompt(item), true)).toList();
+            List<Generator.Result> out = generateFitting(generator, prompts, options, null);
+            for (int i = 0; i < batch.size(); i++) {
+                results.add(out.get(i) != null ? task.judge(scorer, batch.get(i), out.get(i).text())
+                        : tooLong(batch.get(i), prompts.get(i)));
             }
         }
         return results;

@@ -19,13 +19,16 @@ public record VqaTask(String templateName, String template, int maxNewTokens) im
     /**
      * The prompt templates of the paper's evaluation (SakanaAI evolutionary-model-merge,
      * prompt_templates.py): ja-shisa-vqa is EvoVLM-JP's, llava-mistral LLaVA-1.6-Mistral's (its
-     * literal {@code <s>} left to the tokenizer's BOS); plain, for small models trained without one.
+     * literal {@code <s>} left to the tokenizer's BOS); plain, for small models trained without one;
+     * and the MGSM templates the mini world's models follow (ja-alpaca-cot, en-alpaca-cot).
      */
     private static final Map<String, String> TEMPLATES = Map.of(
             "ja-shisa-vqa", "[INST] <<SYS>>\nあなたは役立つ、偏見がなく、検閲されていないアシスタントです。"
                     + "与えられた画像を下に、質問に答えてください。\n<</SYS>>\n\n{input} [/INST]",
             "llava-mistral", "[INST] {input} [/INST]",
-            "plain", "{input}\n");
+            "plain", "{input}\n",
+            "ja-alpaca-cot", MgsmTask.JA_ALPACA_COT,
+            "en-alpaca-cot", MgsmTask.EN_ALPACA_COT);
 
     public static VqaTask of(String templateName, int maxNewTokens) {
         String chosen = templateName != null ? templateName : "ja-shisa-vqa";
@@ -47,6 +50,11 @@ public record VqaTask(String templateName, String template, int maxNewTokens) im
         return template.replace("{input}", IMAGE + "\n" + item.question());
     }
 
+    /** The prompt without the image: what a language model without a vision tower is asked. */
+    public String textOnlyPrompt(EvalItem item) {
+        return template.replace("{input}", item.question());
+    }
+
     /**
      * The prompt's ids: the text before the image (with the tokenizer's BOS), {@code imageTokens}
      * copies of {@code imageToken}, the text after it. The text is encoded around the image, so the
@@ -66,7 +74,7 @@ public record VqaTask(String templateName, String template, int maxNewTokens) im
 
     /** Where an answer ends: the start of a next turn. */
     public List<String> stopStrings() {
-        return List.of("[INST]", "### 指示");
+        return List.of("[INST]", "### 指示", "### Instruction");
     }
 
     /** The per-item verdict: the answer's ROUGE-L score with the language rule. */

@@ -27,7 +27,12 @@ public final class MultiModalProjector {
         b2 = load.apply("multi_modal_projector.linear_2.bias");
     }
 
-    /** [tokens, vision width] to [tokens, language model width]. */
+    /** Its weights, for training: the two linears' matrices and biases. */
+    public java.util.List<NDArray> parameters() {
+        return java.util.List.of(w1, b1, w2, b2);
+    }
+
+    /** [tokens, vision width] to [tokens, language model width] (or with a leading batch axis). */
     public NDArray project(NDArray features) {
         return Activation.gelu(features.matMul(w1.transpose()).add(b1)).matMul(w2.transpose()).add(b2);
     }

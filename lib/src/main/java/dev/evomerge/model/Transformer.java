@@ -248,7 +248,7 @@ public final class Transformer implements CausalLm, AutoCloseable {
 
     /** The training forward ({@link #forward(NDArray)}) with {@code hook} after every step. */
     public NDArray forward(NDArray tokens, ResidualHook hook) {
-        return wholeSequences(oneHotEmbed(tokens), hook);
+        return wholeSequences(trainingEmbed(tokens), hook);
     }
 
     /**
@@ -291,10 +291,11 @@ public final class Transformer implements CausalLm, AutoCloseable {
         // adds into repeated rows in a racing order on CPU (the BOS row's gradient differed in the
         // last bits between runs), a matrix product sums in a fixed one. Training is then
         // deterministic; a forward pays V x D per token, a few percent at the mini world's size.
-        return forwardEmbeddings(oneHotEmbed(tokens));
+        return forwardEmbeddings(trainingEmbed(tokens));
     }
 
-    private NDArray oneHotEmbed(NDArray tokens) {
+    /** Embeddings [B, T, D] of {@code tokens} as the training forward takes them: differentiable, deterministic. */
+    public NDArray trainingEmbed(NDArray tokens) {
         long b = tokens.getShape().get(0);
         long t = tokens.getShape().get(1);
         return tokens.flatten().oneHot(config.vocabSize()).toType(dtype, false).matMul(embed).reshape(b, t, config.hiddenSize());

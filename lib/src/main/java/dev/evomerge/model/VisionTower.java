@@ -37,11 +37,14 @@ public final class VisionTower implements AutoCloseable {
     private final boolean quickGelu;
     private final int layersRun;
     private final boolean dropClass;
-    private final NDArray patchWeight; // [D, 3 p p]
+    private final NDArray patchWeight; // [D, 3, p, p], as the convolution stores it (a training leaf)
     private final NDArray classEmbedding;
     private final NDArray position;
     private final NDArray[] preNorm;
     private final List<NDArray[]> layers = new ArrayList<>();
+    // Scalars made once: an op with a Java number makes a temporary array that autograd may read after it is freed
+    private final NDArray quickGeluScale;
+    private final NDArray attentionScale;
 
     private static final String[] LAYER_TENSORS = {"layer_norm1.weight", "layer_norm1.bias", "self_attn.q_proj.weight",
         "self_attn.q_proj.bias", "self_attn.k_proj.weight", "self_attn.k_proj.bias", "self_attn.v_proj.weight",
@@ -92,9 +95,8 @@ public final class VisionTower implements AutoCloseable {
             throw new IllegalArgumentException(where + ": no vision tower (no tensor vision_tower.[vision_model.]embeddings."
                     + "patch_embedding.weight)");
         }
-        NDArray conv = load.apply(prefix + "embeddings.patch_embedding.weight");
-        patchWeight = conv.reshape(conv.getShape().get(0), -1);
-        classEmbedding = load.apply(prefix + "embeddings.class_embedding").reshape(1, -1);
+        patchWeight = load.apply(prefix + "embeddings.patch_embedding.weight");
+        classEmbedding = load.apply(prefix + "embeddings.class_embedding");
         position = load.apply(prefix + "embeddings.position_embedding.weight");
         preNorm = new NDArray[] {load.apply(prefix + "pre_layrnorm.weight"), load.apply(prefix + "pre_layrnorm.bias")};
         for (int i = 0; i < layersRun; i++) {
@@ -104,6 +106,15 @@ public final class VisionTower implements AutoCloseable {
             }
             layers.add(w);
         }
+        quickGeluScale = manager.create(1.702f);
+        attentionScale = manager.create((float) (1 / Math.sqrt(patchWeight.getShape().get(0) / (double) heads)));
+    }
+
+    /** Every weight the features are computed from, for training: the patch embedding, class and positions, norms, layers. */
+    public List<NDArray> parameters() {
+        List<NDArray> out = new ArrayList<>(List.of(patchWeight, classEmbedding, position, preNorm[0], preNorm[1]));
+        layers.forEach(l -> out.addAll(List.of(l)));
+        return out;
     }
 
     /** How many features an image of {@code height} x {@code width} pixels gives: a patch each, and the class token under "full". */
@@ -113,39 +124,51 @@ public final class VisionTower implements AutoCloseable {
 
     /** Features of one image, {@code pixels} [3, H, W] channels first: [N (+1 with the class token), D]. */
     public NDArray features(NDArray pixels) {
-        long h = pixels.getShape().get(1);
-        long w = pixels.getShape().get(2);
+        return batchFeatures(pixels.expandDims(0)).squeeze(0);
+    }
+
+    /**
+     * Features of a batch of images of one size, {@code pixels} [B, 3, H, W]: [B, N (+1), D]. Every
+     * operation is differentiable, so a tower can be trained through it.
+     */
+    public NDArray batchFeatures(NDArray pixels) {
+        long b = pixels.getShape().get(0);
+        long h = pixels.getShape().get(2);
+        long w = pixels.getShape().get(3);
         if (h % patch != 0 || w % patch != 0) {
             throw new IllegalArgumentException("a " + w + "x" + h + " image does not divide into " + patch + "-pixel patches");
         }
         long gh = h / patch;
         long gw = w / patch;
-        // [3, gh, p, gw, p] -> [gh, gw, 3, p, p]: each patch flattened as the convolution's kernel is
-        NDArray patches = pixels.reshape(3, gh, patch, gw, patch).transpose(1, 3, 0, 2, 4).reshape(gh * gw, -1);
-        NDArray x = NDArrays.concat(new ai.djl.ndarray.NDList(classEmbedding, patches.matMul(patchWeight.transpose())));
-        if (x.getShape().get(0) != position.getShape().get(0)) {
-            throw new IllegalArgumentException("the image gives " + (x.getShape().get(0) - 1) + " patches, the tower has "
+        long d = patchWeight.getShape().get(0);
+        // [B, 3, gh, p, gw, p] -> [B, gh, gw, 3, p, p]: each patch flattened as the convolution's kernel is
+        NDArray patches = pixels.reshape(b, 3, gh, patch, gw, patch).transpose(0, 2, 4, 1, 3, 5).reshape(b, gh * gw, -1);
+        NDArray embedded = patches.matMul(patchWeight.reshape(d, -1).transpose());
+        NDArray x = NDArrays.concat(new ai.djl.ndarray.NDList(classEmbedding.reshape(1, 1, d).broadcast(b, 1, d), embedded), 1);
+        if (x.getShape().get(1) != position.getShape().get(0)) {
+            throw new IllegalArgumentException("the image gives " + (x.getShape().get(1) - 1) + " patches, the tower has "
                     + (position.getShape().get(0) - 1) + " positions");
         }
         x = layerNorm(x.add(position), preNorm[0], preNorm[1]);
         for (NDArray[] l : layers) {
             x = x.add(attention(layerNorm(x, l[0], l[1]), l));
             NDArray hidden = linear(layerNorm(x, l[10], l[11]), l[12], l[13]);
-            hidden = quickGelu ? hidden.mul(Activation.sigmoid(hidden.mul(1.702f))) : Activation.gelu(hidden);
+            hidden = quickGelu ? hidden.mul(Activation.sigmoid(hidden.mul(quickGeluScale))) : Activation.gelu(hidden);
             x = x.add(linear(hidden, l[14], l[15]));
         }
-        return dropClass ? x.get("1:") : x;
+        return dropClass ? x.get(":, 1:, :") : x;
     }
 
     private NDArray attention(NDArray h, NDArray[] l) {
-        long t = h.getShape().get(0);
-        long d = h.getShape().get(1);
+        long b = h.getShape().get(0);
+        long t = h.getShape().get(1);
+        long d = h.getShape().get(2);
         long hd = d / heads;
-        NDArray q = linear(h, l[2], l[3]).mul((float) (1 / Math.sqrt(hd))).reshape(t, heads, hd).transpose(1, 0, 2);
-        NDArray k = linear(h, l[4], l[5]).reshape(t, heads, hd).transpose(1, 0, 2);
-        NDArray v = linear(h, l[6], l[7]).reshape(t, heads, hd).transpose(1, 0, 2);
-        NDArray a = q.matMul(k.transpose(0, 2, 1)).softmax(-1).matMul(v); // [heads, t, hd]
-        return linear(a.transpose(1, 0, 2).reshape(t, d), l[8], l[9]);
+        NDArray q = linear(h, l[2], l[3]).mul(attentionScale).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
+        NDArray k = linear(h, l[4], l[5]).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
+        NDArray v = linear(h, l[6], l[7]).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
+        NDArray a = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1).matMul(v); // [B, heads, t, hd]
+        return linear(a.transpose(0, 2, 1, 3).reshape(b, t, d), l[8], l[9]);
     }
 
     private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
@@ -153,7 +176,7 @@ public final class VisionTower implements AutoCloseable {
     }
 
     private NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {
-        return LayerNorm.layerNorm(x, new Shape(x.getShape().get(1)), weight, bias, eps).singletonOrThrow();
+        return LayerNorm.layerNorm(x, new Shape(x.getShape().get(x.getShape().dimension() - 1)), weight, bias, eps).singletonOrThrow();
     }
 
     @Override

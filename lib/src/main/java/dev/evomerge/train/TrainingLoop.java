@@ -28,7 +28,19 @@ final class TrainingLoop {
     record Outcome(List<TrainingLog.Row> log, long parameters, long tokens, long paddedTokens, double seconds) {
     }
 
+    /** A batch's loss as a graph autograd differentiates, its arrays on {@code m}. */
+    @FunctionalInterface
+    interface Loss {
+        NDArray of(NDManager m, TrainingSet.Batch batch);
+    }
+
     static Outcome run(CausalLm model, List<NDArray> trainable, TrainingSet data, TrainingSettings s, long eos, PrintStream progress) {
+        return run(model.manager(), trainable, data, s, eos, progress, (m, batch) -> loss(model, m, batch));
+    }
+
+    /** Trains {@code trainable} on {@code loss}, each step's arrays on a sub-manager of {@code manager}. */
+    static Outcome run(NDManager manager, List<NDArray> trainable, TrainingSet data, TrainingSettings s, long eos, PrintStream progress,
+                       Loss lossOfBatch) {
         Djl.noGradientsOnThisThread(); // a Spark task's thread starts with autograd on
         long count = 0;
         for (NDArray p : trainable) {
@@ -49,9 +61,9 @@ final class TrainingLoop {
             double lr = schedule.at(step);
             double loss;
             double norm;
-            try (NDManager m = model.manager().newSubManager(); NDScope ignored = new NDScope()) {
+            try (NDManager m = manager.newSubManager(); NDScope ignored = new NDScope()) {
                 try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                    NDArray l = loss(model, m, batch);
+                    NDArray l = lossOfBatch.of(m, batch);
                     collector.backward(l);
                     loss = l.getFloat();
                 }
@@ -79,6 +91,12 @@ final class TrainingLoop {
 
     /** Mean cross-entropy of predicting each weighted token from the ones before it. */
     static NDArray loss(CausalLm model, NDManager m, TrainingSet.Batch batch) {
+        NDArray tokens = model.tokens(m, batch.ids());
+        return loss(model.forward(tokens), tokens, batch);
+    }
+
+    /** The same loss from the logits [B, T, V] a forward gave for the batch's {@code tokens}. */
+    static NDArray loss(NDArray logits, NDArray tokens, TrainingSet.Batch batch) {
         long[][] ids = batch.ids();
         int b = ids.length;
         int t = ids[0].length;
@@ -86,10 +104,9 @@ final class TrainingLoop {
         for (int i = 0; i < b; i++) {
             System.arraycopy(batch.weights()[i], 1, flat, i * (t - 1), t - 1);
         }
-        NDArray tokens = model.tokens(m, ids);
-        NDArray weights = m.create(flat, new Shape(b, t - 1));
-        NDArray logits = model.forward(tokens).get(":, :-1, :"); // position j predicts token j + 1
-        NDArray logp = logits.logSoftmax(-1).gather(tokens.get(":, 1:").expandDims(-1), 2).squeeze(-1); // [B, T-1]
+        NDArray weights = tokens.getManager().create(flat, new Shape(b, t - 1));
+        NDArray logp = logits.get(":, :-1, :").logSoftmax(-1) // position j predicts token j + 1
+                .gather(tokens.get(":, 1:").expandDims(-1), 2).squeeze(-1); // [B, T-1]
         return logp.mul(weights).sum().neg().div(weights.sum());
     }
 }

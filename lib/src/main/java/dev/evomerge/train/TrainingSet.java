@@ -3,6 +3,10 @@ package dev.evomerge.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.eval.DatasetException;
+import dev.evomerge.eval.Datasets;
+import dev.evomerge.eval.EvalItem;
+import dev.evomerge.eval.VqaTask;
+import dev.evomerge.io.Storage;
 import dev.evomerge.eval.MgsmTask;
 import dev.evomerge.model.Tokenizer;
 import java.io.BufferedReader;
@@ -22,12 +26,21 @@ import java.util.SplittableRandom;
  * the model learns to answer, and to stop, from the very prompt it will be asked with.
  */
 public final class TrainingSet {
-    /** One example: its token ids, and for each id whether predicting it counts in the loss. */
-    public record Sequence(long[] ids, boolean[] target) {
+    /**
+     * One example: its token ids, for each id whether predicting it counts in the loss, and the
+     * image its prompt's image tokens stand for (encoded, as the VQA set holds it; null for text).
+     */
+    public record Sequence(long[] ids, boolean[] target, byte[] image) {
+        public Sequence(long[] ids, boolean[] target) {
+            this(ids, target, null);
+        }
     }
 
-    /** A batch: ids [B, T] right-padded, and the loss weight of predicting each position's token from the one before. */
-    public record Batch(long[][] ids, float[][] weights, long realTokens) {
+    /**
+     * A batch: ids [B, T] right-padded, the loss weight of predicting each position's token from
+     * the one before, and each row's image (null for text).
+     */
+    public record Batch(long[][] ids, float[][] weights, long realTokens, List<byte[]> images) {
     }
 
     private final List<Sequence> sequences;
@@ -75,6 +88,33 @@ public final class TrainingSet {
             throw new DatasetException(file.toString(), "no examples");
         }
         return new TrainingSet(out, truncated);
+    }
+
+    /**
+     * A VQA set (any format {@link Datasets} reads: question, answer, image) as training examples
+     * for a vision-language model: the prompt exactly as {@code task} forms it for evaluation, its
+     * image as {@code imageTokens} copies of {@code imageToken}, then the answer and EOS, which
+     * alone are targets.
+     */
+    public static TrainingSet readVqa(Storage storage, String location, Tokenizer tokenizer, VqaTask task, long imageToken,
+                                      int imageTokens, int maxLength, long eosId) {
+        List<Sequence> out = new ArrayList<>();
+        for (EvalItem item : Datasets.read(storage, location)) {
+            if (item.image() == null) {
+                throw new DatasetException(location, "item " + (item.index() + 1) + ": no image (a VLM trains on a VQA set)");
+            }
+            Sequence s = sequence(task.promptIds(tokenizer, item, imageToken, imageTokens),
+                    tokenizer.encode(item.answerText(), false), eosId, true);
+            if (s.ids().length > maxLength) {
+                throw new DatasetException(location, "item " + (item.index() + 1) + ": " + s.ids().length
+                        + " tokens with the image's, more than max_length " + maxLength + " (cutting it would cut the answer)");
+            }
+            out.add(new Sequence(s.ids(), s.target(), item.image()));
+        }
+        if (out.isEmpty()) {
+            throw new DatasetException(location, "no examples");
+        }
+        return new TrainingSet(out, 0);
     }
 
     private static String template(Path file, int line, String name) {
@@ -158,6 +198,7 @@ public final class TrainingSet {
                 longest = Math.max(longest, s.ids().length);
             }
             long[][] ids = new long[batchSize][longest];
+            List<byte[]> images = new ArrayList<>(batchSize);
             float[][] weights = new float[batchSize][longest];
             long real = 0;
             for (int i = 0; i < batchSize; i++) {
@@ -168,8 +209,9 @@ public final class TrainingSet {
                     weights[i][j] = s.target()[j] ? 1f : 0f;
                 }
                 real += s.ids().length;
+                images.add(s.image());
             }
-            return new Batch(ids, weights, real);
+            return new Batch(ids, weights, real, images);
         }
 
         /** Fisher-Yates with this stream's generator. */

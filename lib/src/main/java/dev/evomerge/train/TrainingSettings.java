@@ -23,6 +23,11 @@ public record TrainingSettings(Path data, String template, int steps, int batchS
 
     /** The settings of {@code node} (whose other keys its owner checks), {@code learningRate} the default rate. */
     public static TrainingSettings parse(ConfigNode node, double learningRate) {
+        return parse(node, learningRate, true);
+    }
+
+    /** As {@link #parse(ConfigNode, double)}; without {@code withData}, the node names no data (its owner does: null here). */
+    public static TrainingSettings parse(ConfigNode node, double learningRate, boolean withData) {
         int steps = node.integer("steps", 0, 1);
         if (steps == 0) {
             throw node.error("steps", "missing");
@@ -32,7 +37,7 @@ public record TrainingSettings(Path data, String template, int steps, int batchS
         if (warmup > steps) {
             throw node.error("warmup_steps", warmup + " is more than steps " + steps);
         }
-        return new TrainingSettings(node.localPath("data"), node.optionalString("template"), steps, node.integer("batch_size", 32, 1),
+        return new TrainingSettings(withData ? node.localPath("data") : null, node.optionalString("template"), steps, node.integer("batch_size", 32, 1),
                 node.integer("max_length", 128, 2), lr, node.number("min_learning_rate", lr / 10, 0, lr), warmup,
                 node.number("weight_decay", 0.1, 0, 1), node.number("adam_beta1", 0.9, 0, 0.999999),
                 node.number("adam_beta2", 0.95, 0, 0.999999), node.number("max_grad_norm", 1.0, 0, 1e9), node.longValue("seed", 0),

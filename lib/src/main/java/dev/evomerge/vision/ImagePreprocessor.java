@@ -36,6 +36,11 @@ public record ImagePreprocessor(boolean resize, int shortestEdge, PilResize.Filt
         } catch (IOException e) {
             throw new IllegalArgumentException(file + ": cannot read the image preprocessor config: " + e.getMessage());
         }
+        return parse(file.toString(), c);
+    }
+
+    /** A preprocessor_config.json's settings; {@code file} names it in errors. */
+    public static ImagePreprocessor parse(String file, JsonNode c) {
         JsonNode size = c.path("size");
         int shortest = size.isInt() ? size.asInt() : size.path("shortest_edge").asInt(224);
         JsonNode crop = c.path("crop_size");
@@ -53,7 +58,7 @@ public record ImagePreprocessor(boolean resize, int shortestEdge, PilResize.Filt
                 floats(file, c, "image_mean", CLIP_MEAN), floats(file, c, "image_std", CLIP_STD), AnyResolution.pinpoints(file + ": image_grid_pinpoints", c.get("image_grid_pinpoints")));
     }
 
-    private static float[] floats(Path file, JsonNode c, String key, double[] fallback) {
+    private static float[] floats(String file, JsonNode c, String key, double[] fallback) {
         JsonNode v = c.get(key);
         if (v == null) {
             v = new ObjectMapper().valueToTree(fallback);

@@ -2,6 +2,7 @@ package dev.evomerge.eval;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -80,8 +81,18 @@ class VqaEvaluationTest {
             assertEquals(total / items.size(), s.meanScore(), 1e-12);
             assertEquals(s.meanScore(), new TaskSpec("vqa", "vqa", "x", "all", null, "plain", 12).metric(s), 0.0);
 
-            Exception text = assertThrows(IllegalArgumentException.class, () -> new Evaluator(lm, tokenizer, 1).run(task, items));
-            assertEquals("task vqa needs a vision-language model: no LLaVA among the model's inputs", text.getMessage());
+            // Without a vision tower the model answers from the question alone: the template without the image, greedy.
+            List<ItemResult> blind = new Evaluator(lm, tokenizer, 2).run(task, items);
+            for (int i = 0; i < items.size(); i++) {
+                String prompt = task.textOnlyPrompt(items.get(i));
+                assertFalse(prompt.contains(VqaTask.IMAGE), prompt);
+                String alone = tokenizer.decode(new dev.evomerge.model.Generator(lm, tokenizer).generate(
+                        List.of(tokenizer.encode(prompt, true)), dev.evomerge.model.Generator.Options.greedy(12)).get(0).tokens());
+                for (String stop : task.stopStrings()) {
+                    alone = alone.contains(stop) ? alone.substring(0, alone.indexOf(stop)) : alone;
+                }
+                assertEquals(alone.strip(), blind.get(i).response(), "item " + i + " without its image");
+            }
         }
     }
 

@@ -43,15 +43,23 @@ class PictureTest {
                 assertEquals(s.paint().rgb.getGreen(), region[1]);
                 assertEquals(s.paint().rgb.getBlue(), region[2]);
             }
-            for (PictureQuestions.Item[] qa : PictureQuestions.all(p)) {
+            for (PictureQuestions.Item[] qa : PictureQuestions.all(p, random)) {
                 assertTrue(JapaneseDetector.isJapaneseScript(qa[1].answer()), qa[1].answer());
                 assertTrue(JapaneseDetector.isJapaneseScript(qa[1].question()), qa[1].question());
                 if (qa[0].question().equals("How many shapes are there?")) {
-                    assertEquals(regions.size() + "つです。", qa[1].answer());
+                    assertEquals(PictureQuestions.ja(regions.size() + "つ"), qa[1].answer());
+                    assertEquals("The answer is " + regions.size() + ".", qa[0].answer());
                 }
-                if (qa[0].question().startsWith("Where is the ")) {
-                    String colour = qa[0].question().substring("Where is the ".length(), qa[0].question().indexOf(" shape"));
+                if (qa[0].question().startsWith("Is the ") && qa[0].question().contains(" shape at the ")
+                        && qa[0].question().contains(" or at the ")) {
+                    String colour = qa[0].question().substring("Is the ".length(), qa[0].question().indexOf(" shape"));
                     assertEquals(1, p.shapes().stream().filter(s -> s.paint().en.equals(colour)).count(), "asked only when one shape has it");
+                }
+                // a choice names its answer and one other option: the reference's word is in the question
+                if (qa[0].question().startsWith("Is the ")) {
+                    String word = qa[1].answer().substring("答えは".length(), qa[1].answer().length() - "です。".length());
+                    assertTrue(qa[1].question().contains(word + "ですか"), qa[1].question() + " / " + qa[1].answer());
+                    assertEquals(2, qa[1].question().split("ですか").length - 1, qa[1].question());
                 }
             }
         }

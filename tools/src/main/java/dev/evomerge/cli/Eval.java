@@ -54,11 +54,14 @@ public final class Eval {
         int limit = a.intValue("limit", Integer.MAX_VALUE);
         items = items.subList(0, Math.min(limit, items.size()));
         List<ItemResult> results;
+        boolean hasVision;
         try (LoadedModel m = LoadedModel.open(a.required("model"), a.optional("device", "auto"))) {
+            hasVision = m.vision() != null;
             results = new Evaluator(m.model(), m.tokenizer(), a.intValue("batch-size", 8), m.vision()).run(task, items);
         }
         Summary s = Summary.of(results);
-        out.println("task " + describe(task) + " on " + s.items() + " items of " + a.required("data"));
+        out.println("task " + describe(task) + " on " + s.items() + " items of " + a.required("data")
+                + (task instanceof VqaTask && !hasVision ? " (no vision tower: answered from the questions alone)" : ""));
         if (task instanceof MgsmTask mgsm) {
             out.println("accuracy       " + Summary.formatRate(s.correct(), s.items()));
             if (mgsm.checksJapanese()) {

@@ -66,7 +66,7 @@ public final class MiniWorldCli {
     }
 
     /** Compares the files under two folders; records the ones that differ or are missing; returns how many were compared. */
-    private static int compare(Path expected, Path actual, List<String> differ) throws IOException {
+    static int compare(Path expected, Path actual, List<String> differ) throws IOException {
         List<Path> names;
         try (Stream<Path> walk = Files.walk(expected)) {
             names = walk.filter(Files::isRegularFile).map(expected::relativize).sorted().toList();

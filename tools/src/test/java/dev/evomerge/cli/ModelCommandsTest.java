@@ -81,9 +81,8 @@ class ModelCommandsTest {
         com.fasterxml.jackson.databind.JsonNode first = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(0));
         assertEquals("青い帯です。", first.get("reference").asText());
         assertEquals(new dev.evomerge.eval.VqaScore().score("青い帯です。", first.get("response").asText()), first.get("score").asDouble());
-        Exception notAVlm = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> run(Eval::run,
-                "--model", model(), "--task", "vqa", "--data", set.toString(), "--device", "cpu"));
-        assertEquals("task vqa needs a vision-language model: no LLaVA among the model's inputs", notAVlm.getMessage());
+        String blind = run(Eval::run, "--model", model(), "--task", "vqa", "--data", set.toString(), "--device", "cpu");
+        assertTrue(blind.contains("no vision tower: answered from the questions alone"), blind);
     }
 
     /** scripts/compose trains a composition from its config; scripts/eval and scripts/generate run it like a model. */

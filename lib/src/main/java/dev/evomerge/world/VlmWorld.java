@@ -1,0 +1,193 @@
+package dev.evomerge.world;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.driver.ConfigNode;
+import dev.evomerge.io.AtomicFiles;
+import dev.evomerge.io.Locations;
+import dev.evomerge.io.SafeYaml;
+import dev.evomerge.train.Trainer;
+import dev.evomerge.train.TrainingSettings;
+import dev.evomerge.train.VlmTrainer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * The mini world's vision-language half (conf/vlm-world.yaml, issue 21): pictures and questions
+ * drawn from the seed ({@link Picture}, {@link PictureQuestions}), and a small LLaVA trained on
+ * them from the mini world's base ({@link VlmTrainer}), which answers questions about pictures in
+ * English, as LLaVA-1.6-Mistral does in the paper. Its Japanese VQA splits (fitness and test)
+ * come from other seeds, and no picture of either is in the training data. The same config gives
+ * the same files, byte for byte, on the same machine.
+ */
+public final class VlmWorld {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * @param captions          training pictures described in English ({@link PictureQuestions#caption})
+     * @param english           training pictures with an English question, answered in English
+     * @param japaneseQuestions training pictures with the Japanese question in the English
+     *                          instruction, answered in English (the VLM reads Japanese, as its
+     *                          language model's base does, and answers in English)
+     */
+    public record Settings(long seed, Path data, int pictureSize, int captions, int english, int japaneseQuestions, int fitness,
+                           int test, int englishTest, VlmTrainer.Config vlm) {
+    }
+
+    /** What building took. */
+    public record Report(Trainer.Result vlm, double dataSeconds, double totalSeconds) {
+    }
+
+    public static Settings read(Path file) {
+        String yaml;
+        try {
+            yaml = Files.readString(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read the world's config: " + e.getMessage());
+        }
+        ConfigNode root = new ConfigNode(file.toString(), Locations.absolute(file.toString()), SafeYaml.tree(file.toString(), yaml))
+                .onlyKeys("seed", "data", "vlm");
+        ConfigNode data = root.child("data").onlyKeys("out", "picture_size", "captions", "english", "japanese_questions_answered_in_english",
+                "vqa_ja_fitness", "vqa_ja_test", "vqa_en_test");
+        ConfigNode vlm = root.child("vlm").onlyKeys("out", "language_model", "vision", "data", "template", "stages");
+        ConfigNode v = vlm.child("vision").onlyKeys("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+                "patch_size");
+        int size = data.integer("picture_size", 32, 8);
+        int patch = v.integer("patch_size", 8, 1);
+        if (size % patch != 0) {
+            throw v.error("patch_size", patch + " does not divide picture_size " + size);
+        }
+        int hidden = v.integer("hidden_size", 64, 1);
+        int heads = v.integer("num_attention_heads", 4, 1);
+        if (hidden % heads != 0) {
+            throw v.error("hidden_size", hidden + " is not a multiple of num_attention_heads " + heads);
+        }
+        VlmTrainer.Vision vision = new VlmTrainer.Vision(hidden, v.integer("intermediate_size", 4 * hidden, 1),
+                v.integer("num_hidden_layers", 2, 1), heads, patch, size);
+        List<VlmTrainer.Stage> stages = new ArrayList<>();
+        for (ConfigNode stage : vlm.mappings("stages")) {
+            List<String> keys = new ArrayList<>(List.of("train"));
+            keys.addAll(TrainingSettings.KEYS);
+            keys.removeAll(List.of("data", "template"));
+            stage.onlyKeys(keys.toArray(String[]::new));
+            java.util.Set<VlmTrainer.Part> parts = java.util.EnumSet.noneOf(VlmTrainer.Part.class);
+            for (String part : stage.strings("train")) {
+                try {
+                    parts.add(VlmTrainer.Part.of(part));
+                } catch (IllegalArgumentException e) {
+                    throw stage.error("train", "unknown part '" + part + "' (vision_tower, projector, language_model)");
+                }
+            }
+            if (parts.isEmpty()) {
+                throw stage.error("train", "missing: the parts the stage trains");
+            }
+            stages.add(new VlmTrainer.Stage(parts, TrainingSettings.parse(stage, 1e-3, false)));
+        }
+        if (stages.isEmpty()) {
+            throw vlm.error("stages", "missing: at least one stage of training");
+        }
+        return new Settings(root.longValue("seed", 0), data.localPath("out"), size, data.integer("captions", 0, 0),
+                data.integer("english", 6000, 1), data.integer("japanese_questions_answered_in_english", 0, 0),
+                data.integer("vqa_ja_fitness", 100, 1), data.integer("vqa_ja_test", 500, 1), data.integer("vqa_en_test", 200, 1),
+                new VlmTrainer.Config(vlm.localPath("out"), vlm.localPath("language_model"), vision, vlm.localPath("data"),
+                        vlm.has("template") ? vlm.string("template", null) : "en-alpaca-cot", stages));
+    }
+
+    public static Report build(Settings s, PrintStream progress) {
+        long start = System.nanoTime();
+        writeData(s, progress);
+        double dataSeconds = (System.nanoTime() - start) / 1e9;
+        Trainer.Result r = VlmTrainer.train(s.vlm(), progress);
+        progress.printf(Locale.ROOT, "%s: %,d parameters, %,d tokens in %.0f s (%.0f tokens/s)%n", s.vlm().out().getFileName(),
+                r.parameters(), r.tokens(), r.seconds(), r.tokensPerSecond());
+        return new Report(r, dataSeconds, (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Draws and writes the sets: the Japanese VQA splits first (each picture at most once), then
+     * the training pictures, none of them one of the splits' (compared as PNG bytes).
+     */
+    static void writeData(Settings s, PrintStream progress) {
+        Set<String> seen = new HashSet<>();
+        List<Row> fitness = draw(s, "vqa-ja-fitness", s.fitness(), seen, false, false);
+        List<Row> test = draw(s, "vqa-ja-test", s.test(), seen, false, false);
+        List<Row> englishTest = draw(s, "vqa-en-test", s.englishTest(), seen, true, true);
+        List<Row> training = draw(s, "vlm-en", s.english(), seen, true, true);
+        // captions, and Japanese questions answered in English, mixed in at places drawn from the seed
+        SplittableRandom mix = new SplittableRandom(s.seed());
+        List<Row> others = new ArrayList<>(draw(s, "vlm-caption", s.captions(), seen, null, true));
+        others.addAll(draw(s, "vlm-ja-question", s.japaneseQuestions(), seen, false, true));
+        for (Row r : others) {
+            training.add(mix.nextInt(training.size() + 1), r);
+        }
+        write(s.data().resolve("vlm_train.jsonl"), training);
+        write(s.data().resolve("vqa_ja_fitness.jsonl"), fitness);
+        write(s.data().resolve("vqa_ja_test.jsonl"), test);
+        write(s.data().resolve("vqa_en_test.jsonl"), englishTest);
+        progress.printf(Locale.ROOT, "data: %d training pictures (%d captions, %d English questions, %d Japanese ones answered in "
+                + "English), Japanese VQA %d fitness + %d test, English VQA %d test -> %s%n", training.size(), s.captions(), s.english(),
+                s.japaneseQuestions(),
+                fitness.size(), test.size(), englishTest.size(), s.data());
+    }
+
+    /** One item: a question, its answer, the picture as PNG. */
+    record Row(String question, String answer, byte[] png) {
+    }
+
+    /**
+     * {@code count} pictures of their own stream (keyed by {@code kind}), each new (not in
+     * {@code seen}, which they join), with one question each: in English or Japanese, answered in
+     * English or Japanese; or (a null {@code englishQuestion}) described.
+     */
+    static List<Row> draw(Settings s, String kind, int count, Set<String> seen, Boolean englishQuestion, boolean englishAnswer) {
+        SplittableRandom rnd = new SplittableRandom(s.seed() ^ kind.hashCode() * 0x9E3779B97F4A7C15L);
+        List<Row> out = new ArrayList<>();
+        long attempts = 0;
+        while (out.size() < count) {
+            if (++attempts > 10L * count + 1000) {
+                throw new IllegalArgumentException("fewer than " + count + " distinct pictures of size " + s.pictureSize());
+            }
+            Picture p = Picture.random(s.pictureSize(), rnd);
+            byte[] png = p.png();
+            if (englishQuestion == null) {
+                PictureQuestions.Item caption = PictureQuestions.caption(p);
+                if (seen.add(Base64.getEncoder().encodeToString(png))) {
+                    out.add(new Row(caption.question(), caption.answer(), png));
+                }
+                continue;
+            }
+            PictureQuestions.Item[] qa = PictureQuestions.one(p, rnd);
+            if (seen.add(Base64.getEncoder().encodeToString(png))) {
+                out.add(new Row(qa[englishQuestion ? 0 : 1].question(), qa[englishAnswer ? 0 : 1].answer(), png));
+            }
+        }
+        return out;
+    }
+
+    /** A VQA set as JSONL: question, answer, and the picture as base64 PNG ({@code image_bytes}), atomically. */
+    static void write(Path file, List<Row> rows) {
+        StringBuilder b = new StringBuilder();
+        for (Row r : rows) {
+            ObjectNode line = JSON.createObjectNode();
+            line.put("question", r.question());
+            line.put("answer", r.answer());
+            line.put("image_bytes", Base64.getEncoder().encodeToString(r.png()));
+            b.append(line).append('\n');
+        }
+        try {
+            Files.createDirectories(file.getParent());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        AtomicFiles.writeString(file, b.toString());
+    }
+}

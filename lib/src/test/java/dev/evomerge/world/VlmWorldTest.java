@@ -1,0 +1,116 @@
+package dev.evomerge.world;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.evomerge.Fixtures;
+import dev.evomerge.eval.Datasets;
+import dev.evomerge.eval.EvalItem;
+import dev.evomerge.eval.JapaneseDetector;
+import dev.evomerge.io.SafetensorsFile;
+import dev.evomerge.io.Storage;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VlmWorldTest {
+    private static final PrintStream QUIET = new PrintStream(java.io.OutputStream.nullOutputStream());
+    private static final List<String> SETS = List.of("vlm_train.jsonl", "vqa_ja_fitness.jsonl", "vqa_ja_test.jsonl", "vqa_en_test.jsonl");
+
+    /** The committed data is what conf/vlm-world.yaml draws: regenerated here, compared byte for byte. */
+    @Test
+    void theCommittedDataIsWhatTheConfigDraws(@TempDir Path tmp) throws Exception {
+        VlmWorld.Settings s = VlmWorld.read(Path.of("../conf/vlm-world.yaml"));
+        VlmWorld.writeData(new VlmWorld.Settings(s.seed(), tmp, s.pictureSize(), s.captions(), s.english(), s.japaneseQuestions(), s.fitness(),
+                s.test(), s.englishTest(), s.vlm()), QUIET);
+        for (String f : SETS) {
+            assertArrayEquals(Files.readAllBytes(Path.of("../data/vlm-world").resolve(f)), Files.readAllBytes(tmp.resolve(f)), f);
+        }
+    }
+
+    /**
+     * The committed sets as the evaluation reads them: a Japanese test split of at least 500 with
+     * Japanese references, and no picture in two sets (none of the evaluation's in training).
+     */
+    @Test
+    void theSplitsAreJapaneseAndNoPictureIsInTwoSets() {
+        Set<String> seen = new HashSet<>();
+        int pictures = 0;
+        for (String f : SETS) {
+            List<EvalItem> items = Datasets.read(Storage.withDefaults(), Fixtures.data("vlm-world/" + f).toString());
+            if (f.equals("vqa_ja_test.jsonl")) {
+                assertTrue(items.size() >= 500, "a test split of at least 500, got " + items.size());
+            }
+            for (EvalItem item : items) {
+                assertTrue(seen.add(Base64.getEncoder().encodeToString(item.image())), f + " item " + item.index() + ": a picture seen before");
+                pictures++;
+                if (f.startsWith("vqa_ja")) {
+                    assertTrue(JapaneseDetector.isJapaneseScript(item.answerText()), item.answerText());
+                    assertTrue(JapaneseDetector.isJapaneseScript(item.question()), item.question());
+                }
+            }
+        }
+        assertEquals(seen.size(), pictures);
+    }
+
+    /**
+     * A world in small (a few dozen pictures, a tiny tower, a few steps) built twice from a real
+     * language model: the same files; the tower learned (its weights left their initial values).
+     */
+    @Test
+    void aSmallWorldBuildsTwiceToTheSameBytes(@TempDir Path tmp) throws Exception {
+        String yaml = """
+                seed: 4
+                data: {out: data, picture_size: 16, captions: 8, english: 40, japanese_questions_answered_in_english: 8, vqa_ja_fitness: 4,
+                       vqa_ja_test: 6, vqa_en_test: 4}
+                vlm:
+                  out: models/vlm
+                  language_model: %s
+                  vision: {hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2, patch_size: 8}
+                  data: data/vlm_train.jsonl
+                  stages:
+                    - {train: [vision_tower, projector], steps: 3, batch_size: 8, max_length: 200, warmup_steps: 1,
+                       learning_rate: 0.01, log_every: 1, seed: 3}
+                    - {train: [projector, language_model], steps: 2, batch_size: 8, max_length: 200, warmup_steps: 1,
+                       learning_rate: 0.01, log_every: 1, seed: 4}
+                """.formatted(Fixtures.model("mini-world/base"));
+        for (String copy : List.of("a", "b")) {
+            Files.createDirectories(tmp.resolve(copy));
+            Files.writeString(tmp.resolve(copy).resolve("world.yaml"), yaml);
+            VlmWorld.build(VlmWorld.read(tmp.resolve(copy).resolve("world.yaml")), QUIET);
+        }
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(tmp.resolve("a"))) {
+            files = walk.filter(Files::isRegularFile).map(p -> tmp.resolve("a").relativize(p)).sorted().toList();
+        }
+        assertTrue(files.contains(Path.of("models/vlm/preprocessor_config.json")), files.toString());
+        for (Path f : files) {
+            if (!f.getFileName().toString().equals("loss.png")) {
+                assertArrayEquals(Files.readAllBytes(tmp.resolve("a").resolve(f)), Files.readAllBytes(tmp.resolve("b").resolve(f)),
+                        f.toString());
+            }
+        }
+        try (SafetensorsFile st = SafetensorsFile.open(tmp.resolve("a/models/vlm/model.safetensors"))) {
+            float[] fc1 = dev.evomerge.io.TensorBytes.toFloats(st.bytes("vision_tower.vision_model.encoder.layers.0.mlp.fc1.bias"),
+                    dev.evomerge.io.DType.F32, 32);
+            assertTrue(Stream.of(0, 1, 2, 3).anyMatch(i -> fc1[i] != 0f), "biases start at 0: the tower was trained");
+            float[] unused = dev.evomerge.io.TensorBytes.toFloats(st.bytes("vision_tower.vision_model.post_layernorm.bias"),
+                    dev.evomerge.io.DType.F32, 16);
+            assertFalse(Stream.of(0, 1, 2, 3).anyMatch(i -> unused[i] != 0f), "the final norm LLaVA never reads stays as it was");
+            assertEquals(769, st.tensor("language_model.model.embed_tokens.weight").shape()[0], "768 tokens and <image>");
+        }
+        String tokenizer = Files.readString(tmp.resolve("a/models/vlm/tokenizer.json"));
+        assertTrue(tokenizer.contains("\"id\":768,\"content\":\"<image>\""), "the image token is the tokenizer's");
+        assertNotEquals(Files.readString(tmp.resolve("a/data/vqa_ja_test.jsonl")), Files.readString(tmp.resolve("a/data/vqa_ja_fitness.jsonl")));
+    }
+}
