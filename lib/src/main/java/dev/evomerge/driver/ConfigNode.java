@@ -25,6 +25,18 @@ public final class ConfigNode {
     private final JsonNode node;
 
     /** The top level of the config {@code file} (as the user named it), which lies at {@code origin}. */
+    /** The YAML file {@code file} (a {@code what}: "training config", say), its relative paths taken from its folder. */
+    public static ConfigNode read(java.nio.file.Path file, String what) {
+        String yaml;
+        try {
+            yaml = java.nio.file.Files.readString(file);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read the " + what + ": " + e.getMessage());
+        }
+        return new ConfigNode(file.toString(), dev.evomerge.io.Locations.absolute(file.toString()),
+                dev.evomerge.io.SafeYaml.tree(file.toString(), yaml));
+    }
+
     public ConfigNode(String file, String origin, JsonNode node) {
         this(file, origin, new LinkedHashMap<>(), "", node);
     }

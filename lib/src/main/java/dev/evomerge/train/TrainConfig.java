@@ -22,13 +22,7 @@ import java.util.List;
 public record TrainConfig(Path out, Path tokenizer, Path from, ObjectNode architecture, TrainingSettings training) {
 
     public static TrainConfig read(Path file) {
-        try {
-            String yaml = Files.readString(file);
-            ConfigNode root = new ConfigNode(file.toString(), Locations.absolute(file.toString()), SafeYaml.tree(file.toString(), yaml));
-            return parse(root, null);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read training config: " + e.getMessage());
-        }
+        return parse(ConfigNode.read(file, "training config"), null);
     }
 
     /**

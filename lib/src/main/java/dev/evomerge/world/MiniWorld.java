@@ -40,13 +40,7 @@ public final class MiniWorld {
     }
 
     public static Settings read(Path file) {
-        String yaml;
-        try {
-            yaml = Files.readString(file);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read the world's config: " + e.getMessage());
-        }
-        ConfigNode root = new ConfigNode(file.toString(), Locations.absolute(file.toString()), SafeYaml.tree(file.toString(), yaml))
+        ConfigNode root = ConfigNode.read(file, "world's config")
                 .onlyKeys("seed", "data", "tokenizer", "train");
         ConfigNode data = root.child("data").onlyKeys("out", "pretraining_documents", "lines_per_document", "en_general",
                 "ja_answered_in_english", "en_math", "en_math_japanese_questions",

@@ -28,39 +28,50 @@ public final class PictureQuestions {
     private PictureQuestions() {
     }
 
+    /**
+     * A question in both languages: [English, Japanese, the Japanese question answered in the
+     * English frame]. The last is how an English-centric model answers a Japanese question: in
+     * English, naming what it picks in the question's own words (the option as the question wrote
+     * it, or the digits of a count): {@code The answer is 赤.}
+     */
+    private static Item[] asked(String en, String enAnswer, String ja, String jaWhat, String picked) {
+        return new Item[] {new Item(en, enAnswer), new Item(ja, ja(jaWhat)), new Item(ja, EN + picked + ".")};
+    }
+
     /** The Japanese answer naming {@code what}. */
     public static String ja(String what) {
         return "答えは" + what + "です。";
     }
 
-    /** Every question the picture answers unambiguously, in English and in Japanese (same order); options drawn from {@code random}. */
+    /**
+     * Every question the picture answers unambiguously: in English, in Japanese, and in Japanese
+     * answered in the English frame ({@link #asked}); options drawn from {@code random}.
+     */
     public static List<Item[]> all(Picture p, SplittableRandom random) {
         List<Item[]> out = new ArrayList<>();
         int n = p.shapes().size();
-        out.add(new Item[] {new Item("How many shapes are there?", EN + n + "."), new Item("図形はいくつありますか？", ja(n + "つ"))});
+        out.add(asked("How many shapes are there?", EN + n + ".", "図形はいくつありますか？", n + "つ", String.valueOf(n)));
         for (Picture.Paint paint : Picture.Paint.values()) {
             long k = p.shapes().stream().filter(s -> s.paint() == paint).count();
             if (k > 0) {
-                out.add(new Item[] {new Item("How many " + paint.en + " shapes are there?", EN + k + "."),
-                    new Item(paint.ja + "の図形はいくつありますか？", ja(k + "つ"))});
+                out.add(asked("How many " + paint.en + " shapes are there?", EN + k + ".", paint.ja + "の図形はいくつありますか？",
+                        k + "つ", String.valueOf(k)));
             }
             if (k == 1) {
                 Picture.Shape s = p.shapes().stream().filter(x -> x.paint() == paint).findFirst().orElseThrow();
                 Picture.Cell[] c = options(Picture.Cell.values(), s.cell(), random);
-                out.add(new Item[] {new Item("Is the " + paint.en + " shape at the " + c[0].en + " or at the " + c[1].en + "?",
-                        EN + "at the " + s.cell().en + "."),
-                    new Item(paint.ja + "の図形は" + c[0].ja + "ですか、" + c[1].ja + "ですか？", ja(s.cell().ja))});
+                out.add(asked("Is the " + paint.en + " shape at the " + c[0].en + " or at the " + c[1].en + "?",
+                        EN + "at the " + s.cell().en + ".", paint.ja + "の図形は" + c[0].ja + "ですか、" + c[1].ja + "ですか？",
+                        s.cell().ja, s.cell().ja));
             }
         }
         for (Picture.Shape s : p.shapes()) {
             Picture.Paint[] c = options(Picture.Paint.values(), s.paint(), random);
-            out.add(new Item[] {new Item("Is the shape at the " + s.cell().en + " " + c[0].en + " or " + c[1].en + "?",
-                    EN + s.paint().en + "."),
-                new Item(s.cell().ja + "の図形は" + c[0].ja + "ですか、" + c[1].ja + "ですか？", ja(s.paint().ja))});
+            out.add(asked("Is the shape at the " + s.cell().en + " " + c[0].en + " or " + c[1].en + "?", EN + s.paint().en + ".",
+                    s.cell().ja + "の図形は" + c[0].ja + "ですか、" + c[1].ja + "ですか？", s.paint().ja, s.paint().ja));
             Picture.Kind[] k = options(Picture.Kind.values(), s.kind(), random);
-            out.add(new Item[] {new Item("Is the shape at the " + s.cell().en + " a " + k[0].en + " or a " + k[1].en + "?",
-                    EN + "a " + s.kind().en + "."),
-                new Item(s.cell().ja + "の図形は" + k[0].ja + "ですか、" + k[1].ja + "ですか？", ja(s.kind().ja))});
+            out.add(asked("Is the shape at the " + s.cell().en + " a " + k[0].en + " or a " + k[1].en + "?", EN + "a " + s.kind().en + ".",
+                    s.cell().ja + "の図形は" + k[0].ja + "ですか、" + k[1].ja + "ですか？", s.kind().ja, s.kind().ja));
         }
         return out;
     }
@@ -81,7 +92,7 @@ public final class PictureQuestions {
         return new Item("Describe the picture.", b.append('.').toString());
     }
 
-    /** One of the picture's questions, drawn from {@code random}: [English, Japanese]. */
+    /** One of the picture's questions, drawn from {@code random}: [English, Japanese, Japanese answered in English]. */
     public static Item[] one(Picture p, SplittableRandom random) {
         List<Item[]> all = all(p, random);
         return all.get(random.nextInt(all.size()));

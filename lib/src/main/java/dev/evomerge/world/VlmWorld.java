@@ -36,8 +36,9 @@ public final class VlmWorld {
      * @param captions          training pictures described in English ({@link PictureQuestions#caption})
      * @param english           training pictures with an English question, answered in English
      * @param japaneseQuestions training pictures with the Japanese question in the English
-     *                          instruction, answered in English (the VLM reads Japanese, as its
-     *                          language model's base does, and answers in English)
+     *                          instruction, answered in English naming the pick in the question's
+     *                          words ("The answer is 赤."): the VLM reads Japanese, as its
+     *                          language model's base does, and answers in English
      */
     public record Settings(long seed, Path data, int pictureSize, int captions, int english, int japaneseQuestions, int fitness,
                            int test, int englishTest, VlmTrainer.Config vlm) {
@@ -48,13 +49,7 @@ public final class VlmWorld {
     }
 
     public static Settings read(Path file) {
-        String yaml;
-        try {
-            yaml = Files.readString(file);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read the world's config: " + e.getMessage());
-        }
-        ConfigNode root = new ConfigNode(file.toString(), Locations.absolute(file.toString()), SafeYaml.tree(file.toString(), yaml))
+        ConfigNode root = ConfigNode.read(file, "world's config")
                 .onlyKeys("seed", "data", "vlm");
         ConfigNode data = root.child("data").onlyKeys("out", "picture_size", "captions", "english", "japanese_questions_answered_in_english",
                 "vqa_ja_fitness", "vqa_ja_test", "vqa_en_test");
@@ -167,7 +162,8 @@ public final class VlmWorld {
             }
             PictureQuestions.Item[] qa = PictureQuestions.one(p, rnd);
             if (seen.add(Base64.getEncoder().encodeToString(png))) {
-                out.add(new Row(qa[englishQuestion ? 0 : 1].question(), qa[englishAnswer ? 0 : 1].answer(), png));
+                out.add(new Row(englishQuestion ? qa[0].question() : qa[1].question(), (englishQuestion ? qa[0] : englishAnswer ? qa[2]
+                        : qa[1]).answer(), png));
             }
         }
         return out;

@@ -46,6 +46,22 @@ class PictureTest {
             for (PictureQuestions.Item[] qa : PictureQuestions.all(p, random)) {
                 assertTrue(JapaneseDetector.isJapaneseScript(qa[1].answer()), qa[1].answer());
                 assertTrue(JapaneseDetector.isJapaneseScript(qa[1].question()), qa[1].question());
+                // the Japanese question answered in the English frame names the same pick, in the question's words
+                assertEquals(qa[1].question(), qa[2].question());
+                String picked = qa[2].answer().substring("The answer is ".length(), qa[2].answer().length() - 1);
+                assertTrue(qa[1].answer().equals(PictureQuestions.ja(picked)) || qa[1].answer().equals(PictureQuestions.ja(picked + "つ")),
+                        qa[1].answer() + " / " + qa[2].answer());
+                assertFalse(JapaneseDetector.isJapaneseScript(qa[2].answer()), "an English answer: " + qa[2].answer());
+                if (qa[0].question().startsWith("Is the shape at the ") && !qa[0].answer().startsWith("The answer is a ")) {
+                    // the colour named is the colour of the pixels in that cell
+                    Picture.Cell cell = java.util.Arrays.stream(Picture.Cell.values())
+                            .filter(c -> qa[0].question().startsWith("Is the shape at the " + c.en + " ")).findFirst().orElseThrow();
+                    int[] region = regions.stream().filter(r -> cell.ordinal() == (r[4] >= SIZE / 2 ? 2 : 0) + (r[3] >= SIZE / 2 ? 1 : 0))
+                            .findFirst().orElseThrow();
+                    Picture.Paint paint = java.util.Arrays.stream(Picture.Paint.values()).filter(x -> x.rgb.getRed() == region[0]
+                            && x.rgb.getGreen() == region[1] && x.rgb.getBlue() == region[2]).findFirst().orElseThrow();
+                    assertEquals("The answer is " + paint.en + ".", qa[0].answer());
+                }
                 if (qa[0].question().equals("How many shapes are there?")) {
                     assertEquals(PictureQuestions.ja(regions.size() + "つ"), qa[1].answer());
                     assertEquals("The answer is " + regions.size() + ".", qa[0].answer());

@@ -39,13 +39,8 @@ public final class MiniWorldCli {
         }
         MiniWorld.Settings committed = MiniWorld.read(config);
         try {
-            // The config's paths are taken from its own folder: a copy one level down in a
-            // temporary tree writes the same layout there.
-            Path tmp = Files.createTempDirectory("evomerge-mini-world-check");
-            Path root = config.getParent().getParent();
-            Path copy = tmp.resolve(root.relativize(config));
-            Files.createDirectories(copy.getParent());
-            Files.copy(config, copy);
+            Path copy = copyIntoTemporaryTree(config, "evomerge-mini-world-check", yaml -> yaml);
+            Path tmp = copy.getParent().getParent();
             MiniWorld.Settings fresh = MiniWorld.read(copy);
             report(MiniWorld.build(fresh, out), out);
             List<String> differ = new ArrayList<>();
@@ -63,6 +58,19 @@ public final class MiniWorldCli {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The config copied, {@code edit}ed, to the same place in a new temporary tree: its paths are
+     * taken from its own folder, so built from the copy a world has the same layout there.
+     */
+    static Path copyIntoTemporaryTree(Path config, String prefix, java.util.function.UnaryOperator<String> edit) throws IOException {
+        Path tmp = Files.createTempDirectory(prefix);
+        Path root = config.getParent().getParent();
+        Path copy = tmp.resolve(root.relativize(config));
+        Files.createDirectories(copy.getParent());
+        Files.writeString(copy, edit.apply(Files.readString(config)));
+        return copy;
     }
 
     /** Compares the files under two folders; records the ones that differ or are missing; returns how many were compared. */

@@ -36,14 +36,11 @@ public final class VlmWorldCli {
             return;
         }
         try {
-            // The config's paths are taken from its own folder: a copy in a temporary tree writes
-            // the same layout there; the language model it starts from is read where it is.
-            Path tmp = Files.createTempDirectory("evomerge-vlm-world-check");
+            // the language model it starts from is read where it is
             Path root = config.getParent().getParent();
-            Path copy = tmp.resolve(root.relativize(config));
-            Files.createDirectories(copy.getParent());
-            Files.writeString(copy, Files.readString(config).replace("language_model: ../",
-                    "language_model: " + root.toString().replace('\\', '/') + "/"));
+            Path copy = MiniWorldCli.copyIntoTemporaryTree(config, "evomerge-vlm-world-check", yaml -> yaml.replace(
+                    "language_model: ../", "language_model: " + root.toString().replace('\\', '/') + "/"));
+            Path tmp = copy.getParent().getParent();
             VlmWorld.Settings fresh = VlmWorld.read(copy);
             report(VlmWorld.build(fresh, out), out);
             List<String> differ = new ArrayList<>();
