@@ -294,16 +294,14 @@ public final class VlmTrainer {
             @Override
             public long[] shape(String tensor) {
                 long[] s = source.shape(tensor);
-                if (tensor.equals(TensorNames.EMBEDDINGS) || tensor.equals(TensorNames.HEAD)) {
-                    s[0]++;
-                }
+                s[0] += grows(tensor) ? 1 : 0;
                 return s;
             }
 
             @Override
             public NDArray load(NDManager manager, String tensor, DataType target) {
                 NDArray t = source.load(manager, tensor, target);
-                if (!tensor.equals(TensorNames.EMBEDDINGS) && !tensor.equals(TensorNames.HEAD)) {
+                if (!grows(tensor)) {
                     return t;
                 }
                 NDArray grown = NDArrays.concat(new NDList(t, t.mean(new int[] {0}, true)), 0);
@@ -311,5 +309,9 @@ public final class VlmTrainer {
                 return grown;
             }
         };
+    }
+
+    private static boolean grows(String tensor) {
+        return tensor.equals(TensorNames.EMBEDDINGS) || tensor.equals(TensorNames.HEAD);
     }
 }

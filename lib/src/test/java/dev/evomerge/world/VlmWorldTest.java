@@ -113,4 +113,37 @@ class VlmWorldTest {
         assertTrue(tokenizer.contains("\"id\":768,\"content\":\"<image>\""), "the image token is the tokenizer's");
         assertNotEquals(Files.readString(tmp.resolve("a/data/vqa_ja_test.jsonl")), Files.readString(tmp.resolve("a/data/vqa_ja_fitness.jsonl")));
     }
+
+    /** A stage trains only what it names: after a stage of the tower and projector, the language model is the base's. */
+    @Test
+    void aStageLeavesWhatItDoesNotNameAsItWas(@TempDir Path tmp) throws Exception {
+        Path base = Fixtures.model("mini-world/base");
+        Files.writeString(tmp.resolve("world.yaml"), """
+                seed: 4
+                data: {out: data, picture_size: 16, english: 24, vqa_ja_fitness: 2, vqa_ja_test: 2, vqa_en_test: 2}
+                vlm:
+                  out: vlm
+                  language_model: %s
+                  vision: {hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2, patch_size: 8}
+                  data: data/vlm_train.jsonl
+                  stages:
+                    - {train: [vision_tower, projector], steps: 2, batch_size: 8, max_length: 200, warmup_steps: 1,
+                       learning_rate: 0.01, log_every: 1, seed: 3}
+                """.formatted(base));
+        VlmWorld.build(VlmWorld.read(tmp.resolve("world.yaml")), QUIET);
+        try (SafetensorsFile vlm = SafetensorsFile.open(tmp.resolve("vlm/model.safetensors"));
+             SafetensorsFile lm = SafetensorsFile.open(base.resolve("model.safetensors"))) {
+            for (var t : lm.tensors()) {
+                float[] expected = dev.evomerge.io.TensorBytes.toFloats(lm.bytes(t.name()), t.dtype(), (int) t.numel());
+                float[] actual = dev.evomerge.io.TensorBytes.toFloats(vlm.bytes("language_model." + t.name()), t.dtype(),
+                        (int) vlm.tensor("language_model." + t.name()).numel());
+                // the <image> row comes after the base's rows; q_proj is kept scaled by 1/sqrt(head_dim) in memory, so its
+                // bytes may round back to a neighbouring float (one ulp): a trained weight moves by far more
+                assertArrayEquals(expected, java.util.Arrays.copyOf(actual, expected.length), 1e-6f, t.name());
+            }
+            float[] projector = dev.evomerge.io.TensorBytes.toFloats(vlm.bytes("multi_modal_projector.linear_1.bias"),
+                    dev.evomerge.io.DType.F32, (int) vlm.tensor("multi_modal_projector.linear_1.bias").numel());
+            assertTrue(Stream.of(0, 1, 2, 3).anyMatch(i -> projector[i] != 0f), "the projector was trained");
+        }
+    }
 }
