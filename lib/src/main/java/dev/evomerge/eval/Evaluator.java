@@ -50,15 +50,21 @@ public final class Evaluator {
     }
 
     private List<ItemResult> accuracy(MgsmTask task, List<EvalItem> items) {
+        return answer(items, new Generator.Options(task.maxNewTokens(), task.stopStrings(), true),
+                it -> tokenizer.encode(task.prompt(it)), task::judge);
+    }
+
+    /** Greedy answers to text prompts, in batches, each judged; a prompt the model cannot read is a wrong answer with its reason. */
+    private List<ItemResult> answer(List<EvalItem> items, Generator.Options options, java.util.function.Function<EvalItem, long[]> prompt,
+                                    java.util.function.BiFunction<EvalItem, String, ItemResult> judge) {
         Generator generator = new Generator(model, tokenizer);
-        Generator.Options options = new Generator.Options(task.maxNewTokens(), task.stopStrings(), true);
         List<ItemResult> results = new ArrayList<>();
         for (int start = 0; start < items.size(); start += batchSize) {
             List<EvalItem> batch = items.subList(start, Math.min(items.size(), start + batchSize));
-            List<long[]> prompts = batch.stream().map(it -> tokenizer.encode(task.prompt(it))).toList();
+            List<long[]> prompts = batch.stream().map(prompt).toList();
             List<Generator.Result> out = generateFitting(generator, prompts, options, null);
             for (int i = 0; i < batch.size(); i++) {
-                results.add(out.get(i) != null ? task.judge(batch.get(i), out.get(i).text()) : tooLong(batch.get(i), prompts.get(i)));
+                results.add(out.get(i) != null ? judge.apply(batch.get(i), out.get(i).text()) : tooLong(batch.get(i), prompts.get(i)));
             }
         }
         return results;
@@ -103,19 +109,8 @@ public final class Evaluator {
      * image. What the paper's Japanese LM would answer, blind: the floor a VLM merge must beat.
      */
     private List<ItemResult> vqaWithoutImages(VqaTask task, List<EvalItem> items, VqaScore scorer) {
-        Generator generator = new Generator(model, tokenizer);
-        Generator.Options options = new Generator.Options(task.maxNewTokens(), task.stopStrings(), true);
-        List<ItemResult> results = new ArrayList<>();
-        for (int start = 0; start < items.size(); start += batchSize) {
-            List<EvalItem> batch = items.subList(start, Math.min(items.size(), start + batchSize));
-            List<long[]> prompts = batch.stream().map(item -> tokenizer.encode(task.textOnlyPrompt(item), true)).toList();
-            List<Generator.Result> out = generateFitting(generator, prompts, options, null);
-            for (int i = 0; i < batch.size(); i++) {
-                results.add(out.get(i) != null ? task.judge(scorer, batch.get(i), out.get(i).text())
-                        : tooLong(batch.get(i), prompts.get(i)));
-            }
-        }
-        return results;
+        return answer(items, new Generator.Options(task.maxNewTokens(), task.stopStrings(), true),
+                it -> tokenizer.encode(task.textOnlyPrompt(it), true), (it, text) -> task.judge(scorer, it, text));
     }
 
     /** A batch's prompts as embeddings, given which of them (indices into the batch) are generated. */

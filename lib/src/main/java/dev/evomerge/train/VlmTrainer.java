@@ -96,15 +96,15 @@ public final class VlmTrainer {
                 ImagePreprocessor preprocessor = ImagePreprocessor.parse("preprocessor_config.json", preprocessorConfig);
                 int imageTokens = tower.featureCount(c.vision().imageSize(), c.vision().imageSize());
                 List<TrainingLog.Row> log = new ArrayList<>();
-                long parameters = 0;
+                Map<Integer, TrainingSet> sets = new java.util.HashMap<>(); // per max_length: stages read and decode the set once
                 long tokens = 0;
                 long padded = 0;
                 double seconds = 0;
                 for (int i = 0; i < c.stages().size(); i++) {
                     Stage stage = c.stages().get(i);
                     TrainingSettings s = stage.training();
-                    TrainingSet data = TrainingSet.readVqa(Storage.withDefaults(), c.data().toString(), tokenizer,
-                            VqaTask.of(c.template(), 0), imageToken, imageTokens, s.maxLength(), eos);
+                    TrainingSet data = sets.computeIfAbsent(s.maxLength(), max -> TrainingSet.readVqa(Storage.withDefaults(),
+                            c.data().toString(), tokenizer, VqaTask.of(c.template(), 0), imageToken, imageTokens, max, eos));
                     List<NDArray> trainable = new ArrayList<>();
                     trainable.addAll(stage.trains().contains(Part.LANGUAGE_MODEL) ? language.parameters() : List.of());
                     trainable.addAll(stage.trains().contains(Part.VISION_TOWER) ? tower.parameters() : List.of());
@@ -118,12 +118,11 @@ public final class VlmTrainer {
                     trainable.forEach(p -> p.setRequiresGradient(false)); // frozen again: the next stage may not train it
                     int offset = log.isEmpty() ? 0 : log.get(log.size() - 1).step();
                     done.log().forEach(r -> log.add(new TrainingLog.Row(offset + r.step(), r.learningRate(), r.loss(), r.gradNorm())));
-                    parameters = Math.max(parameters, done.parameters());
                     tokens += done.tokens();
                     padded += done.paddedTokens();
                     seconds += done.seconds();
                 }
-                parameters = language.parameters().stream().mapToLong(NDArray::size).sum()
+                long parameters = language.parameters().stream().mapToLong(NDArray::size).sum()
                         + tower.parameters().stream().mapToLong(NDArray::size).sum()
                         + projector.parameters().stream().mapToLong(NDArray::size).sum();
                 TrainedVlm.write(c, config, language, initial, lm, preprocessorConfig, log, parameters);

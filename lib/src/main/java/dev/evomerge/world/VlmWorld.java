@@ -113,14 +113,14 @@ public final class VlmWorld {
      */
     static void writeData(Settings s, PrintStream progress) {
         Set<String> seen = new HashSet<>();
-        List<Row> fitness = draw(s, "vqa-ja-fitness", s.fitness(), seen, false, false);
-        List<Row> test = draw(s, "vqa-ja-test", s.test(), seen, false, false);
-        List<Row> englishTest = draw(s, "vqa-en-test", s.englishTest(), seen, true, true);
-        List<Row> training = draw(s, "vlm-en", s.english(), seen, true, true);
+        List<Row> fitness = draw(s, "vqa-ja-fitness", s.fitness(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[1]);
+        List<Row> test = draw(s, "vqa-ja-test", s.test(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[1]);
+        List<Row> englishTest = draw(s, "vqa-en-test", s.englishTest(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[0]);
+        List<Row> training = draw(s, "vlm-en", s.english(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[0]);
         // captions, and Japanese questions answered in English, mixed in at places drawn from the seed
         SplittableRandom mix = new SplittableRandom(s.seed());
-        List<Row> others = new ArrayList<>(draw(s, "vlm-caption", s.captions(), seen, null, true));
-        others.addAll(draw(s, "vlm-ja-question", s.japaneseQuestions(), seen, false, true));
+        List<Row> others = new ArrayList<>(draw(s, "vlm-caption", s.captions(), seen, (p, rnd) -> PictureQuestions.caption(p)));
+        others.addAll(draw(s, "vlm-ja-question", s.japaneseQuestions(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[2]));
         for (Row r : others) {
             training.add(mix.nextInt(training.size() + 1), r);
         }
@@ -130,8 +130,7 @@ public final class VlmWorld {
         write(s.data().resolve("vqa_en_test.jsonl"), englishTest);
         progress.printf(Locale.ROOT, "data: %d training pictures (%d captions, %d English questions, %d Japanese ones answered in "
                 + "English), Japanese VQA %d fitness + %d test, English VQA %d test -> %s%n", training.size(), s.captions(), s.english(),
-                s.japaneseQuestions(),
-                fitness.size(), test.size(), englishTest.size(), s.data());
+                s.japaneseQuestions(), fitness.size(), test.size(), englishTest.size(), s.data());
     }
 
     /** One item: a question, its answer, the picture as PNG. */
@@ -140,10 +139,11 @@ public final class VlmWorld {
 
     /**
      * {@code count} pictures of their own stream (keyed by {@code kind}), each new (not in
-     * {@code seen}, which they join), with one question each: in English or Japanese, answered in
-     * English or Japanese; or (a null {@code englishQuestion}) described.
+     * {@code seen}, which they join), each with the question and answer {@code ask} gives for it
+     * (drawn from the same stream).
      */
-    static List<Row> draw(Settings s, String kind, int count, Set<String> seen, Boolean englishQuestion, boolean englishAnswer) {
+    static List<Row> draw(Settings s, String kind, int count, Set<String> seen,
+                          java.util.function.BiFunction<Picture, SplittableRandom, PictureQuestions.Item> ask) {
         SplittableRandom rnd = new SplittableRandom(s.seed() ^ kind.hashCode() * 0x9E3779B97F4A7C15L);
         List<Row> out = new ArrayList<>();
         long attempts = 0;
@@ -153,17 +153,9 @@ public final class VlmWorld {
             }
             Picture p = Picture.random(s.pictureSize(), rnd);
             byte[] png = p.png();
-            if (englishQuestion == null) {
-                PictureQuestions.Item caption = PictureQuestions.caption(p);
-                if (seen.add(Base64.getEncoder().encodeToString(png))) {
-                    out.add(new Row(caption.question(), caption.answer(), png));
-                }
-                continue;
-            }
-            PictureQuestions.Item[] qa = PictureQuestions.one(p, rnd);
+            PictureQuestions.Item item = ask.apply(p, rnd);
             if (seen.add(Base64.getEncoder().encodeToString(png))) {
-                out.add(new Row(englishQuestion ? qa[0].question() : qa[1].question(), (englishQuestion ? qa[0] : englishAnswer ? qa[2]
-                        : qa[1]).answer(), png));
+                out.add(new Row(item.question(), item.answer(), png));
             }
         }
         return out;
