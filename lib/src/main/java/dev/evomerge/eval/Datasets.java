@@ -61,6 +61,30 @@ public final class Datasets {
         return out;
     }
 
+    /**
+     * Each item's own string field {@code name}, in the order {@link #read} gives the items: a JSONL
+     * line's value, or null where the line has none; an empty list for the other formats (they
+     * have no per-item fields).
+     */
+    public static List<String> ownField(Storage storage, String location, String name) {
+        if (location.endsWith(".parquet") || location.endsWith(".tsv")) {
+            return List.of();
+        }
+        List<String> lines = readLines(storage, location);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).isBlank()) {
+                continue;
+            }
+            JsonNode v = parseLine(location, i + 1, lines.get(i)).get(name);
+            if (v != null && !v.isNull() && !v.isTextual()) {
+                throw new DatasetException(location, i + 1, "field \"" + name + "\" is not a string");
+            }
+            out.add(v == null || v.isNull() ? null : v.asText());
+        }
+        return out;
+    }
+
     static List<String> readLines(Storage storage, String location) {
         return storage.readString(location).lines().toList();
     }

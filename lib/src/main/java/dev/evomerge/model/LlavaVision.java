@@ -71,6 +71,15 @@ public final class LlavaVision implements AutoCloseable {
         return imageToken;
     }
 
+    /** The CLIP tower, as the checkpoint has it (a trainer's loss runs it batched). */
+    public VisionTower tower() {
+        return tower;
+    }
+
+    public MultiModalProjector projector() {
+        return projector;
+    }
+
     /** An image (RGB, [height][width][3]) as the checkpoint's preprocessor_config.json prepares it. */
     public LlavaImage prepare(int[][][] rgb) {
         if (preprocessor == null) {

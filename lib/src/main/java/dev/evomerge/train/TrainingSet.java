@@ -92,18 +92,30 @@ public final class TrainingSet {
 
     /**
      * A VQA set (any format {@link Datasets} reads: question, answer, image) as training examples
-     * for a vision-language model: the prompt exactly as {@code task} forms it for evaluation, its
-     * image as {@code imageTokens} copies of {@code imageToken}, then the answer and EOS, which
-     * alone are targets.
+     * for a vision-language model: the prompt exactly as {@code task} forms it for evaluation (or
+     * as the template a JSONL line names in its own {@code template} field: a mix of English and
+     * Japanese instructions), its image as {@code imageTokens} copies of {@code imageToken}, then
+     * the answer and EOS, which alone are targets.
      */
     public static TrainingSet readVqa(Storage storage, String location, Tokenizer tokenizer, VqaTask task, long imageToken,
                                       int imageTokens, int maxLength, long eosId) {
         List<Sequence> out = new ArrayList<>();
-        for (EvalItem item : Datasets.read(storage, location)) {
+        List<EvalItem> items = Datasets.read(storage, location);
+        List<String> templates = Datasets.ownField(storage, location, "template");
+        java.util.Map<String, VqaTask> tasks = new java.util.HashMap<>();
+        for (EvalItem item : items) {
             if (item.image() == null) {
                 throw new DatasetException(location, "item " + (item.index() + 1) + ": no image (a VLM trains on a VQA set)");
             }
-            Sequence s = sequence(task.promptIds(tokenizer, item, imageToken, imageTokens),
+            String own = item.index() < templates.size() ? templates.get(item.index()) : null;
+            VqaTask asked = own == null ? task : tasks.computeIfAbsent(own, name -> {
+                try {
+                    return VqaTask.of(name, task.maxNewTokens());
+                } catch (IllegalArgumentException e) {
+                    throw new DatasetException(location, "item " + (item.index() + 1) + ": field 'template': " + e.getMessage());
+                }
+            });
+            Sequence s = sequence(asked.promptIds(tokenizer, item, imageToken, imageTokens),
                     tokenizer.encode(item.answerText(), false), eosId, true);
             if (s.ids().length > maxLength) {
                 throw new DatasetException(location, "item " + (item.index() + 1) + ": " + s.ids().length

@@ -133,8 +133,8 @@ public final class VlmTrainer {
 
     /**
      * A batch's loss: each image through the tower and the projector, its features in place of its
-     * prompt's image tokens (one run at the same place in every row: the template's text before
-     * the image is the same), then the language model's loss on the answers.
+     * prompt's image tokens (one run per row, where the row's template puts it), then the language
+     * model's loss on the answers.
      */
     static NDArray loss(NDManager m, TrainingSet.Batch batch, Transformer language, VisionTower tower, MultiModalProjector projector,
                         ImagePreprocessor preprocessor, long imageToken, int imageTokens) {
@@ -145,26 +145,36 @@ public final class VlmTrainer {
             float[] one = preprocessor.pixels(ImagePreprocessor.decode(batch.images().get(b)));
             System.arraycopy(one, 0, pixels, b * one.length, one.length);
         }
-        int at = imageSpan(ids, imageToken, imageTokens);
+        int[] at = imageSpans(ids, imageToken, imageTokens);
         NDArray features = projector.project(tower.batchFeatures(m.create(pixels, new Shape(ids.length, 3, side, side))));
         NDArray tokens = language.tokens(m, ids);
         NDArray x = language.trainingEmbed(tokens);
-        x = NDArrays.concat(new NDList(x.get(":, :{}, :", at), features, x.get(":, {}:, :", at + imageTokens)), 1);
+        if (java.util.Arrays.stream(at).allMatch(a -> a == at[0])) {
+            x = NDArrays.concat(new NDList(x.get(":, :{}, :", at[0]), features, x.get(":, {}:, :", at[0] + imageTokens)), 1);
+        } else { // templates of different lengths before the image: spliced row by row
+            NDList rows = new NDList();
+            for (int b = 0; b < ids.length; b++) {
+                rows.add(NDArrays.concat(new NDList(x.get("{}, :{}, :", b, at[b]), features.get("{}", b),
+                        x.get("{}, {}:, :", b, at[b] + imageTokens)), 0));
+            }
+            x = NDArrays.stack(rows);
+        }
         return TrainingLoop.loss(language.forwardEmbeddings(x), tokens, batch);
     }
 
-    /** Where the image tokens start: the same position in every row, {@code imageTokens} of them in one run. */
-    private static int imageSpan(long[][] ids, long imageToken, int imageTokens) {
-        int at = -1;
-        for (int i = 0; i < ids[0].length && at < 0; i++) {
-            at = ids[0][i] == imageToken ? i : -1;
-        }
-        for (long[] row : ids) {
+    /** Where each row's image tokens start: {@code imageTokens} of them in one run. */
+    private static int[] imageSpans(long[][] ids, long imageToken, int imageTokens) {
+        int[] at = new int[ids.length];
+        for (int b = 0; b < ids.length; b++) {
+            long[] row = ids[b];
+            at[b] = -1;
+            for (int i = 0; i < row.length && at[b] < 0; i++) {
+                at[b] = row[i] == imageToken ? i : -1;
+            }
             for (int i = 0; i < row.length; i++) {
-                boolean inSpan = at >= 0 && i >= at && i < at + imageTokens;
+                boolean inSpan = at[b] >= 0 && i >= at[b] && i < at[b] + imageTokens;
                 if ((row[i] == imageToken) != inSpan) {
-                    throw new IllegalArgumentException("a training prompt's image tokens are not " + imageTokens + " in one run at "
-                            + at + " (every prompt must have the same text before its image)");
+                    throw new IllegalArgumentException("a training prompt's image tokens are not " + imageTokens + " in one run");
                 }
             }
         }

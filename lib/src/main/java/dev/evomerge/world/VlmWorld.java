@@ -39,9 +39,13 @@ public final class VlmWorld {
      *                          instruction, answered in English naming the pick in the question's
      *                          words ("The answer is 赤."): the VLM reads Japanese, as its
      *                          language model's base does, and answers in English
+     * @param japaneseInstruction training pictures with the Japanese question in the Japanese
+     *                          instruction, answered the same English way: the instruction the
+     *                          evaluation asks in, which the English-centric base also answers in
+     *                          English (LLaVA-1.6-Mistral answers JA-VG-VQA in English)
      */
-    public record Settings(long seed, Path data, int pictureSize, int captions, int english, int japaneseQuestions, int fitness,
-                           int test, int englishTest, VlmTrainer.Config vlm) {
+    public record Settings(long seed, Path data, int pictureSize, int captions, int english, int japaneseQuestions,
+                           int japaneseInstruction, int fitness, int test, int englishTest, VlmTrainer.Config vlm) {
     }
 
     /** What building took. */
@@ -52,7 +56,7 @@ public final class VlmWorld {
         ConfigNode root = ConfigNode.read(file, "world's config")
                 .onlyKeys("seed", "data", "vlm");
         ConfigNode data = root.child("data").onlyKeys("out", "picture_size", "captions", "english", "japanese_questions_answered_in_english",
-                "vqa_ja_fitness", "vqa_ja_test", "vqa_en_test");
+                "japanese_instruction_answered_in_english", "vqa_ja_fitness", "vqa_ja_test", "vqa_en_test");
         ConfigNode vlm = root.child("vlm").onlyKeys("out", "language_model", "vision", "data", "template", "stages");
         ConfigNode v = vlm.child("vision").onlyKeys("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
                 "patch_size");
@@ -92,6 +96,7 @@ public final class VlmWorld {
         }
         return new Settings(root.longValue("seed", 0), data.localPath("out"), size, data.integer("captions", 0, 0),
                 data.integer("english", 6000, 1), data.integer("japanese_questions_answered_in_english", 0, 0),
+                data.integer("japanese_instruction_answered_in_english", 0, 0),
                 data.integer("vqa_ja_fitness", 100, 1), data.integer("vqa_ja_test", 500, 1), data.integer("vqa_en_test", 200, 1),
                 new VlmTrainer.Config(vlm.localPath("out"), vlm.localPath("language_model"), vision, vlm.localPath("data"),
                         vlm.has("template") ? vlm.string("template", null) : "en-alpaca-cot", stages));
@@ -121,6 +126,8 @@ public final class VlmWorld {
         SplittableRandom mix = new SplittableRandom(s.seed());
         List<Row> others = new ArrayList<>(draw(s, "vlm-caption", s.captions(), seen, (p, rnd) -> PictureQuestions.caption(p)));
         others.addAll(draw(s, "vlm-ja-question", s.japaneseQuestions(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[2]));
+        others.addAll(draw(s, "vlm-ja-instruction", s.japaneseInstruction(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[2])
+                .stream().map(r -> r.in(JAPANESE_INSTRUCTION)).toList());
         for (Row r : others) {
             training.add(mix.nextInt(training.size() + 1), r);
         }
@@ -129,12 +136,18 @@ public final class VlmWorld {
         write(s.data().resolve("vqa_ja_test.jsonl"), test);
         write(s.data().resolve("vqa_en_test.jsonl"), englishTest);
         progress.printf(Locale.ROOT, "data: %d training pictures (%d captions, %d English questions, %d Japanese ones answered in "
-                + "English), Japanese VQA %d fitness + %d test, English VQA %d test -> %s%n", training.size(), s.captions(), s.english(),
-                s.japaneseQuestions(), fitness.size(), test.size(), englishTest.size(), s.data());
+                + "English, %d of them in the Japanese instruction), Japanese VQA %d fitness + %d test, English VQA %d test -> %s%n", training.size(), s.captions(), s.english(),
+                s.japaneseQuestions() + s.japaneseInstruction(), s.japaneseInstruction(), fitness.size(), test.size(), englishTest.size(), s.data());
     }
 
-    /** One item: a question, its answer, the picture as PNG. */
-    record Row(String question, String answer, byte[] png) {
+    /** The template of the Japanese VQA splits, which the Japanese-instruction training items name. */
+    static final String JAPANESE_INSTRUCTION = "ja-alpaca-cot";
+
+    /** One item: a question, its answer, the picture as PNG, and the template it is asked in (null: the trainer's). */
+    record Row(String question, String answer, byte[] png, String template) {
+        Row in(String named) {
+            return new Row(question, answer, png, named);
+        }
     }
 
     /**
@@ -155,7 +168,7 @@ public final class VlmWorld {
             byte[] png = p.png();
             PictureQuestions.Item item = ask.apply(p, rnd);
             if (seen.add(Base64.getEncoder().encodeToString(png))) {
-                out.add(new Row(item.question(), item.answer(), png));
+                out.add(new Row(item.question(), item.answer(), png, null));
             }
         }
         return out;
@@ -169,6 +182,9 @@ public final class VlmWorld {
             line.put("question", r.question());
             line.put("answer", r.answer());
             line.put("image_bytes", Base64.getEncoder().encodeToString(r.png()));
+            if (r.template() != null) {
+                line.put("template", r.template());
+            }
             b.append(line).append('\n');
         }
         try {

@@ -31,7 +31,7 @@ class VlmWorldTest {
     @Test
     void theCommittedDataIsWhatTheConfigDraws(@TempDir Path tmp) throws Exception {
         VlmWorld.Settings s = VlmWorld.read(Path.of("../conf/vlm-world.yaml"));
-        VlmWorld.writeData(new VlmWorld.Settings(s.seed(), tmp, s.pictureSize(), s.captions(), s.english(), s.japaneseQuestions(), s.fitness(),
+        VlmWorld.writeData(new VlmWorld.Settings(s.seed(), tmp, s.pictureSize(), s.captions(), s.english(), s.japaneseQuestions(), s.japaneseInstruction(), s.fitness(),
                 s.test(), s.englishTest(), s.vlm()), QUIET);
         for (String f : SETS) {
             assertArrayEquals(Files.readAllBytes(Path.of("../data/vlm-world").resolve(f)), Files.readAllBytes(tmp.resolve(f)), f);
@@ -71,7 +71,8 @@ class VlmWorldTest {
     void aSmallWorldBuildsTwiceToTheSameBytes(@TempDir Path tmp) throws Exception {
         String yaml = """
                 seed: 4
-                data: {out: data, picture_size: 16, captions: 8, english: 40, japanese_questions_answered_in_english: 8, vqa_ja_fitness: 4,
+                data: {out: data, picture_size: 16, captions: 8, english: 40, japanese_questions_answered_in_english: 8,
+                       japanese_instruction_answered_in_english: 8, vqa_ja_fitness: 4,
                        vqa_ja_test: 6, vqa_en_test: 4}
                 vlm:
                   out: models/vlm
