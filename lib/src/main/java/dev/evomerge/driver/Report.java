@@ -45,6 +45,10 @@ public final class Report {
                 b.append(' ').append(t.name()).append(".accuracy without the Japanese check % |");
                 rule.append("---:|");
             }
+            if (t.isVqa()) {
+                b.append(' ').append(t.name()).append(".reference in the answer % |");
+                rule.append("---:|");
+            }
         }
         b.append(" fitness |\n").append(rule).append("---:|\n");
         for (CandidateResult r : test) {
@@ -52,13 +56,14 @@ public final class Report {
             for (int i = 0; i < run.test().tasks().size(); i++) {
                 TaskSpec t = run.test().tasks().get(i);
                 Double v = r.metrics().get(t.metric());
+                boolean second = checksJapanese(t) || t.isVqa();
                 if (v == null) {
-                    b.append(" error |").append(checksJapanese(t) ? " error |" : "");
+                    b.append(" error |").append(second ? " error |" : "");
                     continue;
                 }
                 Summary s = r.perTask().get(i);
                 b.append(' ').append(t.isLikelihood() ? String.format(Locale.ROOT, "%.4f", v) : percent(interval(t, s))).append(" |");
-                if (checksJapanese(t)) {
+                if (second) { // MGSM-ja's accuracy without the check; VQA's relaxed exact match
                     b.append(' ').append(percent(withInterval(s.correct(), s.items()))).append(" |");
                 }
             }
@@ -208,7 +213,8 @@ public final class Report {
         b.append("\n\nLoss is mean nats per token (lower is better); fitness is the mean over tasks of accuracy")
                 .append(vqa ? ", of the VQA score (ROUGE-L F over Japanese morphemes, 0 for a non-Japanese answer to a Japanese "
                         + "reference; its interval the normal approximation; a model without a vision tower, an LLM parent or "
-                        + "the base, answers from the question alone)" : "")
+                        + "the base, answers from the question alone; beside it, how many answers hold the reference whole, "
+                        + "with Wilson's interval: ROUGE-L credits the reference's frame with a wrong word)" : "")
                 .append(" or of minus the loss (higher is better).\n\n");
         b.append(table()).append('\n');
         b.append("Models as the config names them, and where they are:\n\n");

@@ -25,9 +25,12 @@ public record ItemResult(int index, String question, String reference, String re
         return new ItemResult(item.index(), item.question(), item.answerText(), null, null, false, null, loss, tokens, null, 0);
     }
 
-    /** A VQA answer and its score in [0, 1] (ROUGE-L F with the language rule, {@link VqaScore}). */
-    static ItemResult vqa(EvalItem item, String response, double score, boolean japanese) {
-        return new ItemResult(item.index(), item.question(), item.answerText(), response, null, false, japanese, 0, 0, null, score);
+    /**
+     * A VQA answer, its score in [0, 1] (ROUGE-L F with the language rule, {@link VqaScore}) and
+     * whether it holds the reference ({@link VqaTask#namesReference}).
+     */
+    static ItemResult vqa(EvalItem item, String response, double score, boolean japanese, boolean right) {
+        return new ItemResult(item.index(), item.question(), item.answerText(), response, null, right, japanese, 0, 0, null, score);
     }
 
     /** Right and, where the task checks it, written in Japanese. */

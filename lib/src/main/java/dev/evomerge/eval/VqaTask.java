@@ -77,9 +77,24 @@ public record VqaTask(String templateName, String template, int maxNewTokens) im
         return List.of("[INST]", "### 指示", "### Instruction");
     }
 
-    /** The per-item verdict: the answer's ROUGE-L score with the language rule. */
+    /**
+     * The per-item verdict: the answer's ROUGE-L score with the language rule, and whether it is
+     * right ({@link #namesReference}).
+     */
     public ItemResult judge(VqaScore scorer, EvalItem item, String response) {
         String answer = response.strip();
-        return ItemResult.vqa(item, answer, scorer.score(item.answerText(), answer), JapaneseDetector.isJapaneseScript(answer));
+        return ItemResult.vqa(item, answer, scorer.score(item.answerText(), answer), JapaneseDetector.isJapaneseScript(answer),
+                namesReference(item.answerText(), answer));
+    }
+
+    /**
+     * Whether {@code answer} holds the reference whole (its final punctuation aside): VQA's relaxed
+     * exact match. ROUGE-L credits an answer in the reference's frame with the wrong word
+     * (答えは青です。 against 答えは緑です。 shares four of five morphemes); this does not, and an
+     * answer padded around the right one still passes.
+     */
+    public static boolean namesReference(String reference, String answer) {
+        String core = reference.strip().replaceAll("[。．.！!？?\\s]+$", "");
+        return !core.isEmpty() && answer.contains(core);
     }
 }

@@ -148,17 +148,21 @@ public final class VlmTrainer {
         int[] at = imageSpans(ids, imageToken, imageTokens);
         NDArray features = projector.project(tower.batchFeatures(m.create(pixels, new Shape(ids.length, 3, side, side))));
         NDArray tokens = language.tokens(m, ids);
-        NDArray x = language.trainingEmbed(tokens);
-        if (java.util.Arrays.stream(at).allMatch(a -> a == at[0])) {
-            x = NDArrays.concat(new NDList(x.get(":, :{}, :", at[0]), features, x.get(":, {}:, :", at[0] + imageTokens)), 1);
-        } else { // templates of different lengths before the image: spliced row by row
-            NDList rows = new NDList();
-            for (int b = 0; b < ids.length; b++) {
-                rows.add(NDArrays.concat(new NDList(x.get("{}, :{}, :", b, at[b]), features.get("{}", b),
-                        x.get("{}, {}:, :", b, at[b] + imageTokens)), 0));
+        // Each row's features placed at its own image tokens by a 0/1 matrix, the text's embeddings kept
+        // elsewhere: one batched product whatever each template puts before the image (adding exact zeros,
+        // so it is the splice itself, not an approximation of it)
+        int t = ids[0].length;
+        float[] place = new float[ids.length * t * imageTokens];
+        float[] text = new float[ids.length * t];
+        java.util.Arrays.fill(text, 1f);
+        for (int b = 0; b < ids.length; b++) {
+            for (int k = 0; k < imageTokens; k++) {
+                place[(b * t + at[b] + k) * imageTokens + k] = 1f;
+                text[b * t + at[b] + k] = 0f;
             }
-            x = NDArrays.stack(rows);
         }
+        NDArray x = language.trainingEmbed(tokens).mul(m.create(text, new Shape(ids.length, t, 1)))
+                .add(m.create(place, new Shape(ids.length, t, imageTokens)).matMul(features));
         return TrainingLoop.loss(language.forwardEmbeddings(x), tokens, batch);
     }
 

@@ -30,12 +30,14 @@ public final class PictureQuestions {
 
     /**
      * A question in both languages: [English, Japanese, the Japanese question answered in the
-     * English frame]. The last is how an English-centric model answers a Japanese question: in
-     * English, naming what it picks in the question's own words (the option as the question wrote
-     * it, or the digits of a count): {@code The answer is 赤.}
+     * English frame, the Japanese question answered in English]. The last two are how an
+     * English-centric model answers a Japanese question: in the English frame naming what it picks
+     * in the question's own words (the option as the question wrote it, or the digits of a count:
+     * {@code The answer is 赤.}), or all in English, as the mini world's base answers the Japanese
+     * instruction ({@code The answer is red.}).
      */
     private static Item[] asked(String en, String enAnswer, String ja, String jaWhat, String picked) {
-        return new Item[] {new Item(en, enAnswer), new Item(ja, ja(jaWhat)), new Item(ja, EN + picked + ".")};
+        return new Item[] {new Item(en, enAnswer), new Item(ja, ja(jaWhat)), new Item(ja, EN + picked + "."), new Item(ja, enAnswer)};
     }
 
     /** The Japanese answer naming {@code what}. */
@@ -92,7 +94,7 @@ public final class PictureQuestions {
         return new Item("Describe the picture.", b.append('.').toString());
     }
 
-    /** One of the picture's questions, drawn from {@code random}: [English, Japanese, Japanese answered in English]. */
+    /** One of the picture's questions, drawn from {@code random}, in the four forms of {@link #asked}. */
     public static Item[] one(Picture p, SplittableRandom random) {
         List<Item[]> all = all(p, random);
         return all.get(random.nextInt(all.size()));

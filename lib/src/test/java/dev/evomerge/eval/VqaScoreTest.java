@@ -13,6 +13,21 @@ import org.junit.jupiter.api.Test;
 class VqaScoreTest {
 
     /** MeCab's textbook sentence and a plain one, segmented as MeCab with IPADIC segments them. */
+    /**
+     * The relaxed exact match beside ROUGE-L: the reference whole in the answer, its final
+     * punctuation aside. The wrong word in the right frame scores high by ROUGE-L and is not right.
+     */
+    @Test
+    void anAnswerIsRightWhenItHoldsTheWholeReference() {
+        assertTrue(VqaTask.namesReference("答えは緑です。", "答えは緑です。"));
+        assertTrue(VqaTask.namesReference("答えは緑です。", "緑です。答えは緑です"), "padding around it, no final 。");
+        assertFalse(VqaTask.namesReference("答えは緑です。", "答えは青です。"));
+        assertFalse(VqaTask.namesReference("答えは緑です。", "The answer is 緑."));
+        assertFalse(VqaTask.namesReference("。", "anything"), "an empty reference names nothing");
+        VqaScore scorer = new VqaScore();
+        assertTrue(scorer.score("答えは緑です。", "答えは青です。") > 0.5, "ROUGE-L's credit for the frame");
+    }
+
     @Test
     void kuromojiSegmentsAsMecabWithIpadic() {
         JapaneseMorphemes m = new JapaneseMorphemes();

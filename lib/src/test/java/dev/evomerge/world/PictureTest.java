@@ -52,6 +52,8 @@ class PictureTest {
                 assertTrue(qa[1].answer().equals(PictureQuestions.ja(picked)) || qa[1].answer().equals(PictureQuestions.ja(picked + "つ")),
                         qa[1].answer() + " / " + qa[2].answer());
                 assertFalse(JapaneseDetector.isJapaneseScript(qa[2].answer()), "an English answer: " + qa[2].answer());
+                assertEquals(qa[1].question(), qa[3].question());
+                assertEquals(qa[0].answer(), qa[3].answer(), "the Japanese question answered as the English one is");
                 if (qa[0].question().startsWith("Is the shape at the ") && !qa[0].answer().startsWith("The answer is a ")) {
                     // the colour named is the colour of the pixels in that cell
                     Picture.Cell cell = java.util.Arrays.stream(Picture.Cell.values())
