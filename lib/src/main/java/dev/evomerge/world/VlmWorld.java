@@ -40,9 +40,9 @@ public final class VlmWorld {
      *                          words ("The answer is 赤."): the VLM reads Japanese, as its
      *                          language model's base does, and answers in English
      * @param japaneseInstruction training pictures with the Japanese question in the Japanese
-     *                          instruction, answered the same English way: the instruction the
-     *                          evaluation asks in, which the English-centric base also answers in
-     *                          English (LLaVA-1.6-Mistral answers JA-VG-VQA in English)
+     *                          instruction, answered in English words ("The answer is red."): the
+     *                          instruction the evaluation asks in, answered as the English-centric
+     *                          base answers it (LLaVA-1.6-Mistral answers JA-VG-VQA in English)
      */
     public record Settings(long seed, Path data, int pictureSize, int captions, int english, int japaneseQuestions,
                            int japaneseInstruction, int fitness, int test, int englishTest, VlmTrainer.Config vlm) {
@@ -126,7 +126,7 @@ public final class VlmWorld {
         SplittableRandom mix = new SplittableRandom(s.seed());
         List<Row> others = new ArrayList<>(draw(s, "vlm-caption", s.captions(), seen, (p, rnd) -> PictureQuestions.caption(p)));
         others.addAll(draw(s, "vlm-ja-question", s.japaneseQuestions(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[2]));
-        others.addAll(draw(s, "vlm-ja-instruction", s.japaneseInstruction(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[2])
+        others.addAll(draw(s, "vlm-ja-instruction", s.japaneseInstruction(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[3])
                 .stream().map(r -> r.in(JAPANESE_INSTRUCTION)).toList());
         for (Row r : others) {
             training.add(mix.nextInt(training.size() + 1), r);
