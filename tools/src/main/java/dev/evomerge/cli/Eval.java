@@ -71,6 +71,7 @@ public final class Eval {
             BootstrapInterval ci = BootstrapInterval.of(results.stream().mapToDouble(r -> 100 * r.score()).toArray(), 0.95, 1000, 0);
             out.println(String.format(Locale.ROOT, "rougeL (x100)  %.1f  95%% bootstrap interval [%.1f, %.1f]  (%d items)%s",
                     ci.mean(), ci.low(), ci.high(), s.items(), s.items() < Summary.SMALL ? "  -- small set: read the interval" : ""));
+            out.println("reference held " + Summary.formatRate(s.correct(), s.items()));
         } else {
             out.println(String.format(Locale.ROOT, "mean_loss=%.6f tokens=%d", s.meanLoss(), s.tokens()));
         }
@@ -93,7 +94,7 @@ public final class Eval {
             ObjectNode o = json.createObjectNode();
             o.put("index", r.index()).put("question", r.question()).put("reference", r.reference());
             if (task instanceof VqaTask) {
-                o.put("response", r.response()).put("score", r.score()).put("japanese", r.japanese());
+                o.put("response", r.response()).put("score", r.score()).put("japanese", r.japanese()).put("correct", r.correct());
             } else if (task instanceof MgsmTask) {
                 o.put("response", r.response());
                 o.put("extracted", r.extracted() == null ? null : r.extracted().toPlainString());

@@ -81,6 +81,8 @@ class ModelCommandsTest {
         com.fasterxml.jackson.databind.JsonNode first = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(0));
         assertEquals("青い帯です。", first.get("reference").asText());
         assertEquals(new dev.evomerge.eval.VqaScore().score("青い帯です。", first.get("response").asText()), first.get("score").asDouble());
+        assertEquals(first.get("response").asText().contains("青い帯です"), first.get("correct").asBoolean());
+        assertTrue(out.contains("\nreference held "), out);
         String blind = run(Eval::run, "--model", model(), "--task", "vqa", "--data", set.toString(), "--device", "cpu");
         assertTrue(blind.contains("no vision tower: answered from the questions alone"), blind);
     }
