@@ -136,8 +136,9 @@ public final class VlmWorld {
         write(s.data().resolve("vqa_ja_test.jsonl"), test);
         write(s.data().resolve("vqa_en_test.jsonl"), englishTest);
         progress.printf(Locale.ROOT, "data: %d training pictures (%d captions, %d English questions, %d Japanese ones answered in "
-                + "English, %d of them in the Japanese instruction), Japanese VQA %d fitness + %d test, English VQA %d test -> %s%n", training.size(), s.captions(), s.english(),
-                s.japaneseQuestions() + s.japaneseInstruction(), s.japaneseInstruction(), fitness.size(), test.size(), englishTest.size(), s.data());
+                        + "English, %d of them in the Japanese instruction), Japanese VQA %d fitness + %d test, English VQA %d test -> %s%n",
+                training.size(), s.captions(), s.english(), s.japaneseQuestions() + s.japaneseInstruction(), s.japaneseInstruction(),
+                fitness.size(), test.size(), englishTest.size(), s.data());
     }
 
     /** The template of the Japanese VQA splits, which the Japanese-instruction training items name. */
