@@ -29,7 +29,27 @@ public final class Datasets {
         if (location.endsWith(".parquet")) {
             return VqaSets.parquet(storage, location);
         }
+        return read(storage, location, readLines(storage, location));
+    }
+
+    /** A set's items, and each item's own string field ({@link #readWithField}). */
+    public record ItemsWithField(List<EvalItem> items, List<String> values) {
+    }
+
+    /**
+     * The items {@link #read} gives, and each one's own string field {@code name}, the file read
+     * once: a JSONL line's value, or null where the line has none; no values for the other formats
+     * (they have no per-item fields).
+     */
+    public static ItemsWithField readWithField(Storage storage, String location, String name) {
+        if (location.endsWith(".parquet")) {
+            return new ItemsWithField(VqaSets.parquet(storage, location), List.of());
+        }
         List<String> lines = readLines(storage, location);
+        return new ItemsWithField(read(storage, location, lines), location.endsWith(".tsv") ? List.of() : ownField(location, lines, name));
+    }
+
+    private static List<EvalItem> read(Storage storage, String location, List<String> lines) {
         if (location.endsWith(".tsv")) {
             return mgsmTsv(location, lines);
         }
@@ -61,16 +81,7 @@ public final class Datasets {
         return out;
     }
 
-    /**
-     * Each item's own string field {@code name}, in the order {@link #read} gives the items: a JSONL
-     * line's value, or null where the line has none; an empty list for the other formats (they
-     * have no per-item fields).
-     */
-    public static List<String> ownField(Storage storage, String location, String name) {
-        if (location.endsWith(".parquet") || location.endsWith(".tsv")) {
-            return List.of();
-        }
-        List<String> lines = readLines(storage, location);
+    private static List<String> ownField(String location, List<String> lines, String name) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).isBlank()) {

@@ -100,10 +100,10 @@ public final class TrainingSet {
     public static TrainingSet readVqa(Storage storage, String location, Tokenizer tokenizer, VqaTask task, long imageToken,
                                       int imageTokens, int maxLength, long eosId) {
         List<Sequence> out = new ArrayList<>();
-        List<EvalItem> items = Datasets.read(storage, location);
-        List<String> templates = Datasets.ownField(storage, location, "template");
+        Datasets.ItemsWithField set = Datasets.readWithField(storage, location, "template");
+        List<String> templates = set.values();
         java.util.Map<String, VqaTask> tasks = new java.util.HashMap<>();
-        for (EvalItem item : items) {
+        for (EvalItem item : set.items()) {
             if (item.image() == null) {
                 throw new DatasetException(location, "item " + (item.index() + 1) + ": no image (a VLM trains on a VQA set)");
             }
