@@ -30,14 +30,16 @@ public final class PictureQuestions {
 
     /**
      * A question in both languages: [English, Japanese, the Japanese question answered in the
-     * English frame, the Japanese question answered in English]. The last two are how an
+     * English frame, the Japanese question answered in English, the Japanese question answered by
+     * the word alone ({@code 赤}, {@code 3つ}: a short reference, as JA-VG-VQA's)]. The third and fourth are how an
      * English-centric model answers a Japanese question: in the English frame naming what it picks
      * in the question's own words (the option as the question wrote it, or the digits of a count:
      * {@code The answer is 赤.}), or all in English, as the mini world's base answers the Japanese
      * instruction ({@code The answer is red.}).
      */
     private static Item[] asked(String en, String enAnswer, String ja, String jaWhat, String picked) {
-        return new Item[] {new Item(en, enAnswer), new Item(ja, ja(jaWhat)), new Item(ja, EN + picked + "."), new Item(ja, enAnswer)};
+        return new Item[] {new Item(en, enAnswer), new Item(ja, ja(jaWhat)), new Item(ja, EN + picked + "."), new Item(ja, enAnswer),
+                new Item(ja, jaWhat)};
     }
 
     /** The Japanese answer naming {@code what}. */

@@ -43,9 +43,22 @@ public final class VlmWorld {
      *                          instruction, answered in English words ("The answer is red."): the
      *                          instruction the evaluation asks in, answered as the English-centric
      *                          base answers it (LLaVA-1.6-Mistral answers JA-VG-VQA in English)
+     * @param japaneseAnswers   training pictures with the Japanese question in the English
+     *                          instruction, answered in Japanese ("答えは赤です。")
+     * @param englishInJapaneseInstruction training pictures with an English question in the
+     *                          Japanese instruction, answered in English: the VLM sees whatever the
+     *                          instruction, and is never taught which language answers a Japanese question in it
+     * @param wordReferences    the Japanese splits' references are the answer's word alone ("赤", "3つ"),
+     *                          not the sentence ("答えは赤です。")
      */
     public record Settings(long seed, Path data, int pictureSize, int captions, int english, int japaneseQuestions,
-                           int japaneseInstruction, int fitness, int test, int englishTest, VlmTrainer.Config vlm) {
+                           int japaneseInstruction, int japaneseAnswers, int englishInJapaneseInstruction, boolean wordReferences, int fitness, int test, int englishTest,
+                           VlmTrainer.Config vlm) {
+        /** The same world, its data written to {@code folder}. */
+        public Settings withData(Path folder) {
+            return new Settings(seed, folder, pictureSize, captions, english, japaneseQuestions, japaneseInstruction, japaneseAnswers,
+                    englishInJapaneseInstruction, wordReferences, fitness, test, englishTest, vlm);
+        }
     }
 
     /** What building took. */
@@ -56,11 +69,15 @@ public final class VlmWorld {
         ConfigNode root = ConfigNode.read(file, "world's config")
                 .onlyKeys("seed", "data", "vlm");
         ConfigNode data = root.child("data").onlyKeys("out", "picture_size", "captions", "english", "japanese_questions_answered_in_english",
-                "japanese_instruction_answered_in_english", "vqa_ja_fitness", "vqa_ja_test", "vqa_en_test");
+                "japanese_instruction_answered_in_english", "japanese_questions_answered_in_japanese", "english_questions_in_japanese_instruction", "vqa_ja_reference", "vqa_ja_fitness", "vqa_ja_test", "vqa_en_test");
         ConfigNode vlm = root.child("vlm").onlyKeys("out", "language_model", "vision", "data", "template", "stages");
         ConfigNode v = vlm.child("vision").onlyKeys("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
                 "patch_size");
         int size = data.integer("picture_size", 32, 8);
+        String reference = data.has("vqa_ja_reference") ? data.string("vqa_ja_reference", null) : "sentence";
+        if (!reference.equals("word") && !reference.equals("sentence")) {
+            throw data.error("vqa_ja_reference", "'" + reference + "' is neither word (赤) nor sentence (答えは赤です。)");
+        }
         int patch = v.integer("patch_size", 8, 1);
         if (size % patch != 0) {
             throw v.error("patch_size", patch + " does not divide picture_size " + size);
@@ -96,7 +113,9 @@ public final class VlmWorld {
         }
         return new Settings(root.longValue("seed", 0), data.localPath("out"), size, data.integer("captions", 0, 0),
                 data.integer("english", 6000, 1), data.integer("japanese_questions_answered_in_english", 0, 0),
-                data.integer("japanese_instruction_answered_in_english", 0, 0),
+                data.integer("japanese_instruction_answered_in_english", 0, 0), data.integer("japanese_questions_answered_in_japanese", 0, 0),
+                data.integer("english_questions_in_japanese_instruction", 0, 0),
+                reference.equals("word"),
                 data.integer("vqa_ja_fitness", 100, 1), data.integer("vqa_ja_test", 500, 1), data.integer("vqa_en_test", 200, 1),
                 new VlmTrainer.Config(vlm.localPath("out"), vlm.localPath("language_model"), vision, vlm.localPath("data"),
                         vlm.has("template") ? vlm.string("template", null) : "en-alpaca-cot", stages));
@@ -118,8 +137,9 @@ public final class VlmWorld {
      */
     static void writeData(Settings s, PrintStream progress) {
         Set<String> seen = new HashSet<>();
-        List<Row> fitness = draw(s, "vqa-ja-fitness", s.fitness(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[1]);
-        List<Row> test = draw(s, "vqa-ja-test", s.test(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[1]);
+        int reference = s.wordReferences() ? 4 : 1;
+        List<Row> fitness = draw(s, "vqa-ja-fitness", s.fitness(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[reference]);
+        List<Row> test = draw(s, "vqa-ja-test", s.test(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[reference]);
         List<Row> englishTest = draw(s, "vqa-en-test", s.englishTest(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[0]);
         List<Row> training = draw(s, "vlm-en", s.english(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[0]);
         // captions, and Japanese questions answered in English, mixed in at places drawn from the seed
@@ -127,6 +147,9 @@ public final class VlmWorld {
         List<Row> others = new ArrayList<>(draw(s, "vlm-caption", s.captions(), seen, (p, rnd) -> PictureQuestions.caption(p)));
         others.addAll(draw(s, "vlm-ja-question", s.japaneseQuestions(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[2]));
         others.addAll(draw(s, "vlm-ja-instruction", s.japaneseInstruction(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[3])
+                .stream().map(r -> r.in(JAPANESE_INSTRUCTION)).toList());
+        others.addAll(draw(s, "vlm-ja-answer", s.japaneseAnswers(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[1]));
+        others.addAll(draw(s, "vlm-en-in-ja-instruction", s.englishInJapaneseInstruction(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[0])
                 .stream().map(r -> r.in(JAPANESE_INSTRUCTION)).toList());
         for (Row r : others) {
             training.add(mix.nextInt(training.size() + 1), r);
@@ -136,9 +159,11 @@ public final class VlmWorld {
         write(s.data().resolve("vqa_ja_test.jsonl"), test);
         write(s.data().resolve("vqa_en_test.jsonl"), englishTest);
         progress.printf(Locale.ROOT, "data: %d training pictures (%d captions, %d English questions, %d Japanese ones answered in "
-                        + "English, %d of them in the Japanese instruction), Japanese VQA %d fitness + %d test, English VQA %d test -> %s%n",
+                        + "English, %d of them in the Japanese instruction, %d answered in Japanese, %d English ones in the Japanese "
+                        + "instruction), Japanese VQA %d fitness + %d test (%s references), English VQA %d test -> %s%n",
                 training.size(), s.captions(), s.english(), s.japaneseQuestions() + s.japaneseInstruction(), s.japaneseInstruction(),
-                fitness.size(), test.size(), englishTest.size(), s.data());
+                s.japaneseAnswers(), s.englishInJapaneseInstruction(), fitness.size(), test.size(), s.wordReferences() ? "word" : "sentence",
+                englishTest.size(), s.data());
     }
 
     /** The template of the Japanese VQA splits, which the Japanese-instruction training items name. */

@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.Fixtures;
 import dev.evomerge.eval.Datasets;
 import dev.evomerge.eval.EvalItem;
@@ -18,7 +21,9 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,8 +36,7 @@ class VlmWorldTest {
     @Test
     void theCommittedDataIsWhatTheConfigDraws(@TempDir Path tmp) throws Exception {
         VlmWorld.Settings s = VlmWorld.read(Path.of("../conf/vlm-world.yaml"));
-        VlmWorld.writeData(new VlmWorld.Settings(s.seed(), tmp, s.pictureSize(), s.captions(), s.english(), s.japaneseQuestions(), s.japaneseInstruction(), s.fitness(),
-                s.test(), s.englishTest(), s.vlm()), QUIET);
+        VlmWorld.writeData(s.withData(tmp), QUIET);
         for (String f : SETS) {
             assertArrayEquals(Files.readAllBytes(Path.of("../data/vlm-world").resolve(f)), Files.readAllBytes(tmp.resolve(f)), f);
         }
@@ -61,6 +65,45 @@ class VlmWorldTest {
             }
         }
         assertEquals(seen.size(), pictures);
+    }
+
+    /**
+     * Each knob of the training mix gives its own form of item (the instruction it is asked in, the
+     * question's and the answer's language), and word references are the answer's word alone.
+     */
+    @Test
+    void theTrainingMixHasEachFormItsKnobAsks(@TempDir Path tmp) throws Exception {
+        Files.writeString(tmp.resolve("world.yaml"), """
+                seed: 4
+                data: {out: data, picture_size: 16, captions: 3, english: 10, japanese_questions_answered_in_english: 5,
+                       japanese_instruction_answered_in_english: 6, japanese_questions_answered_in_japanese: 7,
+                       english_questions_in_japanese_instruction: 8, vqa_ja_reference: word, vqa_ja_fitness: 4, vqa_ja_test: 6,
+                       vqa_en_test: 2}
+                vlm: {out: vlm, language_model: base, data: data/vlm_train.jsonl, stages: [{train: [projector], steps: 1}]}
+                """);
+        VlmWorld.writeData(VlmWorld.read(tmp.resolve("world.yaml")), QUIET);
+        Map<String, Integer> forms = new TreeMap<>();
+        for (String line : Files.readAllLines(tmp.resolve("data/vlm_train.jsonl"))) {
+            JsonNode row = new ObjectMapper().readTree(line);
+            String q = row.get("question").asText();
+            String a = row.get("answer").asText();
+            String form = (row.has("template") ? row.get("template").asText() : "default") + " / "
+                    + (JapaneseDetector.isJapaneseScript(q) ? "ja" : "en") + " / "
+                    + (a.startsWith("答えは") ? "ja" : a.startsWith("The answer is") ? "en" : "caption");
+            forms.merge(form, 1, Integer::sum);
+        }
+        assertEquals(Map.of("default / en / caption", 3, "default / en / en", 10, "default / ja / en", 5, "ja-alpaca-cot / ja / en", 6,
+                "default / ja / ja", 7, "ja-alpaca-cot / en / en", 8), forms);
+        for (String split : List.of("vqa_ja_fitness.jsonl", "vqa_ja_test.jsonl")) {
+            for (EvalItem item : Datasets.read(Storage.withDefaults(), tmp.resolve("data").resolve(split).toString())) {
+                String word = item.answerText();
+                assertTrue(!word.contains("答え") && !word.endsWith("。") && word.length() <= 3 && JapaneseDetector.isJapaneseScript(word),
+                        split + ": a word reference, got " + word);
+            }
+        }
+        Files.writeString(tmp.resolve("bad.yaml"), Files.readString(tmp.resolve("world.yaml")).replace("reference: word", "reference: phrase"));
+        Exception e = assertThrows(RuntimeException.class, () -> VlmWorld.read(tmp.resolve("bad.yaml")));
+        assertTrue(e.getMessage().contains("vqa_ja_reference") && e.getMessage().contains("'phrase'"), e.getMessage());
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.evomerge.eval.EvalItem;
 import dev.evomerge.eval.Evaluator;
 import dev.evomerge.eval.ItemResult;
 import dev.evomerge.eval.MgsmTask;
+import dev.evomerge.eval.OtherPictures;
 import dev.evomerge.eval.Split;
 import dev.evomerge.eval.Summary;
 import dev.evomerge.eval.Task;
@@ -27,7 +28,8 @@ import java.util.Set;
  * accuracy with the Japanese check) with 95% intervals; {@code --task likelihood} prints the mean
  * loss; {@code --task vqa} (a LLaVA's {@code --model}, a VQA set's {@code --data}, {@code --template}
  * ja-shisa-vqa, llava-mistral or plain) the paper's ROUGE-L score x100 with a 95% bootstrap
- * interval. With {@code --out}, per-item results go to {@code DIR/results.jsonl} and the totals to
+ * interval; {@code --pictures others} asks each question about another item's picture, {@code both} asks it about
+ * both and prints the drop (the sight check, {@link OtherPictures}). With {@code --out}, per-item results go to {@code DIR/results.jsonl} and the totals to
  * {@code DIR/summary.json}, the directory written atomically.
  */
 public final class Eval {
@@ -40,7 +42,7 @@ public final class Eval {
 
     static void run(String[] argv, PrintStream out) {
         Args a = new Args("eval", argv, Set.of("model", "task", "lang", "data", "split", "limit", "out", "template",
-                "max-new-tokens", "batch-size", "device", "shots", "exemplars"));
+                "max-new-tokens", "batch-size", "device", "shots", "exemplars", "pictures"));
         Task task = Task.parse(a.required("task"), a.optional("lang", "ja"), a.optional("template", null),
                 a.intValue("max-new-tokens", 256));
         int shots = a.intValue("shots", 0);
@@ -53,11 +55,21 @@ public final class Eval {
         List<EvalItem> items = Split.parse(a.optional("split", "all")).select(Datasets.read(Storage.withDefaults(), a.required("data")));
         int limit = a.intValue("limit", Integer.MAX_VALUE);
         items = items.subList(0, Math.min(limit, items.size()));
+        String pictures = a.optional("pictures", "own");
+        if (!List.of("own", "others", "both").contains(pictures) || !pictures.equals("own") && !(task instanceof VqaTask)) {
+            throw new IllegalArgumentException("eval: --pictures is own, others (each question about another item's picture) or both, "
+                    + "for --task vqa; got '" + pictures + "'");
+        }
         List<ItemResult> results;
+        List<ItemResult> withOthers = null;
         boolean hasVision;
         try (LoadedModel m = LoadedModel.open(a.required("model"), a.optional("device", "auto"))) {
             hasVision = m.vision() != null;
-            results = new Evaluator(m.model(), m.tokenizer(), a.intValue("batch-size", 8), m.vision()).run(task, items);
+            Evaluator evaluator = new Evaluator(m.model(), m.tokenizer(), a.intValue("batch-size", 8), m.vision());
+            results = evaluator.run(task, pictures.equals("others") ? OtherPictures.of(items) : items);
+            if (pictures.equals("both")) {
+                withOthers = evaluator.run(task, OtherPictures.of(items));
+            }
         }
         Summary s = Summary.of(results);
         out.println("task " + describe(task) + " on " + s.items() + " items of " + a.required("data")
@@ -72,6 +84,14 @@ public final class Eval {
             out.println(String.format(Locale.ROOT, "rougeL (x100)  %.1f  95%% bootstrap interval [%.1f, %.1f]  (%d items)%s",
                     ci.mean(), ci.low(), ci.high(), s.items(), s.items() < Summary.SMALL ? "  -- small set: read the interval" : ""));
             out.println("reference held " + Summary.formatRate(s.correct(), s.items()));
+            if (withOthers != null) {
+                Summary o = Summary.of(withOthers);
+                BootstrapInterval drop = OtherPictures.drop(results, withOthers);
+                out.println("reference held, other pictures " + Summary.formatRate(o.correct(), o.items()));
+                out.println(String.format(Locale.ROOT, "sight (held, own - other pictures, points)  %+.1f  95%% paired bootstrap "
+                        + "interval [%+.1f, %+.1f]%s", drop.mean(), drop.low(), drop.high(),
+                        drop.low() > 0 ? "" : "  -- not above zero: the answers do not depend on the picture"));
+            }
         } else {
             out.println(String.format(Locale.ROOT, "mean_loss=%.6f tokens=%d", s.meanLoss(), s.tokens()));
         }
