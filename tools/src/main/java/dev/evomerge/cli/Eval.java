@@ -56,9 +56,12 @@ public final class Eval {
         int limit = a.intValue("limit", Integer.MAX_VALUE);
         items = items.subList(0, Math.min(limit, items.size()));
         String pictures = a.optional("pictures", "own");
-        if (!List.of("own", "others", "both").contains(pictures) || !pictures.equals("own") && !(task instanceof VqaTask)) {
+        if (!List.of("own", "others", "both").contains(pictures)) {
             throw new IllegalArgumentException("eval: --pictures is own, others (each question about another item's picture) or both, "
-                    + "for --task vqa; got '" + pictures + "'");
+                    + "got '" + pictures + "'");
+        }
+        if (!pictures.equals("own") && !(task instanceof VqaTask)) {
+            throw new IllegalArgumentException("eval: --pictures applies to --task vqa");
         }
         List<ItemResult> results;
         List<ItemResult> withOthers = null;
