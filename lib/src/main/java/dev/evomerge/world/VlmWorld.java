@@ -48,16 +48,20 @@ public final class VlmWorld {
      * @param englishInJapaneseInstruction training pictures with an English question in the
      *                          Japanese instruction, answered in English: the VLM sees whatever the
      *                          instruction, and is never taught which language answers a Japanese question in it
+     * @param japaneseInstructionAnswers training pictures with the Japanese question in the
+     *                          Japanese instruction, answered in Japanese: the evaluation's very
+     *                          items, a few, as a VLM that has seen a little Japanese
      * @param wordReferences    the Japanese splits' references are the answer's word alone ("赤", "3つ"),
      *                          not the sentence ("答えは赤です。")
      */
     public record Settings(long seed, Path data, int pictureSize, int captions, int english, int japaneseQuestions,
-                           int japaneseInstruction, int japaneseAnswers, int englishInJapaneseInstruction, boolean wordReferences, int fitness, int test, int englishTest,
+                           int japaneseInstruction, int japaneseAnswers, int englishInJapaneseInstruction, int japaneseInstructionAnswers,
+                           boolean wordReferences, int fitness, int test, int englishTest,
                            VlmTrainer.Config vlm) {
         /** The same world, its data written to {@code folder}. */
         public Settings withData(Path folder) {
             return new Settings(seed, folder, pictureSize, captions, english, japaneseQuestions, japaneseInstruction, japaneseAnswers,
-                    englishInJapaneseInstruction, wordReferences, fitness, test, englishTest, vlm);
+                    englishInJapaneseInstruction, japaneseInstructionAnswers, wordReferences, fitness, test, englishTest, vlm);
         }
     }
 
@@ -69,7 +73,8 @@ public final class VlmWorld {
         ConfigNode root = ConfigNode.read(file, "world's config")
                 .onlyKeys("seed", "data", "vlm");
         ConfigNode data = root.child("data").onlyKeys("out", "picture_size", "captions", "english", "japanese_questions_answered_in_english",
-                "japanese_instruction_answered_in_english", "japanese_questions_answered_in_japanese", "english_questions_in_japanese_instruction", "vqa_ja_reference", "vqa_ja_fitness", "vqa_ja_test", "vqa_en_test");
+                "japanese_instruction_answered_in_english", "japanese_questions_answered_in_japanese", "english_questions_in_japanese_instruction",
+                "japanese_instruction_answered_in_japanese", "vqa_ja_reference", "vqa_ja_fitness", "vqa_ja_test", "vqa_en_test");
         ConfigNode vlm = root.child("vlm").onlyKeys("out", "language_model", "vision", "data", "template", "stages");
         ConfigNode v = vlm.child("vision").onlyKeys("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
                 "patch_size");
@@ -114,7 +119,7 @@ public final class VlmWorld {
         return new Settings(root.longValue("seed", 0), data.localPath("out"), size, data.integer("captions", 0, 0),
                 data.integer("english", 6000, 1), data.integer("japanese_questions_answered_in_english", 0, 0),
                 data.integer("japanese_instruction_answered_in_english", 0, 0), data.integer("japanese_questions_answered_in_japanese", 0, 0),
-                data.integer("english_questions_in_japanese_instruction", 0, 0),
+                data.integer("english_questions_in_japanese_instruction", 0, 0), data.integer("japanese_instruction_answered_in_japanese", 0, 0),
                 reference.equals("word"),
                 data.integer("vqa_ja_fitness", 100, 1), data.integer("vqa_ja_test", 500, 1), data.integer("vqa_en_test", 200, 1),
                 new VlmTrainer.Config(vlm.localPath("out"), vlm.localPath("language_model"), vision, vlm.localPath("data"),
@@ -151,6 +156,8 @@ public final class VlmWorld {
         others.addAll(draw(s, "vlm-ja-answer", s.japaneseAnswers(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[1]));
         others.addAll(draw(s, "vlm-en-in-ja-instruction", s.englishInJapaneseInstruction(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[0])
                 .stream().map(r -> r.in(JAPANESE_INSTRUCTION)).toList());
+        others.addAll(draw(s, "vlm-ja-in-ja-instruction", s.japaneseInstructionAnswers(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[1])
+                .stream().map(r -> r.in(JAPANESE_INSTRUCTION)).toList());
         for (Row r : others) {
             training.add(mix.nextInt(training.size() + 1), r);
         }
@@ -159,10 +166,11 @@ public final class VlmWorld {
         write(s.data().resolve("vqa_ja_test.jsonl"), test);
         write(s.data().resolve("vqa_en_test.jsonl"), englishTest);
         progress.printf(Locale.ROOT, "data: %d training pictures (%d captions, %d English questions, %d Japanese ones answered in "
-                        + "English, %d of them in the Japanese instruction, %d answered in Japanese, %d English ones in the Japanese "
-                        + "instruction), Japanese VQA %d fitness + %d test (%s references), English VQA %d test -> %s%n",
+                        + "English, %d of them in the Japanese instruction, %d answered in Japanese, %d of them in the Japanese "
+                        + "instruction, %d English ones in the Japanese instruction), Japanese VQA %d fitness + %d test (%s references), "
+                        + "English VQA %d test -> %s%n",
                 training.size(), s.captions(), s.english(), s.japaneseQuestions() + s.japaneseInstruction(), s.japaneseInstruction(),
-                s.japaneseAnswers(), s.englishInJapaneseInstruction(), fitness.size(), test.size(), s.wordReferences() ? "word" : "sentence",
+                s.japaneseAnswers() + s.japaneseInstructionAnswers(), s.japaneseInstructionAnswers(), s.englishInJapaneseInstruction(), fitness.size(), test.size(), s.wordReferences() ? "word" : "sentence",
                 englishTest.size(), s.data());
     }
 

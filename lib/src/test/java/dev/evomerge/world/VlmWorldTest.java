@@ -77,7 +77,8 @@ class VlmWorldTest {
                 seed: 4
                 data: {out: data, picture_size: 16, captions: 3, english: 10, japanese_questions_answered_in_english: 5,
                        japanese_instruction_answered_in_english: 6, japanese_questions_answered_in_japanese: 7,
-                       english_questions_in_japanese_instruction: 8, vqa_ja_reference: word, vqa_ja_fitness: 4, vqa_ja_test: 6,
+                       english_questions_in_japanese_instruction: 8, japanese_instruction_answered_in_japanese: 9,
+                       vqa_ja_reference: word, vqa_ja_fitness: 4, vqa_ja_test: 6,
                        vqa_en_test: 2}
                 vlm: {out: vlm, language_model: base, data: data/vlm_train.jsonl, stages: [{train: [projector], steps: 1}]}
                 """);
@@ -93,7 +94,7 @@ class VlmWorldTest {
             forms.merge(form, 1, Integer::sum);
         }
         assertEquals(Map.of("default / en / caption", 3, "default / en / en", 10, "default / ja / en", 5, "ja-alpaca-cot / ja / en", 6,
-                "default / ja / ja", 7, "ja-alpaca-cot / en / en", 8), forms);
+                "default / ja / ja", 7, "ja-alpaca-cot / en / en", 8, "ja-alpaca-cot / ja / ja", 9), forms);
         for (String split : List.of("vqa_ja_fitness.jsonl", "vqa_ja_test.jsonl")) {
             for (EvalItem item : Datasets.read(Storage.withDefaults(), tmp.resolve("data").resolve(split).toString())) {
                 String word = item.answerText();
