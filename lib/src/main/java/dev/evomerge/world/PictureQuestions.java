@@ -25,6 +25,13 @@ public final class PictureQuestions {
      */
     private static final String EN = "The answer is ";
 
+    /** The forms of a question {@link #asked} gives, by their place in its array. */
+    public static final int ENGLISH = 0;
+    public static final int JAPANESE = 1;
+    public static final int JAPANESE_IN_ENGLISH_FRAME = 2;
+    public static final int JAPANESE_IN_ENGLISH = 3;
+    public static final int JAPANESE_WORD = 4;
+
     private PictureQuestions() {
     }
 

@@ -79,7 +79,7 @@ public final class VlmWorld {
         ConfigNode v = vlm.child("vision").onlyKeys("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
                 "patch_size");
         int size = data.integer("picture_size", 32, 8);
-        String reference = data.has("vqa_ja_reference") ? data.string("vqa_ja_reference", null) : "sentence";
+        String reference = data.string("vqa_ja_reference", "sentence");
         if (!reference.equals("word") && !reference.equals("sentence")) {
             throw data.error("vqa_ja_reference", "'" + reference + "' is neither word (赤) nor sentence (答えは赤です。)");
         }
@@ -123,7 +123,7 @@ public final class VlmWorld {
                 reference.equals("word"),
                 data.integer("vqa_ja_fitness", 100, 1), data.integer("vqa_ja_test", 500, 1), data.integer("vqa_en_test", 200, 1),
                 new VlmTrainer.Config(vlm.localPath("out"), vlm.localPath("language_model"), vision, vlm.localPath("data"),
-                        vlm.has("template") ? vlm.string("template", null) : "en-alpaca-cot", stages));
+                        vlm.string("template", "en-alpaca-cot"), stages));
     }
 
     public static Report build(Settings s, PrintStream progress) {
@@ -142,22 +142,22 @@ public final class VlmWorld {
      */
     static void writeData(Settings s, PrintStream progress) {
         Set<String> seen = new HashSet<>();
-        int reference = s.wordReferences() ? 4 : 1;
-        List<Row> fitness = draw(s, "vqa-ja-fitness", s.fitness(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[reference]);
-        List<Row> test = draw(s, "vqa-ja-test", s.test(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[reference]);
-        List<Row> englishTest = draw(s, "vqa-en-test", s.englishTest(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[0]);
-        List<Row> training = draw(s, "vlm-en", s.english(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[0]);
-        // captions, and Japanese questions answered in English, mixed in at places drawn from the seed
+        int reference = s.wordReferences() ? PictureQuestions.JAPANESE_WORD : PictureQuestions.JAPANESE;
+        List<Row> fitness = asked(s, "vqa-ja-fitness", s.fitness(), seen, reference, null);
+        List<Row> test = asked(s, "vqa-ja-test", s.test(), seen, reference, null);
+        List<Row> englishTest = asked(s, "vqa-en-test", s.englishTest(), seen, PictureQuestions.ENGLISH, null);
+        List<Row> training = new ArrayList<>(asked(s, "vlm-en", s.english(), seen, PictureQuestions.ENGLISH, null));
+        // captions and the other forms of question, mixed in at places drawn from the seed
         SplittableRandom mix = new SplittableRandom(s.seed());
         List<Row> others = new ArrayList<>(draw(s, "vlm-caption", s.captions(), seen, (p, rnd) -> PictureQuestions.caption(p)));
-        others.addAll(draw(s, "vlm-ja-question", s.japaneseQuestions(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[2]));
-        others.addAll(draw(s, "vlm-ja-instruction", s.japaneseInstruction(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[3])
-                .stream().map(r -> r.in(JAPANESE_INSTRUCTION)).toList());
-        others.addAll(draw(s, "vlm-ja-answer", s.japaneseAnswers(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[1]));
-        others.addAll(draw(s, "vlm-en-in-ja-instruction", s.englishInJapaneseInstruction(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[0])
-                .stream().map(r -> r.in(JAPANESE_INSTRUCTION)).toList());
-        others.addAll(draw(s, "vlm-ja-in-ja-instruction", s.japaneseInstructionAnswers(), seen, (p, rnd) -> PictureQuestions.one(p, rnd)[1])
-                .stream().map(r -> r.in(JAPANESE_INSTRUCTION)).toList());
+        others.addAll(asked(s, "vlm-ja-question", s.japaneseQuestions(), seen, PictureQuestions.JAPANESE_IN_ENGLISH_FRAME, null));
+        others.addAll(asked(s, "vlm-ja-instruction", s.japaneseInstruction(), seen, PictureQuestions.JAPANESE_IN_ENGLISH,
+                JAPANESE_INSTRUCTION));
+        others.addAll(asked(s, "vlm-ja-answer", s.japaneseAnswers(), seen, PictureQuestions.JAPANESE, null));
+        others.addAll(asked(s, "vlm-en-in-ja-instruction", s.englishInJapaneseInstruction(), seen, PictureQuestions.ENGLISH,
+                JAPANESE_INSTRUCTION));
+        others.addAll(asked(s, "vlm-ja-in-ja-instruction", s.japaneseInstructionAnswers(), seen, PictureQuestions.JAPANESE,
+                JAPANESE_INSTRUCTION));
         for (Row r : others) {
             training.add(mix.nextInt(training.size() + 1), r);
         }
@@ -170,8 +170,8 @@ public final class VlmWorld {
                         + "instruction, %d English ones in the Japanese instruction), Japanese VQA %d fitness + %d test (%s references), "
                         + "English VQA %d test -> %s%n",
                 training.size(), s.captions(), s.english(), s.japaneseQuestions() + s.japaneseInstruction(), s.japaneseInstruction(),
-                s.japaneseAnswers() + s.japaneseInstructionAnswers(), s.japaneseInstructionAnswers(), s.englishInJapaneseInstruction(), fitness.size(), test.size(), s.wordReferences() ? "word" : "sentence",
-                englishTest.size(), s.data());
+                s.japaneseAnswers() + s.japaneseInstructionAnswers(), s.japaneseInstructionAnswers(), s.englishInJapaneseInstruction(),
+                fitness.size(), test.size(), s.wordReferences() ? "word" : "sentence", englishTest.size(), s.data());
     }
 
     /** The template of the Japanese VQA splits, which the Japanese-instruction training items name. */
@@ -206,6 +206,15 @@ public final class VlmWorld {
             }
         }
         return out;
+    }
+
+    /**
+     * {@code count} pictures of their own stream ({@link #draw}), each with one of its questions in
+     * the form {@code form} of {@link PictureQuestions#one}, asked in {@code template} (null: the
+     * trainer's).
+     */
+    static List<Row> asked(Settings s, String kind, int count, Set<String> seen, int form, String template) {
+        return draw(s, kind, count, seen, (p, rnd) -> PictureQuestions.one(p, rnd)[form]).stream().map(r -> r.in(template)).toList();
     }
 
     /** A VQA set as JSONL: question, answer, and the picture as base64 PNG ({@code image_bytes}), atomically. */

@@ -28,8 +28,9 @@ import java.util.Set;
  * accuracy with the Japanese check) with 95% intervals; {@code --task likelihood} prints the mean
  * loss; {@code --task vqa} (a LLaVA's {@code --model}, a VQA set's {@code --data}, {@code --template}
  * ja-shisa-vqa, llava-mistral or plain) the paper's ROUGE-L score x100 with a 95% bootstrap
- * interval; {@code --pictures others} asks each question about another item's picture, {@code both} asks it about
- * both and prints the drop (the sight check, {@link OtherPictures}). With {@code --out}, per-item results go to {@code DIR/results.jsonl} and the totals to
+ * interval; {@code --pictures others} asks each question about another item's picture, {@code both}
+ * asks it about both and prints the drop (the sight check, {@link OtherPictures}). With
+ * {@code --out}, per-item results go to {@code DIR/results.jsonl} and the totals to
  * {@code DIR/summary.json}, the directory written atomically.
  */
 public final class Eval {
